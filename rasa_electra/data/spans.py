@@ -1,0 +1,105 @@
+"""The core type: a text plus labelled character spans.
+
+Every stage — the BIO reader, Rasa data, tokenizer alignment, predictions, metrics — speaks in
+``Example`` and ``Span``. Conversions to other shapes (BIO tags, Rasa entity dicts, markdown
+annotations) happen at the edges, in the modules named after those formats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something came from, so errors and reports can name ``file:line``."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A labelled character span ``text[start:end]`` (end exclusive).
+
+    ``value``, ``role`` and ``group`` carry Rasa's optional entity attributes (synonym value,
+    entity roles/groups) so that a user's Rasa data converts without losing them. Spans read
+    from BIO never set them.
+    """
+
+    start: int
+    end: int
+    label: str
+    value: str | None = field(default=None, compare=True)
+    role: str | None = None
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"span must satisfy 0 <= start < end, got {self.start}..{self.end}")
+        if not self.label:
+            raise ValueError("span label must not be empty")
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+class SpanError(ValueError):
+    """An Example whose spans do not fit its text."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One annotated text: the unit every stage passes along.
+
+    ``intent`` is kept because Rasa data needs one; GSD sentences get a single fixed intent.
+    ``source`` says where the example was read from, for error messages.
+    """
+
+    text: str
+    spans: tuple[Span, ...] = ()
+    intent: str | None = None
+    source: Location | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.spans))
+        object.__setattr__(self, "spans", ordered)
+        where = f" ({self.source})" if self.source else ""
+        for span in ordered:
+            if span.end > len(self.text):
+                raise SpanError(
+                    f"span {span.start}..{span.end} {span.label!r} runs past the end of a "
+                    f"text of length {len(self.text)}{where}"
+                )
+        for left, right in zip(ordered, ordered[1:]):
+            if left.overlaps(right):
+                raise SpanError(f"overlapping spans {left} and {right}{where}")
+
+    def span_text(self, span: Span) -> str:
+        return self.text[span.start : span.end]
+
+    def entities(self) -> list[tuple[str, str]]:
+        """(surface text, label) pairs, handy for reading and for tests."""
+        return [(self.span_text(s), s.label) for s in self.spans]
+
+
+def count_labels(examples: Iterable[Example]) -> Counter[str]:
+    """Entities per label over a collection of examples."""
+    return Counter(span.label for example in examples for span in example.spans)
+
+
+def span_keys(example: Example) -> list[tuple[int, int, str]]:
+    """(start, end, label) triples: what span-level comparisons and metrics look at."""
+    return [(s.start, s.end, s.label) for s in example.spans]
+
+
+def same_annotation(a: Sequence[Example], b: Sequence[Example]) -> list[int]:
+    """Indices where two aligned example lists differ in text or spans (empty means equal)."""
+    if len(a) != len(b):
+        raise ValueError(f"cannot compare {len(a)} examples with {len(b)}")
+    return [i for i, (x, y) in enumerate(zip(a, b)) if x.text != y.text or x.spans != y.spans]
