@@ -44,9 +44,9 @@ class Oddities:
     def summary(self, show: int = 3) -> list[str]:
         lines = []
         for kind, places in self.found.items():
-            first = ", ".join(str(p) for p in places[:show])
+            first = ", ".join(str(p.line) for p in places[:show])
             more = f" (+{len(places) - show} more)" if len(places) > show else ""
-            lines.append(f"{kind}: {len(places)} line(s), at {first}{more}")
+            lines.append(f"{kind}: {len(places)} line(s), at {places[0].path}:{first}{more}")
         return lines
 
     def __bool__(self) -> bool:
@@ -197,7 +197,7 @@ def read_bio(
     flush()
 
     for line in oddities.summary():
-        logger.warning("%s: %s", path.name, line)
+        logger.warning("%s", line)
     return BioDocument(examples, oddities)
 
 

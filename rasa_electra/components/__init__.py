@@ -1,0 +1,1 @@
+"""Rasa 3 graph components, usable in ``config.yml`` by class path."""

@@ -1,0 +1,1 @@
+"""Japanese word segmentation with exact character offsets, and token/entity alignment checks."""
