@@ -11,9 +11,8 @@ Encoding, in order of preference:
    Rasa's list-of-entity-dicts form with an empty list, which Rasa reads as the bare stretch and
    no entity. Only used when the plain form would not read back exactly.
 Each candidate is parsed back; if neither equals the input, ``UnrepresentableError`` says why.
-What Rasa's syntax cannot hold at all: an entity whose text contains ``]``, a label with ``:``
-or ``)``, a JSON attribute with ``}``, and (in YAML files) text starting or ending with a space,
-CR or LF, which Rasa strips.
+What Rasa's syntax cannot hold at all: an entity whose text contains ``]``, an empty text, and
+(checked by ``check_rasa_strip``) text starting or ending with a space, CR or LF, which Rasa strips.
 """
 
 from __future__ import annotations
@@ -57,13 +56,20 @@ def _value_or_none(value: str | None, surface: str) -> str | None:
 
 
 def _entity_markup(surface: str, span: Span) -> str:
-    if span.value is None and span.role is None and span.group is None:
+    """``[text](LABEL)`` where it can say everything, else ``[text]{json}``.
+
+    Rasa finds the JSON's end at the first ``}``, so ``}`` inside strings is written as the
+    JSON escape ``\\u007d``, which ``json.loads`` turns back into ``}``.
+    """
+    plain = span.value is None and span.role is None and span.group is None
+    if plain and not re.search(r"[:)]", span.label):
         return f"[{surface}]({span.label})"
     attributes = {"entity": span.label}
     for key in ("value", "role", "group"):
         if getattr(span, key) is not None:
             attributes[key] = getattr(span, key)
-    return f"[{surface}]{json.dumps(attributes, ensure_ascii=False)}"
+    body = json.dumps(attributes, ensure_ascii=False)[1:-1].replace("}", "\\u007d")
+    return f"[{surface}]{{{body}}}"
 
 
 def _escape_plain(stretch: str) -> str:
@@ -89,21 +95,14 @@ def _why_unrepresentable(example: Example) -> str:
         surface = example.span_text(span)
         if "]" in surface:
             return f"entity text {surface!r} contains ']'"
-        if span.value is None and span.role is None and span.group is None:
-            if re.search(r"[:)]", span.label):
-                return f"label {span.label!r} contains ':' or ')'"
-        if any("}" in (getattr(span, key) or "") for key in ("label", "value", "role", "group")):
-            return f"an attribute of entity {surface!r} contains '}}'"
     return "Rasa's entity syntax reads it back differently"
 
 
 def annotate(example: Example) -> str:
     """The inline-annotated form of an example that Rasa reads back exactly."""
     where = f" at {example.source}" if example.source else ""
-    if "\n" in example.text or "\r" in example.text:
-        raise UnrepresentableError(
-            f"text{where} contains a line break; one example is one line"
-        )
+    if not example.text:
+        raise UnrepresentableError(f"empty text{where}: Rasa skips empty examples")
     for escape in (False, True):
         annotated = _render(example, escape)
         try:

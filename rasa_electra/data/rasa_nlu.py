@@ -160,9 +160,10 @@ def to_rasa_markdown(data: NluData | Sequence[Example]) -> str:
     for intent, examples in _by_intent(data.examples).items():
         lines = []
         for example in examples:
-            if "<!--" in example.text:
+            if "<!--" in example.text or _splits_lines(example.text):
                 raise UnrepresentableError(
-                    f"text at {example.source} contains '<!--', a markdown comment opener"
+                    f"text at {example.source} holds a line break or '<!--' (a markdown "
+                    f"comment), which markdown cannot hold: {example.text!r}"
                 )
             check_rasa_strip(example)
             lines.append(f"- {annotate(example)}")
