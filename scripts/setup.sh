@@ -51,9 +51,15 @@ if [ -x "$VENV/bin/python" ] && ! is_py310 "$VENV/bin/python"; then
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 
+# pip on some machines warns about every configured package index that does not exist;
+# keep real errors, drop that noise.
+pip_install() {
+    "$VENV/bin/python" -m pip install --quiet "$@" 2> >(grep -v "is neither a file nor a directory" >&2)
+}
+
 start=$(date +%s)
-"$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24,<26"
-"$VENV/bin/python" -m pip install --quiet -r "$LOCK"
-"$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+pip_install --upgrade "pip>=24,<26"
+pip_install -r "$LOCK"
+pip_install --no-deps --no-build-isolation -e .
 "$VENV/bin/python" -m pip check
 echo "Setup done in $(( $(date +%s) - start ))s: $VENV ($("$VENV/bin/python" --version 2>&1))"

@@ -21,7 +21,9 @@ from rasa_electra.data.gsd import VERSIONS, GsdNotFoundError, locate
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", type=Path, help="folder with the release's .bio files (or its parent)")
+    parser.add_argument(
+        "--source", type=Path, help="folder with the release's .bio files (or its parent)"
+    )
     parser.add_argument("--version", choices=VERSIONS, default="v2.6-NE")
     parser.add_argument("--out", type=Path, help="output folder (default data/gsd_<version>)")
     parser.add_argument("--intent", default=DEFAULT_INTENT, help="intent name for every sentence")

@@ -15,6 +15,7 @@ from pathlib import Path
 from rasa_electra.data.annotation import UnrepresentableError
 from rasa_electra.data.rasa_nlu import (
     NluFormatError,
+    in_file_order,
     read_rasa_data,
     read_rasa_markdown,
     write_rasa_yaml,
@@ -34,13 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     except (NluFormatError, UnrepresentableError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    mismatches = same_annotation(data.examples, read_rasa_data(out))
+    written, read = in_file_order(data.examples), read_rasa_data(out)
+    if len(read) != len(written):  # Rasa drops exact duplicates
+        print(f"error: wrote {len(written)} examples, Rasa reads {len(read)}", file=sys.stderr)
+        return 1
+    mismatches = same_annotation(written, read)
     for index in mismatches:
-        print(f"mismatch: {data.examples[index].source}", file=sys.stderr)
+        print(f"mismatch: {written[index].source}", file=sys.stderr)
+    entities = sum(len(e.spans) for e in written)
     print(
-        f"wrote {out}: {len(data.examples)} examples, "
-        f"{sum(len(e.spans) for e in data.examples)} entities, {len(data.sections)} other sections; "
-        f"{len(mismatches)} round-trip mismatches"
+        f"wrote {out}: {len(written)} examples, {entities} entities, "
+        f"{len(data.sections)} other sections; {len(mismatches)} round-trip mismatches"
     )
     return 1 if mismatches else 0
 

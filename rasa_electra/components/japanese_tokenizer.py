@@ -1,6 +1,7 @@
 """``JapaneseTokenizer``: a Rasa 3 tokenizer component on MeCab (fugashi + ipadic).
 
-Use it in ``config.yml`` as ``- name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer``.
+Use it in ``config.yml`` by class path:
+``- name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer``.
 Tokens carry ipadic's part of speech under Rasa's ``pos`` key, so LexicalSyntacticFeaturizer and
 CRFEntityExtractor can use their ``pos``/``pos2`` features (``pos2`` — the first two characters —
 is the top-level class such as 名詞 or 動詞).

@@ -119,6 +119,5 @@ def check_rasa_strip(example: Example) -> None:
     if example.text != example.text.strip(RASA_STRIPPED):
         where = f" at {example.source}" if example.source else ""
         raise UnrepresentableError(
-            f"text{where} starts or ends with a space/CR/LF, which Rasa strips: "
-            f"{example.text!r}"
+            f"text{where} starts or ends with a space/CR/LF, which Rasa strips: {example.text!r}"
         )

@@ -83,7 +83,7 @@ def tags_to_spans(
     open_label: str | None = None
     open_start = 0
     offset = 0
-    for token, tag, location in zip(tokens, tags, locations):
+    for token, tag, location in zip(tokens, tags, locations, strict=True):
         prefix, label = parse_tag(tag, location)
         continues = prefix == "I" and label == open_label
         if prefix == "I" and not continues:
@@ -199,16 +199,3 @@ def read_bio(
     for line in oddities.summary():
         logger.warning("%s", line)
     return BioDocument(examples, oddities)
-
-
-def write_bio(examples: Sequence[Example], token_lengths: Sequence[Sequence[int]]) -> str:
-    """Render examples as BIO text over the given tokenization (for fixtures and round trips)."""
-    blocks = []
-    for example, lengths in zip(examples, token_lengths):
-        tags = spans_to_tags(lengths, example.spans)
-        offset, lines = 0, []
-        for length, tag in zip(lengths, tags):
-            lines.append(f"{example.text[offset : offset + length]}\t{tag}")
-            offset += length
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"

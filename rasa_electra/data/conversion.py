@@ -102,15 +102,24 @@ def format_summary(summaries: dict[str, SplitSummary]) -> str:
 
     Oddities are not repeated here: ``read_bio`` logs them as it reads.
     """
-    labels = sorted({label for s in summaries.values() for label in s.labels},
-                    key=lambda label: -sum(s.labels.get(label, 0) for s in summaries.values()))
+    labels = sorted(
+        {label for s in summaries.values() for label in s.labels},
+        key=lambda label: -sum(s.labels.get(label, 0) for s in summaries.values()),
+    )
     splits = list(summaries)
     width = max([len("sentences"), *map(len, labels)])
     rows = [f"{'':<{width}} " + " ".join(f"{split:>7}" for split in splits)]
-    rows.append(f"{'sentences':<{width}} " + " ".join(f"{summaries[s].sentences:>7,}" for s in splits))
-    rows.append(f"{'entities':<{width}} " + " ".join(f"{summaries[s].entities:>7,}" for s in splits))
+    rows.append(
+        f"{'sentences':<{width}} " + " ".join(f"{summaries[s].sentences:>7,}" for s in splits)
+    )
+    rows.append(
+        f"{'entities':<{width}} " + " ".join(f"{summaries[s].entities:>7,}" for s in splits)
+    )
     for label in labels:
-        rows.append(f"{label:<{width}} " + " ".join(f"{summaries[s].labels.get(label, 0):>7,}" for s in splits))
+        rows.append(
+            f"{label:<{width}} "
+            + " ".join(f"{summaries[s].labels.get(label, 0):>7,}" for s in splits)
+        )
     for split, summary in summaries.items():
         m = summary.mecab_misaligned
         rows.append(

@@ -12,7 +12,9 @@ from pathlib import Path
 
 VERSIONS = ("v2.6-NE", "r2.8-NE")
 SPLITS = ("train", "dev", "test")
-RELEASE_URL = "https://github.com/megagonlabs/UD_Japanese-GSD/releases/download/{version}/{split}.bio"
+RELEASE_URL = (
+    "https://github.com/megagonlabs/UD_Japanese-GSD/releases/download/{version}/{split}.bio"
+)
 ENV_VAR = "RASA_ELECTRA_GSD_DIR"  # a folder holding <version>/{train,dev,test}.bio
 DEFAULT_CACHE = Path.home() / ".cache" / "rasa-electra" / "gsd"
 
@@ -26,7 +28,9 @@ def _split_files(folder: Path) -> dict[str, Path] | None:
     return files if all(path.is_file() for path in files.values()) else None
 
 
-def locate(version: str, source: str | Path | None = None, cache: Path = DEFAULT_CACHE) -> dict[str, Path]:
+def locate(
+    version: str, source: str | Path | None = None, cache: Path = DEFAULT_CACHE
+) -> dict[str, Path]:
     """Paths of ``{train,dev,test}.bio`` for a release version.
 
     Looks in ``source`` (the version's folder or its parent), then ``$RASA_ELECTRA_GSD_DIR``,

@@ -64,6 +64,11 @@ def _by_intent(examples: Iterable[Example]) -> dict[str, list[Example]]:
     return grouped
 
 
+def in_file_order(examples: Iterable[Example]) -> list[Example]:
+    """Examples in the order the writers put them: grouped by intent, first-seen intent first."""
+    return [example for group in _by_intent(examples).values() for example in group]
+
+
 def _splits_lines(text: str) -> bool:
     """True if Python's splitlines (which Rasa uses on ``examples: |``) would cut the text."""
     return len(f"a{text}b".splitlines()) > 1
@@ -71,11 +76,17 @@ def _splits_lines(text: str) -> bool:
 
 def _is_printable(text: str) -> bool:
     """Characters a YAML literal block can hold verbatim (YAML 1.2 printable set, minus BOM)."""
-    return all(
-        ch in "\t" or " " <= ch <= "~" or "\xa0" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd"
-        or "\U00010000" <= ch <= "\U0010ffff"
-        for ch in text
-    ) and "\ufeff" not in text
+    return (
+        all(
+            ch in "\t"
+            or " " <= ch <= "~"
+            or "\xa0" <= ch <= "\ud7ff"
+            or "\ue000" <= ch <= "\ufffd"
+            or "\U00010000" <= ch <= "\U0010ffff"
+            for ch in text
+        )
+        and "\ufeff" not in text
+    )
 
 
 def to_rasa_yaml(data: NluData | Sequence[Example]) -> str:
@@ -124,7 +135,9 @@ def read_rasa_data(path: str | Path) -> list[Example]:
 
     training_data = load_data(str(path))
     return [
-        example_from_message(message.get("text"), message.get("entities") or [], message.get("intent"))
+        example_from_message(
+            message.get("text"), message.get("entities") or [], message.get("intent")
+        )
         for message in training_data.training_examples
     ]
 
@@ -169,7 +182,9 @@ def to_rasa_markdown(data: NluData | Sequence[Example]) -> str:
             lines.append(f"- {annotate(example)}")
         blocks.append(f"## intent:{intent}\n" + "\n".join(lines))
     for section in data.sections:
-        blocks.append(f"## {section.kind}:{section.name}\n" + "\n".join(f"- {x}" for x in section.items))
+        blocks.append(
+            f"## {section.kind}:{section.name}\n" + "\n".join(f"- {x}" for x in section.items)
+        )
     return "\n\n".join(blocks) + "\n"
 
 
@@ -221,4 +236,3 @@ def read_rasa_markdown(path: str | Path) -> NluData:
             items.append(content)
     close_section()
     return data
-

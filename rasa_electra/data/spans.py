@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Example:
                     f"span {span.start}..{span.end} {span.label!r} runs past the end of a "
                     f"text of length {len(self.text)}{where}"
                 )
-        for left, right in zip(ordered, ordered[1:]):
+        for left, right in pairwise(ordered):
             if left.overlaps(right):
                 raise SpanError(f"overlapping spans {left} and {right}{where}")
 
@@ -102,4 +103,8 @@ def same_annotation(a: Sequence[Example], b: Sequence[Example]) -> list[int]:
     """Indices where two aligned example lists differ in text or spans (empty means equal)."""
     if len(a) != len(b):
         raise ValueError(f"cannot compare {len(a)} examples with {len(b)}")
-    return [i for i, (x, y) in enumerate(zip(a, b)) if x.text != y.text or x.spans != y.spans]
+    return [
+        i
+        for i, (x, y) in enumerate(zip(a, b, strict=True))
+        if x.text != y.text or x.spans != y.spans
+    ]

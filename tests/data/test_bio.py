@@ -66,7 +66,14 @@ def test_blank_line_runs_and_missing_final_newline(tmp_path):
 def test_spans_to_tags_inverts_reading(mini_bio):
     example = read_bio(mini_bio).examples[0]
     assert spans_to_tags([2, 2, 1, 2, 1, 2, 1, 1], example.spans) == [
-        "B-PERSON", "I-PERSON", "O", "B-GPE", "O", "O", "O", "O",
+        "B-PERSON",
+        "I-PERSON",
+        "O",
+        "B-GPE",
+        "O",
+        "O",
+        "O",
+        "O",
     ]
     with pytest.raises(ValueError, match="token boundaries"):
         spans_to_tags([1, 3], [Span(0, 2, "PERSON")])

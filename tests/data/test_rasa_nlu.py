@@ -39,7 +39,10 @@ def test_fixture_bio_round_trips_through_rasa_loader(tmp_path, mini_bio):
     assert_same(examples, yaml_round_trip(tmp_path, examples))
     text = (tmp_path / "nlu.yml").read_text(encoding="utf-8")
     assert 'version: "3.1"' in text or "version: '3.1'" in text
-    assert "- intent: gsd_sentence\n    examples: |\n      - [山田太郎](PERSON)は[東京](GPE)に行った。" in text
+    assert (
+        "- intent: gsd_sentence\n    examples: |\n      - [山田太郎](PERSON)は[東京](GPE)に行った。"
+        in text
+    )
 
 
 def test_hard_texts_round_trip_in_object_form(tmp_path):
@@ -65,8 +68,14 @@ TEXT_CHARS = st.one_of(st.sampled_from(list("[](){}:\"'\\#|>- \t\n東京😀\u30
 
 @st.composite
 def nlu_examples(draw):
-    texts = draw(st.lists(st.text(TEXT_CHARS, min_size=1, max_size=15), min_size=1, max_size=8,
-                          unique_by=lambda t: t.strip("\n\r ")))
+    texts = draw(
+        st.lists(
+            st.text(TEXT_CHARS, min_size=1, max_size=15),
+            min_size=1,
+            max_size=8,
+            unique_by=lambda t: t.strip("\n\r "),
+        )
+    )
     result = []
     for text in texts:
         text = text.strip("\n\r ")
@@ -81,13 +90,17 @@ def nlu_examples(draw):
     return result
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(nlu_examples())
 def test_any_representable_data_round_trips_through_rasa(tmp_path, examples):
     # Rasa groups examples by intent, so compare intent by intent
     read = yaml_round_trip(tmp_path, examples)
     for intent in {e.intent for e in examples}:
-        assert_same([e for e in examples if e.intent == intent], [e for e in read if e.intent == intent])
+        assert_same(
+            [e for e in examples if e.intent == intent], [e for e in read if e.intent == intent]
+        )
 
 
 RASA2_MARKDOWN = """\

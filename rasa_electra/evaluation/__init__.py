@@ -1,0 +1,1 @@
+"""Evaluation: span-level scores on the core type, independent of any tokenizer."""

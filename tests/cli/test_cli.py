@@ -1,0 +1,77 @@
+"""The command-line entry points, run as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+from rasa_electra.data.rasa_nlu import read_rasa_data
+
+
+def run(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_convert_writes_yaml_markdown_and_summary(tmp_path, repo, mini_bio):
+    source = tmp_path / "release"
+    source.mkdir()
+    for split in ("train", "dev", "test"):
+        (source / f"{split}.bio").write_bytes(mini_bio.read_bytes())
+    out = tmp_path / "out"
+    result = run("training.convert", "--source", str(source), "--out", str(out), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "PERSON" in result.stdout and "round-trip mismatches yaml=0 markdown=0" in result.stdout
+    assert "CRLF line ending, read as LF: 10 line(s)" in result.stderr
+    for split in ("train", "dev", "test"):
+        assert len(read_rasa_data(out / f"{split}.yml")) == 3
+        assert (
+            (out / f"{split}.md").read_text(encoding="utf-8").startswith("## intent:gsd_sentence")
+        )
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["train"]["labels"] == {"PERSON": 1, "GPE": 1, "ORG": 2, "DATE": 1}
+
+
+def test_convert_names_the_bad_line(tmp_path, repo):
+    source = tmp_path / "release"
+    source.mkdir()
+    for split in ("train", "dev", "test"):
+        (source / f"{split}.bio").write_text("東京\tB-GPE\nに\tI-ORG\n", encoding="utf-8")
+    result = run(
+        "training.convert", "--source", str(source), "--out", str(tmp_path / "o"), cwd=repo
+    )
+    assert result.returncode == 2
+    assert f"{source / 'train.bio'}:2: I-ORG after 'GPE' entity" in result.stderr
+
+
+def test_convert_without_data_says_how_to_point_at_it(tmp_path, repo):
+    result = run(
+        "training.convert", "--source", str(tmp_path), "--out", str(tmp_path / "o"), cwd=repo
+    )
+    assert result.returncode == 2
+    assert "holds neither {train,dev,test}.bio nor a v2.6-NE/ folder" in result.stderr
+
+
+def test_download_failure_is_a_clear_error(tmp_path, repo, monkeypatch):
+    from rasa_electra.data import gsd
+
+    # no network here: the real download code runs against an address that refuses at once
+    monkeypatch.setattr(gsd, "RELEASE_URL", "http://127.0.0.1:9/{version}/{split}.bio")
+    monkeypatch.delenv(gsd.ENV_VAR, raising=False)
+    try:
+        gsd.locate("v2.6-NE", cache=tmp_path)
+    except gsd.GsdNotFoundError as error:
+        assert "could not download http://127.0.0.1:9/v2.6-NE/train.bio" in str(error)
+        assert "--source DIR" in str(error)
+    else:
+        raise AssertionError("download should have failed")
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_md2yaml_converts_a_users_rasa2_file(tmp_path, repo):
+    source = tmp_path / "nlu.md"
+    source.write_text("## intent:greet\n- [東京](GPE)からこんにちは\n", encoding="utf-8")
+    result = run("training.md2yaml", str(source), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "1 examples, 1 entities, 0 other sections; 0 round-trip mismatches" in result.stdout
+    assert read_rasa_data(tmp_path / "nlu.yml")[0].entities() == [("東京", "GPE")]

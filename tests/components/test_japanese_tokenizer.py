@@ -1,0 +1,60 @@
+"""The Rasa tokenizer component: real Rasa Messages, offsets exact, POS set for featurizers."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_electra.components.japanese_tokenizer import JapaneseTokenizer
+
+TOKENIZER = JapaneseTokenizer(JapaneseTokenizer.get_default_config())
+
+
+def tokens_of(text: str):
+    message = Message(data={TEXT: text})
+    TOKENIZER.process([message])
+    return message.get(TOKENS_NAMES[TEXT])
+
+
+def test_tokens_have_exact_offsets_and_pos():
+    text = "三代目 J SOUL BROTHERSが東京\u3000ドームに来た"
+    tokens = tokens_of(text)
+    assert [t.text for t in tokens][:5] == ["三", "代目", "J", "SOUL", "BROTHERS"]
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert {t.text: t.get("pos") for t in tokens}["東京"] == "名詞-固有名詞-地域"
+    assert {t.text: t.lemma for t in tokens}["来"] == "来る"
+
+
+def test_training_data_is_tokenized_and_intent_is_split_by_rasa():
+    message = Message(data={TEXT: "東京に行く", "intent": "ask_weather"})
+    TOKENIZER.process_training_data(TrainingData([message]))
+    assert [t.text for t in message.get(TOKENS_NAMES[TEXT])] == ["東京", "に", "行く"]
+    assert [t.text for t in message.get(TOKENS_NAMES["intent"])] == ["ask_weather"]
+
+
+def test_token_pattern_option_splits_further():
+    config = {**JapaneseTokenizer.get_default_config(), "token_pattern": r"\d|\D+"}
+    message = Message(data={TEXT: "2020年"})
+    JapaneseTokenizer(config).process([message])
+    assert [(t.text, t.start) for t in message.get(TOKENS_NAMES[TEXT])] == [
+        ("2", 0),
+        ("0", 1),
+        ("2", 2),
+        ("0", 3),
+        ("年", 4),
+    ]
+
+
+def test_registered_for_japanese():
+    assert JapaneseTokenizer.supported_languages() == ["ja"]
+    assert JapaneseTokenizer.required_packages() == ["fugashi", "ipadic"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_message_text_gets_exact_offsets(text):
+    for token in tokens_of(text):
+        assert text[token.start : token.end] == token.text
+        assert token.start < token.end

@@ -1,0 +1,90 @@
+"""Parse a Rasa NLU data file through a trained Rasa model and score its entities.
+
+    python -m training.parse --model models/crf-gsd-v2.6-NE.tar.gz --data data/gsd_v2.6-NE/test.yml
+
+Goes through Rasa's own Agent (what a deployed bot does), so the figures are what a Rasa user
+gets: span-level micro and per-label P/R/F1 (exact start, end, label) and per-message latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rasa_electra.data.rasa_nlu import example_from_message, read_rasa_data
+from rasa_electra.data.spans import Example
+from rasa_electra.evaluation.span_metrics import format_scores, score_spans
+
+
+def quiet_rasa() -> None:
+    """Rasa logs every parsed message at debug level through structlog unless told otherwise."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
+async def parse_all(
+    model: Path, examples: list[Example]
+) -> tuple[list[Example], list[float], float]:
+    from rasa.core.agent import Agent
+
+    started = time.perf_counter()
+    agent = Agent.load(str(model))  # Rasa 3.6's CRFEntityExtractor refits its CRF here
+    load_seconds = time.perf_counter() - started
+    predictions, latencies = [], []
+    for example in tqdm(examples, desc="parsing", unit="msg"):
+        started = time.perf_counter()
+        result = await agent.parse_message(example.text)
+        latencies.append(time.perf_counter() - started)
+        predictions.append(example_from_message(result["text"], result["entities"], None))
+    return predictions, latencies, load_seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True, help="a Rasa model .tar.gz")
+    parser.add_argument("--data", type=Path, required=True, help="Rasa NLU YAML with gold entities")
+    parser.add_argument("--show", type=int, default=0, help="print this many parsed examples")
+    parser.add_argument("--out", type=Path, help="write the scores as JSON here")
+    args = parser.parse_args(argv)
+    quiet_rasa()
+
+    gold = read_rasa_data(args.data)
+    predicted, latencies, load_seconds = asyncio.run(parse_all(args.model, gold))
+    for g, p in list(zip(gold, predicted, strict=True))[: args.show]:
+        print(f"\n{g.text}\n  gold:      {g.entities()}\n  predicted: {p.entities()}")
+    scores = score_spans(gold, predicted)
+    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    print(f"\nspan-level scores on {args.data} ({len(gold)} messages, exact start/end/label):")
+    print(format_scores(scores))
+    print(
+        f"model load {load_seconds:.2f}s; latency per message "
+        f"p50 {1000 * statistics.median(latencies):.1f} ms, p95 {1000 * cuts[18]:.1f} ms"
+    )
+    if args.out:
+        report = {
+            "model": str(args.model),
+            "data": str(args.data),
+            "micro": scores.micro.as_dict(),
+            "per_label": {label: s.as_dict() for label, s in scores.per_label.items()},
+            "load_seconds": load_seconds,
+            "latency_ms": {"p50": 1000 * statistics.median(latencies), "p95": 1000 * cuts[18]},
+        }
+        args.out.write_text(
+            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
