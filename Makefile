@@ -20,6 +20,7 @@ $(SETUP_STAMP): requirements.lock pyproject.toml scripts/setup.sh
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
 lint: setup

@@ -40,6 +40,14 @@ class MisalignmentReport:
             "bad_end": self.bad_end,
             "rate": round(self.rate, 6),
             "by_label": dict(self.by_label.most_common()),
+            "samples": [
+                {
+                    "source": str(example.source),
+                    "entity": example.span_text(span),
+                    "label": span.label,
+                }
+                for example, span in self.examples
+            ],
         }
 
 
