@@ -9,6 +9,8 @@ GSD_VERSION ?= v2.6-NE
 GSD_SOURCE ?= $(wildcard ../shared/data/ud_japanese_gsd_ne)
 DATA_DIR := data/gsd_$(GSD_VERSION)
 MODEL_DIR := models
+# Rasa cuts a fixed model name at its first dot, so the version's dot becomes an underscore.
+CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
 
 .PHONY: setup test lint demo convert train-crf lock clean
 
@@ -34,11 +36,11 @@ convert: setup
 train-crf: convert
 	mkdir -p $(MODEL_DIR)
 	$(VENV)/bin/rasa train nlu --config config.yml --nlu $(DATA_DIR)/train.yml \
-		--out $(MODEL_DIR) --fixed-model-name crf-gsd-$(GSD_VERSION)
+		--out $(MODEL_DIR) --fixed-model-name $(notdir $(CRF_MODEL:.tar.gz=))
 
 # The main job: GSD → Rasa data, train the CRF baseline, parse and score the test split.
 demo: train-crf
-	$(PY) -m training.parse --model $(MODEL_DIR)/crf-gsd-$(GSD_VERSION).tar.gz \
+	$(PY) -m training.parse --model $(CRF_MODEL) \
 		--data $(DATA_DIR)/test.yml --show 5
 
 # Regenerate requirements.lock from pyproject.toml (needs network to PyPI).

@@ -1,6 +1,6 @@
 """Parse a Rasa NLU data file through a trained Rasa model and score its entities.
 
-    python -m training.parse --model models/crf-gsd-v2.6-NE.tar.gz --data data/gsd_v2.6-NE/test.yml
+    python -m training.parse --model models/crf-gsd-v2_6-NE.tar.gz --data data/gsd_v2.6-NE/test.yml
 
 Goes through Rasa's own Agent (what a deployed bot does), so the figures are what a Rasa user
 gets: span-level micro and per-label P/R/F1 (exact start, end, label) and per-message latency.
@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=0, help="print this many parsed examples")
     parser.add_argument("--out", type=Path, help="write the scores as JSON here")
     args = parser.parse_args(argv)
+    if not args.model.is_file():  # Rasa would silently load the newest model in the folder
+        parser.error(f"no model archive at {args.model}")
     quiet_rasa()
 
     gold = read_rasa_data(args.data)

@@ -1,6 +1,7 @@
 """The baseline pipeline (config.yml) trained with the real `rasa train nlu` and parsed through."""
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ import pytest
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 
 
-def train_and_load(repo: Path, nlu: Path, out: Path):
+def train(repo: Path, nlu: Path, out: Path) -> Path:
+    """Run the real `rasa train nlu` with the project's config.yml; return the archive."""
     rasa = Path(sys.executable).with_name("rasa")
     result = subprocess.run(
         [
@@ -32,9 +34,18 @@ def train_and_load(repo: Path, nlu: Path, out: Path):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out / "crf.tar.gz"
+
+
+def load(model: Path):
     from rasa.core.agent import Agent
 
-    return Agent.load(str(out / "crf.tar.gz"))
+    return Agent.load(str(model))
+
+
+@pytest.fixture(scope="module")
+def hand_written_model(repo, tmp_path_factory) -> Path:
+    return train(repo, repo / "data/examples/nlu.yml", tmp_path_factory.mktemp("crf"))
 
 
 def parse(agent, text: str) -> list[dict]:
@@ -49,8 +60,8 @@ def check_offsets(text: str, entities: list[dict]) -> None:
 
 
 @pytest.mark.slow
-def test_crf_pipeline_on_hand_written_examples(repo, tmp_path):
-    agent = train_and_load(repo, repo / "data/examples/nlu.yml", tmp_path)
+def test_crf_pipeline_on_hand_written_examples(hand_written_model):
+    agent = load(hand_written_model)
     text = "山田太郎さんは東京に住んでいます。"  # a training sentence: the CRF must find both
     entities = parse(agent, text)
     check_offsets(text, entities)
@@ -63,16 +74,39 @@ def test_crf_pipeline_on_hand_written_examples(repo, tmp_path):
 
 @pytest.mark.slow
 def test_crf_pipeline_on_a_gsd_slice(repo, tmp_path, converted_gsd):
-    train = read_rasa_data(converted_gsd["v2.6-NE"] / "train.yml")[:300]
-    write_rasa_yaml(train, tmp_path / "slice.yml")
-    agent = train_and_load(repo, tmp_path / "slice.yml", tmp_path)
+    slice_ = read_rasa_data(converted_gsd["v2.6-NE"] / "train.yml")[:300]
+    write_rasa_yaml(slice_, tmp_path / "slice.yml")
+    agent = load(train(repo, tmp_path / "slice.yml", tmp_path))
     found = 0
-    for example in train[:20]:
+    for example in slice_[:20]:
         entities = parse(agent, example.text)
         check_offsets(example.text, entities)
         found += len(
             {(e["start"], e["end"], e["entity"]) for e in entities}
             & {(s.start, s.end, s.label) for s in example.spans}
         )
-    gold = sum(len(e.spans) for e in train[:20])
+    gold = sum(len(e.spans) for e in slice_[:20])
     assert found >= gold // 2, f"CRF recovered only {found}/{gold} training entities"
+
+
+@pytest.mark.slow
+def test_parse_command_scores_through_the_rasa_model(repo, hand_written_model, tmp_path):
+    report = tmp_path / "scores.json"
+    data = repo / "data/examples/nlu.yml"
+    command = [sys.executable, "-m", "training.parse", "--model", str(hand_written_model),
+               "--data", str(data), "--show", "1", "--out", str(report)]  # fmt: skip
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "micro avg" in result.stdout
+    scores = json.loads(report.read_text(encoding="utf-8"))
+    assert scores["micro"]["support"] == 51
+    assert scores["micro"]["f1"] > 0.8  # its own training data
+    assert scores["latency_ms"]["p50"] > 0
+
+
+def test_parse_command_refuses_a_missing_model(repo, tmp_path):
+    command = [sys.executable, "-m", "training.parse", "--model", str(tmp_path / "none.tar.gz"),
+               "--data", str(repo / "data/examples/nlu.yml")]  # fmt: skip
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert f"no model archive at {tmp_path / 'none.tar.gz'}" in result.stderr
