@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 
+from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data import entities_parser
 
 from rasa_electra.data.spans import Example, Span
@@ -107,7 +108,7 @@ def annotate(example: Example) -> str:
         annotated = _render(example, escape)
         try:
             text, spans = parse_annotated(annotated)
-        except Exception:  # Rasa raises on JSON-looking text such as "[a]{b}"
+        except RasaException:  # Rasa rejects JSON-looking plain text such as "[a]{b}"
             continue
         if text == example.text and tuple(spans) == example.spans:
             return annotated

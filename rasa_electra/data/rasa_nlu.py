@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rasa.shared.exceptions import RasaException
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
@@ -229,7 +230,7 @@ def read_rasa_markdown(path: str | Path) -> NluData:
         if kind == "intent":
             try:
                 text, spans = parse_annotated(content)
-            except Exception as error:
+            except RasaException as error:
                 raise NluFormatError(f"{location}: bad entity annotation: {error}") from error
             data.examples.append(Example(text, tuple(spans), name, location))
         else:
