@@ -101,7 +101,7 @@ def _why_unrepresentable(example: Example) -> str:
 
 def annotate(example: Example) -> str:
     """The inline-annotated form of an example that Rasa reads back exactly."""
-    where = f" at {example.source}" if example.source else ""
+    where = example.where
     if not example.text:
         raise UnrepresentableError(f"empty text{where}: Rasa skips empty examples")
     for escape in (False, True):
@@ -118,7 +118,7 @@ def annotate(example: Example) -> str:
 def check_rasa_strip(example: Example) -> None:
     """Rasa strips spaces, CR and LF around each example: such text cannot round-trip."""
     if example.text != example.text.strip(RASA_STRIPPED):
-        where = f" at {example.source}" if example.source else ""
         raise UnrepresentableError(
-            f"text{where} starts or ends with a space/CR/LF, which Rasa strips: {example.text!r}"
+            f"text{example.where} starts or ends with a space/CR/LF, which Rasa strips: "
+            f"{example.text!r}"
         )

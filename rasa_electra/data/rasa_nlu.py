@@ -59,8 +59,7 @@ def _by_intent(examples: Iterable[Example]) -> dict[str, list[Example]]:
     grouped: dict[str, list[Example]] = {}
     for example in examples:
         if not example.intent:
-            where = f" at {example.source}" if example.source else ""
-            raise UnrepresentableError(f"example{where} has no intent; Rasa needs one")
+            raise UnrepresentableError(f"example{example.where} has no intent; Rasa needs one")
         grouped.setdefault(example.intent, []).append(example)
     return grouped
 
@@ -176,7 +175,7 @@ def to_rasa_markdown(data: NluData | Sequence[Example]) -> str:
         for example in examples:
             if "<!--" in example.text or _splits_lines(example.text):
                 raise UnrepresentableError(
-                    f"text at {example.source} holds a line break or '<!--' (a markdown "
+                    f"text{example.where} holds a line break or '<!--' (a markdown "
                     f"comment), which markdown cannot hold: {example.text!r}"
                 )
             check_rasa_strip(example)

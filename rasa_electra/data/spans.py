@@ -70,16 +70,20 @@ class Example:
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.spans))
         object.__setattr__(self, "spans", ordered)
-        where = f" ({self.source})" if self.source else ""
         for span in ordered:
             if span.end > len(self.text):
                 raise SpanError(
                     f"span {span.start}..{span.end} {span.label!r} runs past the end of a "
-                    f"text of length {len(self.text)}{where}"
+                    f"text of length {len(self.text)}{self.where}"
                 )
         for left, right in pairwise(ordered):
             if left.overlaps(right):
-                raise SpanError(f"overlapping spans {left} and {right}{where}")
+                raise SpanError(f"overlapping spans {left} and {right}{self.where}")
+
+    @property
+    def where(self) -> str:
+        """`` at file:line`` when the source is known, for appending to error messages."""
+        return f" at {self.source}" if self.source else ""
 
     def span_text(self, span: Span) -> str:
         return self.text[span.start : span.end]
