@@ -30,15 +30,16 @@ class Span:
 
     ``value``, ``role`` and ``group`` carry Rasa's optional entity attributes (synonym value,
     entity roles/groups) so that a user's Rasa data converts without losing them. Spans read
-    from BIO never set them.
+    from BIO never set them. ``confidence`` is set on predictions and ignored by comparisons.
     """
 
     start: int
     end: int
     label: str
-    value: str | None = field(default=None, compare=True)
+    value: str | None = None
     role: str | None = None
     group: str | None = None
+    confidence: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end:

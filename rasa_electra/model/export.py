@@ -1,0 +1,163 @@
+"""A self-contained export directory, and loading it back with TensorFlow alone.
+
+    <dir>/saved_model.pb, variables/   SavedModel, signature ``serving_default``:
+        inputs  input_ids, input_mask, segment_ids, labeled_positions   int32 [batch, seq]
+        outputs probabilities float32 [batch, seq, labels]; predictions int32 [batch, seq]
+                (argmax, -1 where labeled_positions is 0)
+    <dir>/labels.json          index → label (no pickle)
+    <dir>/tokenizer/           the subword vocabulary/tokenizer files + MeCab settings
+    <dir>/model_card.json      start point, data, hyper-parameters, scores, date, versions
+
+The input names are those of the original write-up's TF1 export, so code written against it (and
+TensorFlow Serving) keeps working; its ``chunk_predictions``/``chunk_probs`` outputs are named
+``predictions``/``probabilities`` here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rasa_electra.data.spans import Example
+from rasa_electra.model import features
+from rasa_electra.model.subwords import SubwordTokenizer
+
+SIGNATURE = "serving_default"
+LABELS_FILE = "labels.json"
+CARD_FILE = "model_card.json"
+TOKENIZER_DIR = "tokenizer"
+REQUIRED = ("saved_model.pb", "variables", LABELS_FILE, CARD_FILE, TOKENIZER_DIR)
+
+
+class ExportError(FileNotFoundError):
+    """An export directory that is missing a part or cannot be read."""
+
+
+def serving_function(model):
+    """The TF function both the in-memory model and the SavedModel run."""
+    import tensorflow as tf
+
+    spec = tf.TensorSpec([None, None], tf.int32)
+
+    @tf.function(input_signature=[
+        tf.TensorSpec([None, None], tf.int32, name=name) for name in features.INPUT_NAMES
+    ])  # fmt: skip
+    def serve(input_ids, input_mask, segment_ids, labeled_positions):
+        logits = model(
+            input_ids=input_ids, attention_mask=input_mask, token_type_ids=segment_ids,
+            training=False,
+        ).logits  # fmt: skip
+        probabilities = tf.nn.softmax(logits, axis=-1)
+        predictions = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        predictions = tf.where(labeled_positions > 0, predictions, -tf.ones_like(predictions))
+        return {"probabilities": probabilities, "predictions": predictions}
+
+    del spec
+    return serve
+
+
+def _versions() -> dict[str, str]:
+    names = (
+        "rasa-electra",
+        "tensorflow",
+        "transformers",
+        "rasa",
+        "fugashi",
+        "ipadic",
+        "tokenizers",
+    )
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path:
+    """Write the SavedModel and its side files; returns the directory."""
+    import tensorflow as tf
+
+    directory.mkdir(parents=True, exist_ok=True)
+    module = tf.Module()
+    module.model = ner_model.model
+    module.serve = serving_function(ner_model.model)
+    tf.saved_model.save(module, str(directory), signatures={SIGNATURE: module.serve})
+    (directory / LABELS_FILE).write_text(
+        json.dumps(
+            {str(i): label for i, label in enumerate(ner_model.labels)},
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    ner_model.spec.tokenizer.save(directory / TOKENIZER_DIR)
+    model_card = {
+        "task": "token classification (Japanese named entities), MeCab words + subwords",
+        "start_point": ner_model.spec.describe(),
+        "labels": ner_model.labels,
+        "hyperparameters": ner_model.config.as_dict(),
+        "training": {
+            "epochs_run": len(ner_model.history.epochs),
+            "best_epoch": ner_model.history.best_epoch,
+            "seconds_per_epoch": [round(e.seconds, 1) for e in ner_model.history.epochs],
+            "unrepresentable_train_entities": ner_model.unrepresentable_train,
+        },
+        "scores": ner_model.scores,
+        "signature": {
+            "name": SIGNATURE,
+            "inputs": list(features.INPUT_NAMES),
+            "outputs": ["probabilities", "predictions"],
+        },
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        **card,
+    }
+    (directory / CARD_FILE).write_text(
+        json.dumps(model_card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    return directory
+
+
+class ExportedModel:
+    """An export directory loaded with ``tf.saved_model.load`` — no transformers model class."""
+
+    def __init__(self, directory: str | Path) -> None:
+        import tensorflow as tf
+
+        self.directory = Path(directory)
+        missing = [name for name in REQUIRED if not (self.directory / name).exists()]
+        if missing:
+            raise ExportError(
+                f"{self.directory} is not a complete export: missing {', '.join(missing)}"
+            )
+        try:
+            loaded = tf.saved_model.load(str(self.directory))
+            self._serve = loaded.signatures[SIGNATURE]
+        except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
+            raise ExportError(f"{self.directory}: cannot load the SavedModel ({error})") from error
+        self._loaded = loaded  # keep the variables alive
+        table = json.loads((self.directory / LABELS_FILE).read_text(encoding="utf-8"))
+        self.labels = [table[str(i)] for i in range(len(table))]
+        self.card = json.loads((self.directory / CARD_FILE).read_text(encoding="utf-8"))
+        self.max_seq_length = int(self.card["start_point"]["max_seq_length"])
+        self.tokenizer = SubwordTokenizer.from_directory(self.directory / TOKENIZER_DIR)
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        import tensorflow as tf
+
+        outputs = self._serve(**{k: tf.constant(inputs[k]) for k in features.INPUT_NAMES})
+        return outputs["probabilities"].numpy()
+
+    def predict(self, texts, batch_size: int = 32) -> list[Example]:
+        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
+        return features.predict(
+            examples, self.tokenizer, self.labels, self.run, self.max_seq_length, batch_size
+        )

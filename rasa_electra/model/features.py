@@ -1,0 +1,176 @@
+"""Examples → model inputs in windows, and model outputs → span predictions.
+
+The first subword of each word carries the word's tag (``labeled_positions``, as in the original
+write-up); the other subwords are not trained on and not read back. Texts longer than
+``max_seq_length`` are cut into overlapping windows of whole words: training uses every window,
+and at prediction time each word takes its label from the window where it has the most context
+on both sides. Nothing is truncated away except the 2nd+ subwords of a single word longer than a
+whole window, which carry no label anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from rasa_electra.data.spans import Example, Span
+from rasa_electra.model.labels import decode, word_tags
+from rasa_electra.model.subwords import SubwordTokenizer, TokenizedText
+
+IGNORE = -100  # label id of positions that carry no label
+INPUT_NAMES = ("input_ids", "input_mask", "segment_ids", "labeled_positions")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole words ``[first, stop)`` of one text; it answers for ``[own_first, own_stop)``."""
+
+    example: int
+    first: int
+    stop: int
+    own_first: int
+    own_stop: int
+    input_ids: list[int]
+    labeled_positions: list[int]
+    label_ids: list[int]
+
+
+@dataclass
+class Encoded:
+    """Windows for a list of examples, with what the encoding could not represent."""
+
+    windows: list[Window]
+    tokenized: list[TokenizedText]
+    unrepresentable: list[tuple[int, Span]] = field(default_factory=list)
+
+
+def window_bounds(piece_counts: Sequence[int], limit: int, overlap: int) -> list[tuple[int, int]]:
+    """Word ranges of at most ``limit`` pieces, consecutive ranges sharing ~``overlap`` pieces."""
+    counts = [min(c, limit) for c in piece_counts]
+    bounds: list[tuple[int, int]] = []
+    first = 0
+    while first < len(counts) or not bounds:
+        stop, total = first, 0
+        while stop < len(counts) and total + counts[stop] <= limit:
+            total += counts[stop]
+            stop += 1
+        bounds.append((first, stop))
+        if stop >= len(counts):
+            break
+        back, shared = stop, 0
+        while back - 1 > first and shared + counts[back - 1] <= overlap:
+            back -= 1
+            shared += counts[back]
+        first = back
+    return bounds
+
+
+def _ownership(bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Split each overlap at its middle, so every word is answered by exactly one window."""
+    owned = []
+    for k, (first, stop) in enumerate(bounds):
+        own_first = first if k == 0 else (first + bounds[k - 1][1]) // 2
+        own_stop = stop if k == len(bounds) - 1 else (bounds[k + 1][0] + stop) // 2
+        owned.append((own_first, own_stop))
+    return owned
+
+
+def encode(
+    examples: Sequence[Example],
+    tokenizer: SubwordTokenizer,
+    label_to_id: dict[str, int] | None,
+    max_seq_length: int,
+    scheme: str = "BIO",
+    overlap: int | None = None,
+) -> Encoded:
+    """Windows for every example; with ``label_to_id`` also training labels."""
+    limit = max_seq_length - 2  # [CLS] and [SEP]
+    if limit < 1:
+        raise ValueError(f"max_seq_length must be at least 3, got {max_seq_length}")
+    overlap = limit // 4 if overlap is None else overlap
+    encoded = Encoded([], [])
+    for index, example in enumerate(examples):
+        tokenized = tokenizer.tokenize(example.text)
+        encoded.tokenized.append(tokenized)
+        tags = None
+        if label_to_id is not None:
+            tags, missed = word_tags(tokenized.word_offsets, example.spans, scheme)
+            encoded.unrepresentable.extend((index, span) for span in missed)
+        counts = [len(p) for p in tokenized.word_pieces]
+        bounds = window_bounds(counts, limit, overlap)
+        for (first, stop), (own_first, own_stop) in zip(bounds, _ownership(bounds), strict=True):
+            ids, labeled, label_ids = [tokenizer.pieces.cls_token_id], [0], [IGNORE]
+            for word in range(first, stop):
+                pieces = tokenized.word_pieces[word][:limit]
+                ids.extend(p.id for p in pieces)
+                labeled.extend([1] + [0] * (len(pieces) - 1))
+                tag_id = label_to_id[tags[word]] if tags is not None else IGNORE
+                label_ids.extend([tag_id] + [IGNORE] * (len(pieces) - 1))
+            ids.append(tokenizer.pieces.sep_token_id)
+            labeled.append(0)
+            label_ids.append(IGNORE)
+            encoded.windows.append(
+                Window(index, first, stop, own_first, own_stop, ids, labeled, label_ids)
+            )
+    return encoded
+
+
+def batches(
+    windows: Sequence[Window], batch_size: int, pad_id: int, order: Sequence[int] | None = None
+) -> Iterator[tuple[list[int], dict[str, np.ndarray], np.ndarray]]:
+    """(window indices, int32 inputs padded to the batch's longest window, label ids)."""
+    order = list(range(len(windows))) if order is None else list(order)
+    for start in range(0, len(order), batch_size):
+        chosen = order[start : start + batch_size]
+        width = max(len(windows[i].input_ids) for i in chosen)
+        inputs = {name: np.zeros((len(chosen), width), np.int32) for name in INPUT_NAMES}
+        labels = np.full((len(chosen), width), IGNORE, np.int32)
+        inputs["input_ids"][:] = pad_id
+        for row, i in enumerate(chosen):
+            window, size = windows[i], len(windows[i].input_ids)
+            inputs["input_ids"][row, :size] = window.input_ids
+            inputs["input_mask"][row, :size] = 1
+            inputs["labeled_positions"][row, :size] = window.labeled_positions
+            labels[row, :size] = window.label_ids
+        yield chosen, inputs, labels
+
+
+# (inputs) -> probabilities [batch, seq, labels]; the in-memory model and a loaded SavedModel
+# both fit this shape, so prediction below is one code path for both.
+Runner = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+def predict(
+    examples: Sequence[Example],
+    tokenizer: SubwordTokenizer,
+    labels: Sequence[str],
+    run: Runner,
+    max_seq_length: int,
+    batch_size: int = 32,
+) -> list[Example]:
+    """Span predictions (with a confidence per span) for each example's text."""
+    encoded = encode(examples, tokenizer, None, max_seq_length)
+    word_probs = [
+        np.zeros((len(t.word_offsets), len(labels)), np.float32) for t in encoded.tokenized
+    ]
+    pad = tokenizer.pieces.pad_token_id
+    for chosen, inputs, _ in batches(encoded.windows, batch_size, pad):
+        probabilities = run(inputs)
+        for row, i in enumerate(chosen):
+            window = encoded.windows[i]
+            positions = np.flatnonzero(inputs["labeled_positions"][row])
+            for word, position in zip(range(window.first, window.stop), positions, strict=True):
+                if window.own_first <= word < window.own_stop:
+                    word_probs[window.example][word] = probabilities[row, position]
+    predictions = []
+    for example, tokenized, probs in zip(examples, encoded.tokenized, word_probs, strict=True):
+        best = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+        tags = [labels[i] for i in best]
+        spans = tuple(
+            replace(span, confidence=float(np.mean([probs[m, best[m]] for m in members])))
+            for span, members in decode(tokenized.word_offsets, tags)
+        )
+        predictions.append(Example(example.text, spans, example.intent, example.source))
+    return predictions

@@ -1,0 +1,209 @@
+"""Start points: where the encoder's weights, config and vocabulary come from.
+
+``get(source)`` accepts
+* a Hugging Face model directory — ELECTRA discriminator or any BERT-family encoder, weights as
+  ``tf_model.h5`` or ``model.safetensors`` (PyTorch weights read with ``safetensors.numpy`` and
+  copied into the TF class, so torch is never imported; ``pytorch_model.bin`` needs torch and is
+  refused with a clear message). This is also how the project's own pretraining output loads;
+* a google-research/electra TF1 checkpoint directory (``model.ckpt-N.*`` + ``vocab.txt``),
+  converted in-process (``tf1_checkpoint``);
+* a Hugging Face hub id (or a short name from ``KNOWN``), downloaded into the HF cache first —
+  which fails on machines without network, with a message saying what to pass instead.
+``random_init(size, vocab_dir)`` gives an untrained ELECTRA of the paper's sizes, the local start
+point when nothing pretrained is at hand.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rasa_electra.model import tf1_checkpoint
+from rasa_electra.model.labels import SCHEMES
+from rasa_electra.model.subwords import SubwordTokenizer, bert_wordpiece
+
+# Short names for published Japanese encoders (hub ids; they need network on first use).
+KNOWN = {
+    "electra-small-japanese": "izumi-lab/electra-small-japanese-discriminator",
+    "electra-base-japanese": "izumi-lab/electra-base-japanese-discriminator",
+    "bert-base-japanese": "cl-tohoku/bert-base-japanese-whole-word-masking",
+}
+# The ELECTRA paper's discriminator sizes (Clark et al. 2020, table 6).
+# (embedding, hidden, layers, heads, intermediate); "tiny" is for tests only.
+_SIZE_FIELDS = ("embedding_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                "intermediate_size")  # fmt: skip
+SIZES = {
+    name: dict(zip(_SIZE_FIELDS, values, strict=True))
+    for name, values in {
+        "tiny": (32, 64, 2, 2, 128),
+        "small": (128, 256, 12, 4, 1024),
+        "base": (768, 768, 12, 12, 3072),
+    }.items()
+}
+HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
+             "special_tokens_map.json", "model.safetensors", "tf_model.h5"]  # fmt: skip
+
+
+class StartPointError(ValueError):
+    """A start point that cannot be used, with what to do instead."""
+
+
+@dataclass
+class ModelSpec:
+    """Everything needed to build the token classifier and encode text for it."""
+
+    source: str
+    kind: str  # "hf-directory", "tf1-checkpoint" or "random-init"
+    config: Any  # a transformers PretrainedConfig
+    tokenizer: SubwordTokenizer
+    directory: Path | None = None
+    checkpoint: str | None = None
+    max_seq_length: int = 128
+    label_scheme: str = "BIO"
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.label_scheme not in SCHEMES:
+            raise ValueError(f"label_scheme must be one of {SCHEMES}")
+        positions = getattr(self.config, "max_position_embeddings", self.max_seq_length)
+        if self.max_seq_length > positions:
+            raise ValueError(
+                f"max_seq_length {self.max_seq_length} > the model's {positions} positions"
+            )
+
+    def build_model(self, labels: list[str], dropout: float | None = None):
+        """A TF token classifier with this start point's encoder weights and a new head."""
+        import tensorflow as tf
+        from transformers import TFAutoModelForTokenClassification
+
+        config = self.config.__class__.from_dict(self.config.to_dict())
+        config.num_labels = len(labels)
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {label: i for i, label in enumerate(labels)}
+        if dropout is not None:
+            config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
+        directory = self.directory
+        if self.kind == "hf-directory" and (directory / "tf_model.h5").is_file():
+            return TFAutoModelForTokenClassification.from_pretrained(str(directory), config=config)
+        model = TFAutoModelForTokenClassification.from_config(config)
+        model(model.dummy_inputs, training=False)  # create the weights
+        if self.kind == "hf-directory":
+            _load_safetensors(model, directory / "model.safetensors")
+        elif self.kind == "tf1-checkpoint":
+            tf1_checkpoint.load_weights(model, self.checkpoint)
+        tf.debugging.assert_all_finite(model.weights[0], "start point weights")
+        return model
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "model_type": self.config.model_type,
+            "max_seq_length": self.max_seq_length,
+            "label_scheme": self.label_scheme,
+            "vocab_size": self.tokenizer.vocab_size,
+        }
+
+
+def get(source: str | Path, max_seq_length: int = 128, label_scheme: str = "BIO",
+        mecab_args: str | None = None) -> ModelSpec:  # fmt: skip
+    """Resolve a start point: a directory (HF or TF1 checkpoint), a hub id or a short name."""
+    path = Path(source)
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return _hf_directory(path, str(source), max_seq_length, label_scheme, mecab_args)
+        checkpoint = tf1_checkpoint.find_checkpoint(path)
+        if checkpoint:
+            return _tf1_directory(
+                path, checkpoint, str(source), max_seq_length, label_scheme, mecab_args
+            )
+        raise StartPointError(f"{path} holds neither a config.json (HF model) nor a TF checkpoint")
+    if path.exists() or str(source).startswith((".", "/")):
+        raise StartPointError(f"start point {source} is not a directory")
+    hub_id = KNOWN.get(str(source), str(source))
+    spec = _hf_directory(_download(hub_id), str(source), max_seq_length, label_scheme, mecab_args)
+    return replace(spec, source=str(source))
+
+
+def random_init(size: str, vocab_dir: str | Path, max_seq_length: int = 128,
+                label_scheme: str = "BIO", mecab_args: str | None = None) -> ModelSpec:  # fmt: skip
+    """An untrained ELECTRA discriminator of a paper size over a vocabulary (``vocab.txt``)."""
+    from transformers import ElectraConfig
+
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}")
+    tokenizer = SubwordTokenizer.from_directory(vocab_dir, mecab_args)
+    config = ElectraConfig(
+        vocab_size=tokenizer.vocab_size,
+        max_position_embeddings=max(512, max_seq_length),
+        **SIZES[size],
+    )
+    return ModelSpec(f"random-init:{size}:{vocab_dir}", "random-init", config, tokenizer,
+                     Path(vocab_dir), None, max_seq_length, label_scheme)  # fmt: skip
+
+
+def _hf_directory(path: Path, source: str, max_seq_length: int, label_scheme: str,
+                  mecab_args: str | None) -> ModelSpec:  # fmt: skip
+    from transformers import AutoConfig
+
+    if not (path / "tf_model.h5").is_file() and not (path / "model.safetensors").is_file():
+        hint = (
+            " It has pytorch_model.bin, which needs torch to read: convert it once, where "
+            "torch is installed, with `python -c \"import torch, safetensors.torch as s; "
+            "s.save_file(torch.load('pytorch_model.bin'), 'model.safetensors')\"`."
+            if (path / "pytorch_model.bin").is_file() else ""
+        )  # fmt: skip
+        raise StartPointError(f"{path} has no tf_model.h5 or model.safetensors.{hint}")
+    config = AutoConfig.from_pretrained(str(path))
+    tokenizer = SubwordTokenizer.from_directory(path, mecab_args)
+    return ModelSpec(
+        source, "hf-directory", config, tokenizer, path, None, max_seq_length, label_scheme
+    )
+
+
+def _tf1_directory(path: Path, checkpoint: str, source: str, max_seq_length: int,
+                   label_scheme: str, mecab_args: str | None) -> ModelSpec:  # fmt: skip
+    from transformers import ElectraConfig
+
+    if not (path / "vocab.txt").is_file():
+        raise StartPointError(f"{path} has a TF checkpoint but no vocab.txt beside it")
+    hparams_path = path / "hparams.json"
+    hparams = json.loads(hparams_path.read_text(encoding="utf-8")) if hparams_path.is_file() else {}
+    pieces = bert_wordpiece(
+        path / "vocab.txt", do_lower_case=bool(hparams.get("do_lower_case", False))
+    )
+    config = ElectraConfig(**tf1_checkpoint.electra_config_values(checkpoint, path))
+    return ModelSpec(source, "tf1-checkpoint", config, SubwordTokenizer(pieces, mecab_args), path,
+                     checkpoint, max_seq_length, label_scheme)  # fmt: skip
+
+
+def _download(hub_id: str) -> Path:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(hub_id, allow_patterns=HUB_FILES))
+    except Exception as error:  # offline, unknown id, auth: all end the same way for the user
+        raise StartPointError(
+            f"could not fetch {hub_id!r} from the Hugging Face hub ({type(error).__name__}: "
+            f"{error}). Pass a local model directory or TF checkpoint instead, or use "
+            "model_spec.random_init(size, vocab_dir) for an untrained model."
+        ) from error
+
+
+def _load_safetensors(model, path: Path) -> None:
+    """PyTorch-layout weights into a TF model without torch (numpy arrays all the way)."""
+    from safetensors.numpy import load_file
+    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
+
+    _, info = load_pytorch_state_dict_in_tf2_model(
+        model, load_file(str(path)), allow_missing_keys=True, output_loading_info=True,
+        skip_logger_warnings=True,
+    )  # fmt: skip
+    missing = [name for name in info["missing_keys"] if "classifier" not in name]
+    if missing or info["mismatched_keys"]:
+        raise StartPointError(
+            f"{path} does not fit the model: missing {missing[:5]}, "
+            f"mismatched {info['mismatched_keys'][:5]}"
+        )

@@ -1,0 +1,122 @@
+"""``ner.create`` → ``NerModel`` (evaluate, predict, export): the top-down fine-tuning flow.
+
+load (spec, DataLoader) → align labels (features.encode) → train (training.train, dev-selected)
+→ evaluate (span-level, on characters) → export (export.export_saved_model).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rasa_electra.data.spans import Example
+from rasa_electra.evaluation.span_metrics import score_spans
+from rasa_electra.model import features
+from rasa_electra.model.data_loader import DataLoader
+from rasa_electra.model.labels import label_list
+from rasa_electra.model.model_spec import ModelSpec
+from rasa_electra.model.training import History, TrainingConfig, seed_everything, train
+from rasa_electra.tokenization.alignment import count_misaligned
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class NerModel:
+    """A fine-tuned token classifier with everything needed to predict spans on raw text."""
+
+    spec: ModelSpec
+    model: Any  # a transformers TF*ForTokenClassification
+    labels: list[str]
+    config: TrainingConfig
+    history: History = field(default_factory=History)
+    unrepresentable_train: int = 0
+    scores: dict[str, dict] = field(default_factory=dict)  # "dev"/"test" → evaluate() output
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        """Label probabilities for a padded batch (the same maths the export serves)."""
+        return self._serving_fn()(**{k: inputs[k] for k in features.INPUT_NAMES})[
+            "probabilities"
+        ].numpy()
+
+    def _serving_fn(self):
+        if not hasattr(self, "_serving"):
+            from rasa_electra.model.export import serving_function
+
+            self._serving = serving_function(self.model)
+        return self._serving
+
+    def predict(self, texts: Sequence[str] | Sequence[Example]) -> list[Example]:
+        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
+        return features.predict(
+            examples, self.spec.tokenizer, self.labels, self.run, self.spec.max_seq_length,
+            self.config.eval_batch_size,
+        )  # fmt: skip
+
+    def evaluate(self, data: DataLoader | Sequence[Example]) -> dict[str, Any]:
+        """Span-level micro and per-label P/R/F1, plus how many gold spans the words cannot hold."""
+        gold = list(data)
+        scores = score_spans(gold, self.predict(gold))
+        words = self.spec.tokenizer.words
+        misaligned = count_misaligned(gold, lambda t: [(w.start, w.end) for w in words.tokenize(t)])
+        return {
+            "micro": scores.micro.as_dict(),
+            "per_label": {label: s.as_dict() for label, s in scores.per_label.items()},
+            "unrepresentable": misaligned.misaligned,
+            "entities": misaligned.entities,
+        }
+
+    def export(self, directory: str | Path, **card: Any) -> Path:
+        from rasa_electra.model.export import export_saved_model
+
+        return export_saved_model(self, Path(directory), card)
+
+
+def create(
+    train_data: DataLoader,
+    model_spec: ModelSpec | None = None,
+    validation_data: DataLoader | None = None,
+    epochs: int = 3,
+    batch_size: int = 16,
+    learning_rate: float = 1e-4,
+    **options: Any,
+) -> NerModel:
+    """Fine-tune the spec's encoder on ``train_data``; select the epoch on ``validation_data``."""
+    spec = model_spec or train_data.spec
+    config = TrainingConfig(
+        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
+    )
+    seed_everything(config.seed)
+    labels = label_list(train_data.entity_labels, spec.label_scheme)
+    encoded = features.encode(
+        train_data.examples, spec.tokenizer, {label: i for i, label in enumerate(labels)},
+        spec.max_seq_length, spec.label_scheme,
+    )  # fmt: skip
+    if encoded.unrepresentable:
+        logger.warning(
+            "%d of %d training entities do not start and end on word boundaries and are "
+            "trained as O (see NerModel.unrepresentable_train)",
+            len(encoded.unrepresentable), sum(len(e.spans) for e in train_data),
+        )  # fmt: skip
+    model = spec.build_model(labels, config.dropout)
+    ner_model = NerModel(
+        spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable)
+    )
+
+    def dev_f1() -> float:
+        return score_spans(
+            validation_data.examples, ner_model.predict(validation_data.examples)
+        ).micro.f1
+
+    ner_model.history = train(
+        model, encoded, config, spec.tokenizer.pieces.pad_token_id,
+        dev_f1 if validation_data is not None else None,
+    )  # fmt: skip
+    if validation_data is not None:
+        ner_model.scores["dev"] = ner_model.evaluate(validation_data)
+    return ner_model

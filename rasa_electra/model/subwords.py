@@ -1,0 +1,117 @@
+"""MeCab words split into subwords by the start point's vocabulary, with exact offsets.
+
+Words come from ``MecabTokenizer`` (the same words the Rasa tokenizer component uses); each word
+is split by a Hugging Face *fast* tokenizer, whose offset mapping is exact even when it
+normalizes (lower-casing, NFD). A ``vocab.txt`` without ``tokenizer.json`` (the WordPiece
+vocabulary of google-research/electra, cl-tohoku BERT or this project's pretraining) becomes a
+``BertTokenizerFast`` that, like BertJapaneseTokenizer, does not split kanji into characters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rasa_electra.tokenization.mecab import MecabTokenizer
+
+SETTINGS_FILE = "subword_tokenizer.json"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One subword: its vocabulary id and character offsets in the original text."""
+
+    id: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TokenizedText:
+    """Words (offsets) and each word's pieces; a word may have [UNK] as its only piece."""
+
+    word_offsets: list[tuple[int, int]]
+    word_pieces: list[list[Piece]]
+
+
+class SubwordTokenizer:
+    """MeCab words → subword pieces, plus the special token ids a model needs."""
+
+    def __init__(self, pieces, mecab_args: str | None = None) -> None:
+        self.pieces = pieces  # a transformers PreTrainedTokenizerFast
+        self.mecab_args = mecab_args
+        self.words = MecabTokenizer(mecab_args)
+        for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id"):
+            if getattr(pieces, name) is None:
+                raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
+
+    @classmethod
+    def from_directory(
+        cls, directory: str | Path, mecab_args: str | None = None
+    ) -> SubwordTokenizer:
+        """Load from a start point or export folder (``tokenizer.json`` or ``vocab.txt``)."""
+        directory = Path(directory)
+        settings_path = directory / SETTINGS_FILE
+        if settings_path.is_file():
+            mecab_args = json.loads(settings_path.read_text(encoding="utf-8")).get("mecab_args")
+        if (directory / "tokenizer.json").is_file():
+            from transformers import AutoTokenizer
+
+            return cls(AutoTokenizer.from_pretrained(str(directory), use_fast=True), mecab_args)
+        vocab = directory / "vocab.txt"
+        if not vocab.is_file():
+            raise FileNotFoundError(f"{directory} has neither tokenizer.json nor vocab.txt")
+        return cls(bert_wordpiece(vocab, do_lower_case=_lower_case(directory)), mecab_args)
+
+    def save(self, directory: str | Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.pieces.save_pretrained(str(directory))
+        (directory / SETTINGS_FILE).write_text(
+            json.dumps({"words": "mecab", "mecab_args": self.mecab_args}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.pieces)
+
+    def tokenize(self, text: str) -> TokenizedText:
+        words = self.words.tokenize(text)
+        if not words:
+            return TokenizedText([], [])
+        encoded = self.pieces(
+            [w.text for w in words], add_special_tokens=False, return_offsets_mapping=True
+        )
+        word_pieces = []
+        for word, ids, offsets in zip(
+            words, encoded["input_ids"], encoded["offset_mapping"], strict=True
+        ):
+            pieces = [
+                Piece(i, word.start + start, word.start + end)
+                for i, (start, end) in zip(ids, offsets, strict=True)
+                if end > start
+            ]
+            # a word the vocabulary cannot spell at all is one unknown piece, never dropped
+            word_pieces.append(pieces or [Piece(self.pieces.unk_token_id, word.start, word.end)])
+        return TokenizedText([(w.start, w.end) for w in words], word_pieces)
+
+
+def bert_wordpiece(vocab: Path, do_lower_case: bool = False):
+    """A fast WordPiece tokenizer for MeCab words: no CJK character split, no accent strip."""
+    from transformers import BertTokenizerFast
+
+    return BertTokenizerFast(
+        vocab_file=str(vocab),
+        do_lower_case=do_lower_case,
+        tokenize_chinese_chars=False,
+        strip_accents=False,
+    )
+
+
+def _lower_case(directory: Path) -> bool:
+    config = directory / "tokenizer_config.json"
+    if config.is_file():
+        return bool(json.loads(config.read_text(encoding="utf-8")).get("do_lower_case", False))
+    return False

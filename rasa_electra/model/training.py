@@ -1,0 +1,202 @@
+"""The fine-tuning loop: AdamW with warmup and linear decay, optional layer-wise learning-rate
+decay (ELECTRA's fine-tuning recipe), gradient clipping, early stopping on dev F1.
+
+A plain ``tf.GradientTape`` loop rather than ``model.fit``: the loss needs the label mask, layer-
+wise decay needs one optimizer per depth (Adam ignores gradient scale, so decay must scale the
+learning rate, not the gradient), and model selection needs span-level F1 on dev.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from rasa_electra.model.features import IGNORE, Encoded, batches
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingConfig:
+    """Hyper-parameters; defaults follow the ELECTRA paper's fine-tuning values where it has one."""
+
+    epochs: int = 3
+    batch_size: int = 16
+    learning_rate: float = 1e-4
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    layerwise_lr_decay: float | None = None  # e.g. 0.8 (ELECTRA-base) or 0.8-0.9; None = off
+    max_grad_norm: float = 1.0
+    dropout: float | None = None  # None keeps the start point's config
+    seed: int = 42
+    patience: int | None = None  # epochs without dev improvement before stopping; None = never
+    eval_batch_size: int = 32
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EpochLog:
+    epoch: int
+    loss: float
+    dev_f1: float | None
+    seconds: float
+
+
+@dataclass
+class History:
+    epochs: list[EpochLog] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_dev_f1: float | None = None
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed, same result on CPU: Python, NumPy and TF seeds plus deterministic TF ops."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def warmup_linear_decay(peak: float, total_steps: int, warmup_steps: int):
+    """Linear warmup to ``peak``, then linear decay to 0 at ``total_steps``."""
+    import tensorflow as tf
+
+    class WarmupLinearDecay(tf.keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            step = tf.cast(step, tf.float32)
+            warm = step / max(1, warmup_steps)
+            decay = (total_steps - step) / max(1, total_steps - warmup_steps)
+            return peak * tf.maximum(0.0, tf.minimum(warm, decay))
+
+        def get_config(self) -> dict:
+            return {"peak": peak, "total_steps": total_steps, "warmup_steps": warmup_steps}
+
+    return WarmupLinearDecay()
+
+
+def layer_depth(name: str, num_layers: int) -> int:
+    """0 for embeddings, i+1 for encoder layer i, num_layers+1 for anything above (the head)."""
+    if "/embeddings" in name:
+        return 0
+    match = re.search(r"layer_\._(\d+)/", name)
+    return int(match.group(1)) + 1 if match else num_layers + 1
+
+
+def _optimizer_groups(model, config: TrainingConfig, total_steps: int):
+    """[(optimizer, variable indices)]: one group, or one per depth with decayed peak rates."""
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+    warmup = int(total_steps * config.warmup_ratio)
+    num_layers = getattr(model.config, "num_hidden_layers", 0)
+    if config.layerwise_lr_decay is None:
+        grouping = {num_layers + 1: list(range(len(variables)))}
+    else:
+        grouping: dict[int, list[int]] = {}
+        for index, variable in enumerate(variables):
+            grouping.setdefault(layer_depth(variable.name, num_layers), []).append(index)
+    groups = []
+    for depth, indices in sorted(grouping.items()):
+        scale = (
+            1.0
+            if config.layerwise_lr_decay is None
+            else config.layerwise_lr_decay ** (num_layers + 1 - depth)
+        )
+        optimizer = tf.keras.optimizers.AdamW(
+            learning_rate=warmup_linear_decay(config.learning_rate * scale, total_steps, warmup),
+            weight_decay=config.weight_decay,
+            epsilon=1e-6,
+        )
+        optimizer.exclude_from_weight_decay(var_names=["LayerNorm", "layer_norm", "bias"])
+        optimizer.build([variables[i] for i in indices])
+        groups.append((optimizer, indices))
+    return groups
+
+
+def train(
+    model,
+    encoded: Encoded,
+    config: TrainingConfig,
+    pad_id: int,
+    dev_f1: Callable[[], float] | None = None,
+) -> History:
+    """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch."""
+    import tensorflow as tf
+
+    windows = encoded.windows
+    steps_per_epoch = math.ceil(len(windows) / config.batch_size)
+    groups = _optimizer_groups(model, config, steps_per_epoch * config.epochs)
+    variables = model.trainable_variables
+    spec = tf.TensorSpec([None, None], tf.int32)
+
+    @tf.function(input_signature=[spec, spec, spec, spec])
+    def step(input_ids, input_mask, segment_ids, labels):
+        with tf.GradientTape() as tape:
+            logits = model(
+                input_ids=input_ids, attention_mask=input_mask, token_type_ids=segment_ids,
+                training=True,
+            ).logits  # fmt: skip
+            keep = tf.not_equal(labels, IGNORE)
+            loss = tf.reduce_mean(
+                tf.keras.losses.sparse_categorical_crossentropy(
+                    tf.boolean_mask(labels, keep), tf.boolean_mask(logits, keep), from_logits=True
+                )
+            )
+        gradients = tape.gradient(loss, variables)
+        gradients, _ = tf.clip_by_global_norm(gradients, config.max_grad_norm)
+        for optimizer, indices in groups:
+            optimizer.apply_gradients([(gradients[i], variables[i]) for i in indices])
+        return loss
+
+    history, best_weights = History(), None
+    rng = np.random.default_rng(config.seed)
+    for epoch in range(1, config.epochs + 1):
+        started, losses = time.perf_counter(), []
+        order = rng.permutation(len(windows))
+        progress = tqdm(
+            batches(windows, config.batch_size, pad_id, order),
+            total=steps_per_epoch, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
+        )  # fmt: skip
+        for _, inputs, labels in progress:
+            if not (labels != IGNORE).any():
+                continue  # a batch of texts without words (e.g. only spaces) has nothing to learn
+            loss = float(
+                step(inputs["input_ids"], inputs["input_mask"], inputs["segment_ids"], labels)
+            )
+            losses.append(loss)
+            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+        seconds = time.perf_counter() - started
+        score = dev_f1() if dev_f1 is not None else None
+        history.epochs.append(
+            EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
+        )
+        logger.info(
+            "epoch %d: loss %.4f, dev F1 %s, %.1fs", epoch, history.epochs[-1].loss, score, seconds
+        )
+        tqdm.write(
+            f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
+            + (f", dev span F1 {score:.4f}" if score is not None else "")
+            + f", {seconds:.1f}s"
+        )
+        if score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
+            history.best_epoch, history.best_dev_f1 = epoch, score
+            best_weights = model.get_weights()
+        elif (
+            config.patience is not None
+            and history.best_epoch is not None
+            and epoch - history.best_epoch >= config.patience
+        ):
+            tqdm.write(f"early stop: no dev improvement for {config.patience} epoch(s)")
+            break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return history
