@@ -1,0 +1,85 @@
+"""All start-point kinds load the same encoder weights into the TF token classifier."""
+
+import numpy as np
+import pytest
+from conftest import encoder_weights
+
+from rasa_electra.model import model_spec
+from rasa_electra.model.model_spec import StartPointError
+
+LABELS = ["O", "B-GPE", "I-GPE"]
+
+
+def assert_same_encoder(model, reference) -> None:
+    got, expected = encoder_weights(model), encoder_weights(reference)
+    assert got.keys() == expected.keys() and len(got) > 20
+    for name, value in expected.items():
+        np.testing.assert_array_equal(got[name], value, err_msg=name)
+
+
+def test_pretraining_output_in_pytorch_layout_loads_without_torch(
+    pytorch_layout_dir, pretrained_tf_model
+):
+    import sys
+
+    spec = model_spec.get(pytorch_layout_dir)
+    assert spec.kind == "hf-directory"
+    assert_same_encoder(spec.build_model(LABELS), pretrained_tf_model)
+    assert "torch" not in sys.modules
+
+
+def test_hf_directory_with_tf_weights(tmp_path, pretrained_tf_model, vocab_dir):
+    pretrained_tf_model.save_pretrained(str(tmp_path))
+    (tmp_path / "vocab.txt").write_bytes((vocab_dir / "vocab.txt").read_bytes())
+    model = model_spec.get(tmp_path).build_model(LABELS)
+    assert_same_encoder(model, pretrained_tf_model)
+    assert model.config.id2label == dict(enumerate(LABELS))
+
+
+def test_tf1_checkpoint_is_converted_in_process(tf1_checkpoint_dir, pretrained_tf_model):
+    spec = model_spec.get(tf1_checkpoint_dir)
+    assert spec.kind == "tf1-checkpoint" and spec.checkpoint.endswith("model.ckpt-1000")
+    expected = pretrained_tf_model.config
+    for key in ("vocab_size", "embedding_size", "hidden_size", "num_hidden_layers",
+                "intermediate_size", "max_position_embeddings", "num_attention_heads"):  # fmt: skip
+        assert getattr(spec.config, key) == getattr(expected, key), key
+    assert_same_encoder(spec.build_model(LABELS), pretrained_tf_model)
+
+
+def test_tf1_checkpoint_with_a_wrong_shape_is_refused(tf1_checkpoint_dir, tmp_path):
+    spec = model_spec.get(tf1_checkpoint_dir)
+    spec.config.intermediate_size += 1  # a config that does not match the checkpoint
+    with pytest.raises(ValueError, match="intermediate/dense/kernel: checkpoint shape"):
+        spec.build_model(LABELS)
+
+
+def test_pytorch_bin_only_says_what_to_do(tmp_path, pytorch_layout_dir):
+    for name in ("config.json", "vocab.txt"):
+        (tmp_path / name).write_bytes((pytorch_layout_dir / name).read_bytes())
+    (tmp_path / "pytorch_model.bin").write_bytes(b"not read")
+    with pytest.raises(StartPointError, match="pytorch_model.bin, which needs torch"):
+        model_spec.get(tmp_path)
+
+
+def test_unreachable_hub_id_gives_a_clear_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(StartPointError, match="could not fetch 'izumi-lab/electra-small-japanese"):
+        model_spec.get("electra-small-japanese")
+
+
+def test_not_a_model_directory(tmp_path):
+    with pytest.raises(StartPointError, match="neither a config.json"):
+        model_spec.get(tmp_path)
+    with pytest.raises(StartPointError, match="is not a directory"):
+        model_spec.get(str(tmp_path / "missing"))
+
+
+def test_random_init_uses_the_paper_sizes(vocab_dir):
+    spec = model_spec.random_init("small", vocab_dir)
+    assert (spec.config.hidden_size, spec.config.embedding_size, spec.config.num_hidden_layers) == (
+        256,
+        128,
+        12,
+    )
+    base = model_spec.random_init("base", vocab_dir)
+    assert (base.config.hidden_size, base.config.embedding_size) == (768, 768)

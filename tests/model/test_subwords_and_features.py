@@ -1,0 +1,77 @@
+"""Subword offsets, label alignment on first subwords, and windows for long texts."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rasa_electra.data.spans import Example, Span
+from rasa_electra.model.features import IGNORE, encode, window_bounds
+from rasa_electra.model.labels import label_list
+from rasa_electra.model.subwords import SubwordTokenizer
+
+
+def test_pieces_have_exact_offsets_and_unknown_words_are_kept(vocab_dir):
+    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
+    text = "山田太郎さんは 東京\u3000に🦜いる"
+    tokenized = tokenizer.tokenize(text)
+    for (start, end), pieces in zip(tokenized.word_offsets, tokenized.word_pieces, strict=True):
+        assert pieces, "every word has at least one piece"
+        assert pieces[0].start == start and pieces[-1].end == end
+        for piece in pieces:
+            assert text[piece.start : piece.end]
+    unknown = tokenizer.pieces.unk_token_id
+    parrot = [p for p in sum(tokenized.word_pieces, []) if text[p.start : p.end] == "🦜"]
+    assert [p.id for p in parrot] == [unknown]
+
+
+def test_tokenizer_round_trips_through_save(vocab_dir, tmp_path):
+    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
+    tokenizer.save(tmp_path)
+    again = SubwordTokenizer.from_directory(tmp_path)
+    text = "鈴木花子は大阪の出身です。"
+    assert again.tokenize(text) == tokenizer.tokenize(text)
+
+
+def test_first_subword_carries_the_label_and_misaligned_entities_are_counted(vocab_dir):
+    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
+    labels = label_list(["GPE", "PERSON"])
+    spans = (Span(0, 4, "PERSON"), Span(7, 9, "GPE"), Span(10, 11, "GPE"))
+    example = Example("山田太郎さんは東京に住む", spans)
+    encoded = encode([example], tokenizer, {t: i for i, t in enumerate(labels)}, 64)
+    assert encoded.unrepresentable == [(0, Span(10, 11, "GPE"))]  # 住 sits inside the word 住む
+    (window,) = encoded.windows
+    labeled = [i for i, flag in enumerate(window.labeled_positions) if flag]
+    assert [labels[window.label_ids[i]] for i in labeled][:5] == [
+        "B-PERSON",
+        "I-PERSON",
+        "O",
+        "O",
+        "B-GPE",
+    ]
+    assert all(
+        window.label_ids[i] == IGNORE for i in range(len(window.input_ids)) if i not in labeled
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 9), max_size=60), st.integers(1, 12), st.integers(0, 6))
+def test_windows_cover_every_word_within_the_limit(counts, limit, overlap):
+    bounds = window_bounds(counts, limit, overlap)
+    covered = set()
+    for first, stop in bounds:
+        assert sum(min(c, limit) for c in counts[first:stop]) <= limit
+        assert stop > first or not counts
+        covered.update(range(first, stop))
+    assert covered == set(range(len(counts)))
+    assert all(b[0] > a[0] for a, b in zip(bounds, bounds[1:], strict=False))  # always progresses
+
+
+def test_long_text_is_windowed_not_truncated(vocab_dir):
+    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
+    text = "山田太郎さんは東京に住んでいます。" * 8
+    encoded = encode([Example(text)], tokenizer, None, 16)
+    assert len(encoded.windows) > 4
+    owned = [w for window in encoded.windows for w in range(window.own_first, window.own_stop)]
+    assert owned == list(range(len(encoded.tokenized[0].word_offsets)))  # each word answered once
+    assert max(len(w.input_ids) for w in encoded.windows) <= 16
+    assert np.all([w.input_ids[0] == tokenizer.pieces.cls_token_id for w in encoded.windows])
