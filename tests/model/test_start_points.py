@@ -57,13 +57,13 @@ def test_pytorch_bin_only_says_what_to_do(tmp_path, pytorch_layout_dir):
     for name in ("config.json", "vocab.txt"):
         (tmp_path / name).write_bytes((pytorch_layout_dir / name).read_bytes())
     (tmp_path / "pytorch_model.bin").write_bytes(b"not read")
-    with pytest.raises(StartPointError, match="pytorch_model.bin, which needs torch"):
+    with pytest.raises(StartPointError, match=r"pytorch_model\.bin, which needs torch"):
         model_spec.get(tmp_path)
 
 
 def test_unreachable_hub_id_gives_a_clear_error(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(StartPointError, match="could not fetch 'izumi-lab/electra-small-japanese"):
+    with pytest.raises(StartPointError, match=r"could not fetch 'izumi-lab/electra-small-japanese"):
         model_spec.get("electra-small-japanese")
 
 

@@ -1,5 +1,7 @@
 """Subword offsets, label alignment on first subwords, and windows for long texts."""
 
+from itertools import pairwise
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,8 @@ def test_pieces_have_exact_offsets_and_unknown_words_are_kept(vocab_dir):
         for piece in pieces:
             assert text[piece.start : piece.end]
     unknown = tokenizer.pieces.unk_token_id
-    parrot = [p for p in sum(tokenized.word_pieces, []) if text[p.start : p.end] == "🦜"]
+    pieces = [p for word in tokenized.word_pieces for p in word]
+    parrot = [p for p in pieces if text[p.start : p.end] == "🦜"]
     assert [p.id for p in parrot] == [unknown]
 
 
@@ -63,7 +66,7 @@ def test_windows_cover_every_word_within_the_limit(counts, limit, overlap):
         assert stop > first or not counts
         covered.update(range(first, stop))
     assert covered == set(range(len(counts)))
-    assert all(b[0] > a[0] for a, b in zip(bounds, bounds[1:], strict=False))  # always progresses
+    assert all(b[0] > a[0] for a, b in pairwise(bounds))  # always progresses
 
 
 def test_long_text_is_windowed_not_truncated(vocab_dir):
