@@ -68,7 +68,7 @@ def test_unreachable_hub_id_gives_a_clear_error(monkeypatch):
 
 
 def test_not_a_model_directory(tmp_path):
-    with pytest.raises(StartPointError, match="neither a config.json"):
+    with pytest.raises(StartPointError, match=r"neither a config\.json"):
         model_spec.get(tmp_path)
     with pytest.raises(StartPointError, match="is not a directory"):
         model_spec.get(str(tmp_path / "missing"))
