@@ -1,0 +1,58 @@
+"""The fine-tuning and vocabulary commands, run as a user runs them."""
+
+import json
+import statistics
+import subprocess
+import sys
+
+import pytest
+
+from rasa_electra.model.subwords import SubwordTokenizer
+
+
+def run(repo, *args, timeout=900):
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=repo, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.slow
+def test_two_trials_give_mean_and_std_and_an_export(repo, pytorch_layout_dir, tmp_path):
+    data = str(repo / "data/examples/nlu.yml")
+    result = run(
+        repo, "training.finetune", "--start-point", str(pytorch_layout_dir),
+        "--train", data, "--dev", data, "--test", data, "--epochs", "2", "--trials", "2",
+        "--batch-size", "8", "--learning-rate", "3e-3", "--max-seq-length", "24",
+        "--label-scheme", "BIOES", "--layerwise-lr-decay", "0.8", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert [t["seed"] for t in results["trials"]] == [42, 43]
+    f1s = [t["test"]["micro"]["f1"] for t in results["trials"]]
+    assert results["test"]["micro"]["f1"]["mean"] == pytest.approx(statistics.fmean(f1s), abs=1e-6)
+    assert results["test"]["micro"]["f1"]["std"] == pytest.approx(statistics.stdev(f1s), abs=1e-6)
+    assert all(len(t["epochs"]) == 2 and t["epochs"][0]["seconds"] > 0 for t in results["trials"])
+    card = json.loads((tmp_path / "export/model_card.json").read_text(encoding="utf-8"))
+    assert card["start_point"]["label_scheme"] == "BIOES"
+    assert card["hyperparameters"]["layerwise_lr_decay"] == 0.8
+    assert "E-PERSON" in json.loads((tmp_path / "export/labels.json").read_text()).values()
+    assert "test: P" in result.stdout and "± " in result.stdout
+
+
+def test_random_init_needs_a_vocabulary(repo, tmp_path):
+    data = str(repo / "data/examples/nlu.yml")
+    result = run(repo, "training.finetune", "--random-init", "tiny", "--train", data, "--dev", data,
+                 "--test", data, "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 2 and "--random-init needs --vocab" in result.stderr
+
+
+def test_vocabulary_from_rasa_data_loads_in_the_fine_tuning_tokenizer(repo, tmp_path):
+    result = run(repo, "training.build_vocab", "--rasa", str(repo / "data/examples/nlu.yml"),
+                 "--size", "300", "--min-frequency", "1", "--out", str(tmp_path))  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    vocab = (tmp_path / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    assert vocab[:5] == ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = SubwordTokenizer.from_directory(tmp_path)
+    tokenized = tokenizer.tokenize("山田太郎さんは東京に住んでいます。")
+    ids = [p.id for word in tokenized.word_pieces for p in word]
+    assert tokenizer.pieces.unk_token_id not in ids  # every piece of a training sentence is known

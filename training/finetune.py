@@ -1,0 +1,168 @@
+"""Fine-tune ELECTRA (or any BERT-family encoder) for Japanese NER; N seeds, mean ± std.
+
+    python -m training.finetune --start-point path/to/electra --data data/gsd_v2.6-NE \
+        --epochs 3 --batch-size 16 --learning-rate 1e-4 --max-seq-length 128 --trials 5 \
+        --out results/electra-gsd
+
+    python -m training.finetune --random-init small --vocab models/vocab-gsd ...   # untrained
+
+Each trial selects its epoch on dev and is evaluated on test once, at the end. ``results.json``
+holds every trial and the mean ± std; the trial with the best dev F1 is exported to
+``<out>/export`` (SavedModel + labels + tokenizer + model card).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
+
+
+def mean_std(values: list[float]) -> dict[str, float]:
+    return {
+        "mean": round(statistics.fmean(values), 6),
+        "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
+    }
+
+
+def summarize(trials: list[dict], split: str) -> dict:
+    """Mean ± std over trials of micro P/R/F1 and of each label's P/R/F1."""
+    micro = {
+        k: mean_std([t[split]["micro"][k] for t in trials]) for k in ("precision", "recall", "f1")
+    }
+    labels = sorted({label for t in trials for label in t[split]["per_label"]})
+    per_label = {
+        label: {
+            k: mean_std([t[split]["per_label"].get(label, {}).get(k, 0.0) for t in trials])
+            for k in ("precision", "recall", "f1")
+        }
+        | {"support": trials[0][split]["per_label"].get(label, {}).get("support", 0)}
+        for label in labels
+    }
+    return {"micro": micro, "per_label": per_label}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    start = parser.add_mutually_exclusive_group(required=True)
+    start.add_argument("--start-point", help="HF model dir, TF1 ELECTRA checkpoint dir or hub id")
+    start.add_argument("--random-init", choices=["tiny", "small", "base"], help="untrained ELECTRA")
+    parser.add_argument("--vocab", type=Path, help="folder with vocab.txt (for --random-init)")
+    parser.add_argument("--data", type=Path, help="folder with train.yml, dev.yml, test.yml")
+    parser.add_argument("--train", type=Path)
+    parser.add_argument("--dev", type=Path)
+    parser.add_argument("--test", type=Path)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--max-seq-length", type=int, default=128)
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the first trial (then +1, +2…)"
+    )
+    parser.add_argument("--trials", type=int, default=1)
+    parser.add_argument("--label-scheme", choices=["BIO", "BIOES"], default="BIO")
+    parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
+    parser.add_argument("--dropout", type=float, help="override the start point's dropout")
+    parser.add_argument("--warmup-ratio", type=float, default=0.1)
+    parser.add_argument("--weight-decay", type=float, default=0.01)
+    parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
+    parser.add_argument("--limit", type=int, help="use only the first N training examples")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    from rasa_electra.model import DataLoader, model_spec, ner
+
+    paths = {
+        s: getattr(args, s) or (args.data / f"{s}.yml" if args.data else None)
+        for s in ("train", "dev", "test")
+    }
+    missing = [s for s, p in paths.items() if p is None or not p.is_file()]
+    if missing:
+        parser.error(f"no {'/'.join(missing)} data: give --data DIR or --{missing[0]} FILE")
+    if args.random_init and not args.vocab:
+        parser.error("--random-init needs --vocab DIR (a folder with vocab.txt)")
+    try:
+        spec = (
+            model_spec.random_init(
+                args.random_init, args.vocab, args.max_seq_length, args.label_scheme
+            )
+            if args.random_init
+            else model_spec.get(args.start_point, args.max_seq_length, args.label_scheme)
+        )
+    except (model_spec.StartPointError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    train = DataLoader.from_rasa_yaml(paths["train"], spec)
+    if args.limit:
+        train = DataLoader(train.examples[: args.limit], spec)
+    dev = DataLoader.from_rasa_yaml(paths["dev"], spec)
+    test = DataLoader.from_rasa_yaml(paths["test"], spec)
+
+    options = dict(
+        warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
+        layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
+    )  # fmt: skip
+    trials, best = [], None
+    for trial in range(args.trials):
+        seed = args.seed + trial
+        print(f"\n=== trial {trial + 1}/{args.trials} (seed {seed}) ===")
+        started = time.perf_counter()
+        model = ner.create(
+            train, model_spec=spec, validation_data=dev, epochs=args.epochs,
+            batch_size=args.batch_size, learning_rate=args.learning_rate, seed=seed, **options,
+        )  # fmt: skip
+        model.scores["test"] = model.evaluate(test)  # once, after selection on dev
+        record = {
+            "seed": seed,
+            "dev": model.scores["dev"],
+            "test": model.scores["test"],
+            "best_epoch": model.history.best_epoch,
+            "epochs": [vars(e) for e in model.history.epochs],
+            "unrepresentable_train_entities": model.unrepresentable_train,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        trials.append(record)
+        print(
+            f"trial {trial + 1}: dev F1 {record['dev']['micro']['f1']:.4f}, "
+            f"test F1 {record['test']['micro']['f1']:.4f}"
+        )
+        if best is None or record["dev"]["micro"]["f1"] > best[0]:
+            best = (record["dev"]["micro"]["f1"], model)
+
+    results = {
+        "start_point": spec.describe(),
+        "data": {s: str(p) for s, p in paths.items()},
+        "train_examples": len(train),
+        "hyperparameters": trials and best[1].config.as_dict(),
+        "trials": trials,
+        "dev": summarize(trials, "dev"),
+        "test": summarize(trials, "test"),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    best[1].export(
+        args.out / "export",
+        data=results["data"],
+        trials_summary={"dev": results["dev"]["micro"], "test": results["test"]["micro"]},
+    )
+    for split in ("dev", "test"):
+        m = results[split]["micro"]
+        print(
+            f"{split}: P {100 * m['precision']['mean']:.2f} ± {100 * m['precision']['std']:.2f}  "
+            f"R {100 * m['recall']['mean']:.2f} ± {100 * m['recall']['std']:.2f}  "
+            f"F1 {100 * m['f1']['mean']:.2f} ± {100 * m['f1']['std']:.2f}  ({args.trials} trial(s))"
+        )
+    print(f"wrote {args.out}/results.json and the best-dev trial's export in {args.out}/export")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
