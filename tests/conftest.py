@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from rasa_electra.data.rasa_nlu import read_rasa_data
+from rasa_electra.tokenization.mecab import MecabTokenizer
+from rasa_electra.tokenization.vocab import SPECIAL_TOKENS
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -44,3 +49,117 @@ def converted_gsd(gsd_root: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         assert main(["--source", str(gsd_root), "--version", version, "--out", str(out)]) == 0
         folders[version] = out
     return folders
+
+
+# --- tiny real models and vocabularies (no hub, no downloads) ---------------------------------
+
+TINY = dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+            intermediate_size=64, max_position_embeddings=128)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def examples():
+    return read_rasa_data(REPO / "data/examples/nlu.yml")
+
+
+@pytest.fixture(scope="session")
+def vocab_dir(tmp_path_factory, examples) -> Path:
+    """A deterministic WordPiece vocabulary: whole MeCab words, single characters, ##characters."""
+    mecab = MecabTokenizer()
+    words = {w.text for e in examples for w in mecab.tokenize(e.text)}
+    chars = {c for e in examples for c in e.text if not c.isspace()}
+    tokens = (
+        SPECIAL_TOKENS + sorted(words) + sorted(chars - words) + sorted(f"##{c}" for c in chars)
+    )
+    directory = tmp_path_factory.mktemp("vocab")
+    (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    return directory
+
+
+def tiny_electra_config(vocab_dir: Path):
+    from transformers import ElectraConfig
+
+    size = len((vocab_dir / "vocab.txt").read_text(encoding="utf-8").splitlines())
+    return ElectraConfig(vocab_size=size, **TINY)
+
+
+@pytest.fixture(scope="session")
+def pretrained_tf_model(vocab_dir):
+    """A tiny ELECTRA discriminator with random weights, as a pretraining run would leave one."""
+    import tensorflow as tf
+    from transformers import TFElectraForPreTraining
+
+    tf.keras.utils.set_random_seed(7)
+    model = TFElectraForPreTraining(tiny_electra_config(vocab_dir))
+    model(model.dummy_inputs)
+    return model
+
+
+@pytest.fixture(scope="session")
+def pytorch_layout_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path:
+    """An HF directory in PyTorch layout (model.safetensors), written without torch."""
+    from safetensors.numpy import save_file
+    from transformers.modeling_tf_pytorch_utils import (
+        apply_transpose,
+        convert_tf_weight_name_to_pt_weight_name,
+    )
+
+    directory = tmp_path_factory.mktemp("pt_layout")
+    state = {}
+    for weight in pretrained_tf_model.weights:
+        name, transpose = convert_tf_weight_name_to_pt_weight_name(
+            weight.name, tf_weight_shape=weight.shape
+        )
+        state[name] = np.ascontiguousarray(
+            apply_transpose(transpose, weight.numpy(), pt_to_tf=False)
+        )
+    save_file(state, str(directory / "model.safetensors"))
+    pretrained_tf_model.config.save_pretrained(str(directory))
+    (directory / "vocab.txt").write_bytes((vocab_dir / "vocab.txt").read_bytes())
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tf1_checkpoint_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path:
+    """A google-research/electra-style TF1 checkpoint with the same encoder weights."""
+    import tensorflow as tf
+
+    from rasa_electra.model.tf1_checkpoint import tf1_name
+
+    directory = tmp_path_factory.mktemp("tf1_ckpt")
+    values = {tf1_name(w.name): w.numpy() for w in pretrained_tf_model.weights}
+    graph = tf.Graph()
+    with graph.as_default():
+        for name, value in values.items():
+            tf.compat.v1.get_variable(name, initializer=value)
+        # variables a real pretraining checkpoint also holds, which must be ignored
+        tf.compat.v1.get_variable("generator/encoder/layer_0/output/dense/kernel", shape=[8, 8])
+        tf.compat.v1.get_variable("global_step", initializer=np.int64(1000))
+        saver = tf.compat.v1.train.Saver()
+        with tf.compat.v1.Session(graph=graph) as session:
+            session.run(tf.compat.v1.global_variables_initializer())
+            saver.save(session, str(directory / "model.ckpt"), global_step=1000)
+    (directory / "vocab.txt").write_bytes((vocab_dir / "vocab.txt").read_bytes())
+    (directory / "hparams.json").write_text(
+        '{"model_hparam_overrides": {"num_attention_heads": 2}}'
+    )
+    return directory
+
+
+@pytest.fixture(scope="session")
+def trained_tiny(pytorch_layout_dir, examples):
+    """A tiny ELECTRA fine-tuned on the hand-written examples (seconds on CPU)."""
+    from rasa_electra.model import DataLoader, model_spec, ner
+
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
+    train = DataLoader(examples, spec)
+    return ner.create(
+        train, validation_data=train, epochs=20, batch_size=8, learning_rate=3e-3, seed=1
+    )
+
+
+@pytest.fixture(scope="session")
+def exported_tiny(trained_tiny, tmp_path_factory) -> Path:
+    return trained_tiny.export(
+        tmp_path_factory.mktemp("export") / "model", data="data/examples/nlu.yml"
+    )

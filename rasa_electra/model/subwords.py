@@ -81,8 +81,12 @@ class SubwordTokenizer:
         words = self.words.tokenize(text)
         if not words:
             return TokenizedText([], [])
+        # the Rust tokenizer cannot take lone surrogates (MeCab gives each its own word):
+        # such a word goes in empty and comes out as one unknown piece below
         encoded = self.pieces(
-            [w.text for w in words], add_special_tokens=False, return_offsets_mapping=True
+            [w.text if _encodable(w.text) else "" for w in words],
+            add_special_tokens=False,
+            return_offsets_mapping=True,
         )
         word_pieces = []
         for word, ids, offsets in zip(
@@ -96,6 +100,14 @@ class SubwordTokenizer:
             # a word the vocabulary cannot spell at all is one unknown piece, never dropped
             word_pieces.append(pieces or [Piece(self.pieces.unk_token_id, word.start, word.end)])
         return TokenizedText([(w.start, w.end) for w in words], word_pieces)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def bert_wordpiece(vocab: Path, do_lower_case: bool = False):

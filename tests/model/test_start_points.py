@@ -2,12 +2,20 @@
 
 import numpy as np
 import pytest
-from conftest import encoder_weights
 
 from rasa_electra.model import model_spec
 from rasa_electra.model.model_spec import StartPointError
 
 LABELS = ["O", "B-GPE", "I-GPE"]
+
+
+def encoder_weights(model) -> dict[str, np.ndarray]:
+    """Encoder weights by their name below the model prefix (heads excluded)."""
+    return {
+        w.name.split("/", 1)[1]: w.numpy()
+        for w in model.weights
+        if w.name.split("/", 1)[1].startswith("electra/")
+    }
 
 
 def assert_same_encoder(model, reference) -> None:

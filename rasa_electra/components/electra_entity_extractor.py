@@ -1,0 +1,213 @@
+"""``ElectraEntityExtractor``: an exported ELECTRA/BERT NER model inside a Rasa 3 pipeline.
+
+    pipeline:
+      - name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer
+      - name: rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor
+        model_path: exported/electra-gsd      # a directory written by NerModel.export
+        # or, to fine-tune on the bot's own entity annotations during `rasa train`:
+        # pretrained: path/to/electra-discriminator
+
+At ``rasa train`` the export is copied into Rasa's model storage (or, in trainable mode, written
+there by the fine-tuning), so ``models/*.tar.gz`` is self-contained. ``fingerprint_addon`` hashes
+the export's files, so Rasa retrains when the model on disk changes.
+
+Entities are predicted on the message's original text with the model's own MeCab + subword
+tokenization (character offsets, spaces kept), then appended to the message's entities like
+Rasa's own extractors do. The pipeline's tokenizer is not needed for this, but Rasa requires one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_electra.data.rasa_nlu import example_from_message
+from rasa_electra.data.spans import Example, Span
+
+logger = logging.getLogger(__name__)
+
+EXPORT_SUBDIR = "export"
+
+
+class ModelLoadError(RuntimeError):
+    """The configured model cannot be used; says which path and what is wrong."""
+
+
+def directory_fingerprint(path: Path) -> str:
+    """A hash of every file's relative name and bytes under ``path``."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode())
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def to_rasa_entity(text: str, span: Span) -> dict[str, Any]:
+    """The edge from the core type to Rasa's entity dict."""
+    entity: dict[str, Any] = {
+        "entity": span.label,
+        "start": span.start,
+        "end": span.end,
+        "value": text[span.start : span.end],
+    }
+    if span.confidence is not None:
+        entity["confidence_entity"] = span.confidence
+    return entity
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Japanese NER with a fine-tuned ELECTRA (or BERT-family) SavedModel."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            # an export directory (NerModel.export / training.finetune --out …/export)
+            "model_path": None,
+            # trainable mode instead: a start point fine-tuned on the bot's NLU data at `rasa train`
+            "pretrained": None,
+            "epochs": 3,
+            "learning_rate": 1e-4,
+            "train_batch_size": 16,
+            "max_seq_length": 128,
+            "label_scheme": "BIO",
+            "random_seed": 42,
+            # serving
+            "batch_size": 32,
+            "confidence_threshold": 0.0,  # drop entities below this confidence
+            "intra_op_threads": 0,  # 0 = TensorFlow's choice
+            "inter_op_threads": 0,
+        }
+
+    @staticmethod
+    def supported_languages() -> list[str] | None:
+        return ["ja"]
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["tensorflow", "transformers", "fugashi", "ipadic"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        path = config.get("model_path") or config.get("pretrained")
+        if path and Path(path).is_dir():
+            return directory_fingerprint(Path(path))
+        return None
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model=None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model  # an ExportedModel, or None before training
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ElectraEntityExtractor:
+        if bool(config.get("model_path")) == bool(config.get("pretrained")):
+            raise ModelLoadError(
+                "ElectraEntityExtractor needs exactly one of `model_path` (an exported model "
+                "directory) or `pretrained` (a start point to fine-tune during `rasa train`)"
+            )
+        if config.get("model_path") and not Path(config["model_path"]).is_dir():
+            raise ModelLoadError(f"model_path {config['model_path']} is not a directory")
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Store the export in Rasa's model storage (fine-tuning it first in trainable mode)."""
+        with self._model_storage.write_to(self._resource) as directory:
+            target = Path(directory) / EXPORT_SUBDIR
+            if self._config.get("model_path"):
+                shutil.copytree(self._config["model_path"], target)
+            else:
+                self._fine_tune(training_data, target)
+        self._model = self._load_export(target)
+        return self._resource
+
+    def _fine_tune(self, training_data: TrainingData, target: Path) -> None:
+        from rasa_electra.model import DataLoader, model_spec, ner
+
+        examples = [
+            example_from_message(m.get(TEXT), m.get(ENTITIES) or [], None)
+            for m in training_data.nlu_examples
+            if m.get(TEXT)
+        ]
+        spec = model_spec.get(
+            self._config["pretrained"], self._config["max_seq_length"], self._config["label_scheme"]
+        )
+        model = ner.create(
+            DataLoader(examples, spec),
+            epochs=self._config["epochs"],
+            batch_size=self._config["train_batch_size"],
+            learning_rate=self._config["learning_rate"],
+            seed=self._config["random_seed"],
+        )
+        model.export(target, data="rasa train (the bot's NLU data)")
+
+    def _load_export(self, directory: Path):
+        import tensorflow as tf
+
+        from rasa_electra.model.export import ExportedModel, ExportError
+
+        if self._config["intra_op_threads"]:
+            tf.config.threading.set_intra_op_parallelism_threads(self._config["intra_op_threads"])
+        if self._config["inter_op_threads"]:
+            tf.config.threading.set_inter_op_parallelism_threads(self._config["inter_op_threads"])
+        try:
+            return ExportedModel(directory)
+        except ExportError as error:
+            raise ModelLoadError(str(error)) from error
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ElectraEntityExtractor:
+        component = cls(config, model_storage, resource)
+        with model_storage.read_from(resource) as directory:
+            # the storage directory is temporary: the SavedModel is read fully into memory here
+            component._model = component._load_export(Path(directory) / EXPORT_SUBDIR)
+        return component
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Predict entities for a batch of messages and append them to each message's entities."""
+        if self._model is None:
+            raise ModelLoadError("ElectraEntityExtractor was used before it was trained or loaded")
+        texts = [m.get(TEXT) if isinstance(m.get(TEXT), str) else "" for m in messages]
+        predictions = self._model.predict([Example(t) for t in texts], self._config["batch_size"])
+        threshold = self._config["confidence_threshold"]
+        for message, text, prediction in zip(messages, texts, predictions, strict=True):
+            entities = [
+                to_rasa_entity(text, span)
+                for span in prediction.spans
+                if span.confidence is None or span.confidence >= threshold
+            ]
+            entities = self.add_extractor_name(entities)
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages

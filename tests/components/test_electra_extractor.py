@@ -1,0 +1,156 @@
+"""ElectraEntityExtractor with a tiny exported model: in-process, and inside real `rasa train`."""
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from rasa_electra.components.electra_entity_extractor import (
+    ElectraEntityExtractor,
+    ModelLoadError,
+    directory_fingerprint,
+)
+from rasa_electra.model.export import ExportedModel
+
+NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
+
+
+@pytest.fixture(scope="module")
+def extractor(exported_tiny):
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    return ElectraEntityExtractor(config, None, None, model=ExportedModel(exported_tiny))
+
+
+def entities_of(extractor, text, existing=None):
+    message = Message(data={TEXT: text, **({ENTITIES: existing} if existing else {})})
+    extractor.process([message])
+    return message.get(ENTITIES)
+
+
+def check(text, entities):
+    for entity in entities:
+        assert 0 <= entity["start"] < entity["end"] <= len(text)
+        assert entity["value"] == text[entity["start"] : entity["end"]]
+
+
+def test_entities_keep_the_original_text_and_append(extractor):
+    text = "山田太郎さんは 東京 に住んでいます。"
+    existing = [{"entity": "time", "start": 0, "end": 1, "value": "山", "extractor": "Duckling"}]
+    entities = entities_of(extractor, text, existing)
+    assert entities[0] == existing[0]
+    ours = entities[1:]
+    check(text, ours)
+    assert ours and all(e["extractor"] == "ElectraEntityExtractor" for e in ours)
+    assert all(0 < e["confidence_entity"] <= 1 for e in ours)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \u3000\t\n",
+        "東京" * 10_000,
+        "😀👍🏽é\u0301と\u200d東京",
+        "\x00\x07\x1b[31m東京\x7f",
+        "a\ud800b",
+    ],
+)
+def test_bad_input_never_crashes(extractor, text):
+    check(text, entities_of(extractor, text))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_gives_valid_entities(extractor, text):
+    check(text, entities_of(extractor, text))
+
+
+def test_a_batch_of_messages_is_processed_together(extractor):
+    texts = ["山田太郎さんは東京に住んでいます。", "", "鈴木花子は大阪の出身です。"]
+    messages = [Message(data={TEXT: t}) for t in texts]
+    extractor.process(messages)
+    singles = [entities_of(extractor, t) for t in texts]
+    assert [m.get(ENTITIES) for m in messages] == singles
+
+
+def test_threshold_drops_low_confidence_entities(exported_tiny):
+    config = {**ElectraEntityExtractor.get_default_config(), "confidence_threshold": 1.01}
+    strict = ElectraEntityExtractor(config, None, None, model=ExportedModel(exported_tiny))
+    assert entities_of(strict, "山田太郎さんは東京に住んでいます。") == []
+
+
+def test_fingerprint_follows_the_model_files(exported_tiny, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(exported_tiny, copy)
+    before = ElectraEntityExtractor.fingerprint_addon({"model_path": str(copy)})
+    assert before == directory_fingerprint(exported_tiny)
+    (copy / "labels.json").write_text((copy / "labels.json").read_text() + " ")
+    assert ElectraEntityExtractor.fingerprint_addon({"model_path": str(copy)}) != before
+
+
+def test_missing_or_broken_model_is_one_clear_error(tmp_path):
+    defaults = ElectraEntityExtractor.get_default_config()
+    with pytest.raises(ModelLoadError, match=f"model_path {tmp_path / 'nope'} is not a directory"):
+        ElectraEntityExtractor.create(
+            {**defaults, "model_path": str(tmp_path / "nope")}, None, None, None
+        )
+    with pytest.raises(ModelLoadError, match="exactly one of `model_path`"):
+        ElectraEntityExtractor.create(defaults, None, None, None)
+    component = ElectraEntityExtractor({**defaults, "model_path": str(tmp_path)}, None, None)
+    with pytest.raises(
+        ModelLoadError, match=f"{tmp_path} is not a complete export: missing saved_model.pb"
+    ):
+        component._load_export(tmp_path)
+
+
+def rasa_train(repo, tmp_path, pipeline_extra: str) -> Path:
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "recipe: default.v1\nlanguage: ja\nassistant_id: test\npipeline:\n"
+        "  - name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer\n"
+        f"  - name: {NAME}\n{pipeline_extra}"
+        "policies: []\n",
+        encoding="utf-8",
+    )
+    rasa = Path(sys.executable).with_name("rasa")
+    result = subprocess.run(
+        [str(rasa), "train", "nlu", "--config", str(config),
+         "--nlu", str(repo / "data/examples/nlu.yml"),
+         "--out", str(tmp_path / "models"), "--fixed-model-name", "electra"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return tmp_path / "models" / "electra.tar.gz"
+
+
+def parse(model: Path, text: str) -> list[dict]:
+    from rasa.core.agent import Agent
+
+    return asyncio.run(Agent.load(str(model)).parse_message(text))["entities"]
+
+
+@pytest.mark.slow
+def test_rasa_train_makes_a_self_contained_archive(repo, exported_tiny, tmp_path):
+    export = tmp_path / "export-copy"
+    shutil.copytree(exported_tiny, export)
+    archive = rasa_train(repo, tmp_path, f"    model_path: {export}\n")
+    shutil.rmtree(export)  # the archive must not need the original directory
+    text = "山田太郎さんは東京に住んでいます。"
+    entities = parse(archive, text)
+    check(text, entities)
+    assert entities and {e["extractor"] for e in entities} == {"ElectraEntityExtractor"}
+
+
+@pytest.mark.slow
+def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, tmp_path):
+    extra = f"    pretrained: {pytorch_layout_dir}\n    epochs: 2\n    max_seq_length: 32\n"
+    archive = rasa_train(repo, tmp_path, extra)
+    text = "鈴木花子は大阪の出身です。"
+    check(text, parse(archive, text))
