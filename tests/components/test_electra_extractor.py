@@ -1,9 +1,13 @@
 """ElectraEntityExtractor with a tiny exported model: in-process, and inside real `rasa train`."""
 
 import asyncio
+import json
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -136,16 +140,76 @@ def parse(model: Path, text: str) -> list[dict]:
     return asyncio.run(Agent.load(str(model)).parse_message(text))["entities"]
 
 
-@pytest.mark.slow
-def test_rasa_train_makes_a_self_contained_archive(repo, exported_tiny, tmp_path):
+@pytest.fixture(scope="module")
+def archive(repo, exported_tiny, tmp_path_factory) -> Path:
+    """`rasa train nlu` with the component; the export it used is deleted afterwards."""
+    tmp_path = tmp_path_factory.mktemp("rasa")
     export = tmp_path / "export-copy"
     shutil.copytree(exported_tiny, export)
     archive = rasa_train(repo, tmp_path, f"    model_path: {export}\n")
     shutil.rmtree(export)  # the archive must not need the original directory
+    return archive
+
+
+@pytest.mark.slow
+def test_rasa_train_makes_a_self_contained_archive(archive):
     text = "山田太郎さんは東京に住んでいます。"
     entities = parse(archive, text)
     check(text, entities)
     assert entities and {e["extractor"] for e in entities} == {"ElectraEntityExtractor"}
+
+
+@pytest.mark.slow
+def test_rasa_shell_nlu_prints_the_entities(archive, tmp_path):
+    rasa = Path(sys.executable).with_name("rasa")
+    result = subprocess.run(
+        [str(rasa), "shell", "nlu", "-m", str(archive)],
+        input="山田太郎さんは東京に住んでいます。\n", cwd=tmp_path,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '"extractor": "ElectraEntityExtractor"' in result.stdout
+    assert '"text": "山田太郎さんは東京に住んでいます。"' in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_rasa_run_http_api_answers_model_parse(archive, tmp_path):
+    port = free_port()
+    rasa = Path(sys.executable).with_name("rasa")
+    server = subprocess.Popen(
+        [str(rasa), "run", "--enable-api", "-m", str(archive), "-i", "127.0.0.1", "-p", str(port)],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # bounded: at most ~5 minutes for the server to load the model
+            try:
+                with urllib.request.urlopen(f"{base}/status", timeout=5) as response:
+                    if json.load(response).get("model_file"):
+                        break
+            except OSError:
+                pass
+            assert server.poll() is None, "rasa run exited early"
+            time.sleep(1)
+        texts = ["山田太郎さんは東京に住んでいます。", "", "😀\x00" * 50, "東京" * 3000]
+        for text in texts:  # a fixed, small number of requests
+            request = urllib.request.Request(
+                f"{base}/model/parse", data=json.dumps({"text": text}).encode(),
+                headers={"Content-Type": "application/json"},
+            )  # fmt: skip
+            with urllib.request.urlopen(request, timeout=120) as response:
+                assert response.status == 200
+                entities = json.load(response)["entities"]
+            check(text, entities)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 @pytest.mark.slow
