@@ -84,6 +84,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "max_seq_length": 128,
             "label_scheme": "BIO",
             "random_seed": 42,
+            # "savedmodel" (our export) or "tf1_legacy" (the original write-up's TF1 export:
+            # outputs chunk_probs/chunk_predictions, vocab.txt and a pickled label map beside it)
+            "model_format": "savedmodel",
+            "label_map": "label2id.pkl",  # tf1_legacy only
+            "do_lower_case": False,  # tf1_legacy only
             # serving
             "batch_size": 32,
             "confidence_threshold": 0.0,  # drop entities below this confidence
@@ -170,12 +175,25 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         import tensorflow as tf
 
         from rasa_electra.model.export import ExportedModel, ExportError
+        from rasa_electra.model.legacy import LegacyTF1Model
 
         if self._config["intra_op_threads"]:
             tf.config.threading.set_intra_op_parallelism_threads(self._config["intra_op_threads"])
         if self._config["inter_op_threads"]:
             tf.config.threading.set_inter_op_parallelism_threads(self._config["inter_op_threads"])
         try:
+            if self._config["model_format"] == "tf1_legacy":
+                return LegacyTF1Model(
+                    directory,
+                    self._config["label_map"],
+                    self._config["max_seq_length"],
+                    self._config["do_lower_case"],
+                )
+            if self._config["model_format"] != "savedmodel":
+                raise ModelLoadError(
+                    "model_format must be 'savedmodel' or 'tf1_legacy', "
+                    f"got {self._config['model_format']!r}"
+                )
             return ExportedModel(directory)
         except ExportError as error:
             raise ModelLoadError(str(error)) from error

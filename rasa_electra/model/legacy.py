@@ -1,0 +1,99 @@
+"""Models exported the way the original write-up did (TensorFlow 1, google-research/electra).
+
+That export is a TF1 SavedModel whose ``serving_default`` signature takes the same four int32
+inputs as ours (``input_ids``, ``input_mask``, ``segment_ids``, ``labeled_positions``), often
+with a fixed sequence length, and returns ``chunk_probs`` [batch, seq, labels] and
+``chunk_predictions``. The label mapping is a pickle beside it and the WordPiece vocabulary a
+``vocab.txt``. The pickle is read with an unpickler that only builds dicts, lists, strings and
+numbers, so a tampered file cannot run code.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from rasa_electra.data.spans import Example
+from rasa_electra.model import features
+from rasa_electra.model.export import ExportError
+from rasa_electra.model.subwords import SubwordTokenizer, bert_wordpiece
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        raise pickle.UnpicklingError(
+            f"refusing to load {module}.{name}: only plain data is allowed"
+        )
+
+
+def read_label_map(path: Path) -> list[str]:
+    """Labels by index from a pickled ``{label: id}`` or ``{id: label}`` dict (or a list)."""
+    try:
+        table = _PlainDataUnpickler(io.BytesIO(path.read_bytes())).load()
+    except (pickle.UnpicklingError, EOFError, ValueError) as error:
+        raise ExportError(f"{path}: not a readable label map ({error})") from error
+    if isinstance(table, list):
+        return [str(label) for label in table]
+    if isinstance(table, dict) and table:
+        pairs = [(v, k) if isinstance(v, int) else (k, v) for k, v in table.items()]
+        by_index = dict(pairs)
+        if sorted(by_index) == list(range(len(by_index))):
+            return [str(by_index[i]) for i in range(len(by_index))]
+    raise ExportError(
+        f"{path}: expected a label↔index dict with indices 0..n-1, got {type(table).__name__}"
+    )
+
+
+class LegacyTF1Model:
+    """The write-up's export, behind the same ``predict`` as ``ExportedModel``."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        label_map: str = "label2id.pkl",
+        max_seq_length: int = 128,
+        do_lower_case: bool = False,
+    ) -> None:
+        import tensorflow as tf
+
+        self.directory = Path(directory)
+        required = ("saved_model.pb", "variables", "vocab.txt", label_map)
+        missing = [name for name in required if not (self.directory / name).exists()]
+        if missing:
+            raise ExportError(
+                f"{self.directory} is not a complete TF1 export: missing {', '.join(missing)}"
+            )
+        try:
+            self._loaded = tf.saved_model.load(str(self.directory))
+            self._serve = self._loaded.signatures["serving_default"]
+        except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
+            raise ExportError(f"{self.directory}: cannot load the SavedModel ({error})") from error
+        self.labels = read_label_map(self.directory / label_map)
+        self.max_seq_length = max_seq_length
+        self.tokenizer = SubwordTokenizer(
+            bert_wordpiece(self.directory / "vocab.txt", do_lower_case)
+        )
+        width = self._serve.structured_input_signature[1]["input_ids"].shape[1]
+        self._fixed_width = int(width) if width is not None else None
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        import tensorflow as tf
+
+        width = inputs["input_ids"].shape[1]
+        pad = (self._fixed_width or width) - width
+        feed = {}
+        for name in features.INPUT_NAMES:
+            value = inputs[name]
+            if pad:  # a fixed-length graph: pad, then cut the answer back to the batch's width
+                fill = self.tokenizer.pieces.pad_token_id if name == "input_ids" else 0
+                value = np.pad(value, ((0, 0), (0, pad)), constant_values=fill)
+            feed[name] = tf.constant(value)
+        return self._serve(**feed)["chunk_probs"].numpy()[:, :width]
+
+    def predict(self, texts, batch_size: int = 32) -> list[Example]:
+        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
+        length = min(self.max_seq_length, self._fixed_width or self.max_seq_length)
+        return features.predict(examples, self.tokenizer, self.labels, self.run, length, batch_size)
