@@ -12,7 +12,15 @@ MODEL_DIR := models
 # Rasa cuts a fixed model name at its first dot, so the version's dot becomes an underscore.
 CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
 
-.PHONY: setup test lint demo convert train-crf lock clean
+# The ELECTRA demo model: START_POINT (an HF dir, TF1 checkpoint or hub id) when given, else an
+# untrained ELECTRA-small over a WordPiece vocabulary learned on GSD train (no network needed).
+START_POINT ?=
+DEMO_EPOCHS ?= 2
+VOCAB_DIR := $(MODEL_DIR)/vocab-gsd-8k
+ELECTRA_DIR := $(MODEL_DIR)/electra-demo
+ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
+
+.PHONY: setup test lint demo convert train-crf train-electra lock clean
 
 setup: $(SETUP_STAMP)
 
@@ -38,10 +46,24 @@ train-crf: convert
 	$(VENV)/bin/rasa train nlu --config config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(CRF_MODEL:.tar.gz=))
 
-# The main job: GSD → Rasa data, train the CRF baseline, parse and score the test split.
-demo: train-crf
-	$(PY) -m training.parse --model $(CRF_MODEL) \
-		--data $(DATA_DIR)/test.yml --show 5
+$(VOCAB_DIR)/vocab.txt: | convert
+	$(PY) -m training.build_vocab --rasa $(DATA_DIR)/train.yml --size 8000 --out $(VOCAB_DIR)
+
+$(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
+	$(PY) -m training.finetune \
+		$(if $(START_POINT),--start-point $(START_POINT),--random-init small --vocab $(VOCAB_DIR)) \
+		--data $(DATA_DIR) --epochs $(DEMO_EPOCHS) --batch-size 32 --learning-rate 5e-4 \
+		--out $(ELECTRA_DIR)
+
+train-electra: $(ELECTRA_DIR)/export/saved_model.pb
+	$(VENV)/bin/rasa train nlu --config config-electra.yml --nlu $(DATA_DIR)/train.yml \
+		--out $(MODEL_DIR) --fixed-model-name $(notdir $(ELECTRA_MODEL:.tar.gz=))
+
+# The main job: GSD → Rasa data, train the CRF baseline and the ELECTRA pipeline, then parse
+# and score the test split through each trained Rasa model.
+demo: train-crf train-electra
+	$(PY) -m training.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
+	$(PY) -m training.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
 
 # Regenerate requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
