@@ -177,10 +177,19 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         from rasa_electra.model.export import ExportedModel, ExportError
         from rasa_electra.model.legacy import LegacyTF1Model
 
-        if self._config["intra_op_threads"]:
-            tf.config.threading.set_intra_op_parallelism_threads(self._config["intra_op_threads"])
-        if self._config["inter_op_threads"]:
-            tf.config.threading.set_inter_op_parallelism_threads(self._config["inter_op_threads"])
+        try:
+            if self._config["intra_op_threads"]:
+                tf.config.threading.set_intra_op_parallelism_threads(
+                    self._config["intra_op_threads"]
+                )
+            if self._config["inter_op_threads"]:
+                tf.config.threading.set_inter_op_parallelism_threads(
+                    self._config["inter_op_threads"]
+                )
+        except RuntimeError as error:  # TF fixes thread pools once it has run anything
+            logger.warning(
+                "thread settings ignored: TensorFlow was already initialised (%s)", error
+            )
         try:
             if self._config["model_format"] == "tf1_legacy":
                 return LegacyTF1Model(
