@@ -218,3 +218,17 @@ def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, t
     archive = rasa_train(repo, tmp_path, extra)
     text = "鈴木花子は大阪の出身です。"
     check(text, parse(archive, text))
+
+
+@pytest.mark.slow
+def test_serving_benchmark_reports_both_modes(repo, archive, tmp_path):
+    out = tmp_path / "bench.json"
+    data = repo / "data/examples/nlu.yml"
+    command = [sys.executable, "-m", "training.benchmark_serving", "--model", f"electra={archive}",
+               "--data", str(data), "--messages", "5", "--out", str(out)]  # fmt: skip
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert set(report["electra"]) == {"in_process", "http"}
+    assert report["electra"]["http"]["p50_ratio_to_electra"] == 1.0
+    assert "| electra | http |" in result.stdout
