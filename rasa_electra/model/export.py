@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -126,24 +127,48 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
     return directory
 
 
-class ExportedModel:
+def check_parts(directory: Path, required: Sequence[str], what: str) -> None:
+    """One error naming the directory and every missing part."""
+    missing = [name for name in required if not (directory / name).exists()]
+    if missing:
+        raise ExportError(f"{directory} is not a complete {what}: missing {', '.join(missing)}")
+
+
+def load_signature(directory: Path):
+    """(loaded object, its serving signature); keep the object alive as long as the signature."""
+    import tensorflow as tf
+
+    try:
+        loaded = tf.saved_model.load(str(directory))
+        return loaded, loaded.signatures[SIGNATURE]
+    except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
+        raise ExportError(f"{directory}: cannot load the SavedModel ({error})") from error
+
+
+class Servable:
+    """What the Rasa component needs: labels, a tokenizer, and ``run`` on padded batches."""
+
+    labels: list[str]
+    tokenizer: SubwordTokenizer
+    max_seq_length: int
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, texts, batch_size: int = 32) -> list[Example]:
+        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
+        return features.predict(
+            examples, self.tokenizer, self.labels, self.run, self.max_seq_length, batch_size
+        )
+
+
+class ExportedModel(Servable):
     """An export directory loaded with ``tf.saved_model.load`` — no transformers model class."""
 
     def __init__(self, directory: str | Path) -> None:
-        import tensorflow as tf
-
         self.directory = Path(directory)
-        missing = [name for name in REQUIRED if not (self.directory / name).exists()]
-        if missing:
-            raise ExportError(
-                f"{self.directory} is not a complete export: missing {', '.join(missing)}"
-            )
-        try:
-            loaded = tf.saved_model.load(str(self.directory))
-            self._serve = loaded.signatures[SIGNATURE]
-        except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
-            raise ExportError(f"{self.directory}: cannot load the SavedModel ({error})") from error
-        self._loaded = loaded  # keep the variables alive
+        check_parts(self.directory, REQUIRED, "export")
+        self._loaded, self._serve = load_signature(self.directory)
         table = json.loads((self.directory / LABELS_FILE).read_text(encoding="utf-8"))
         self.labels = [table[str(i)] for i in range(len(table))]
         self.card = json.loads((self.directory / CARD_FILE).read_text(encoding="utf-8"))
@@ -155,9 +180,3 @@ class ExportedModel:
 
         outputs = self._serve(**{k: tf.constant(inputs[k]) for k in features.INPUT_NAMES})
         return outputs["probabilities"].numpy()
-
-    def predict(self, texts, batch_size: int = 32) -> list[Example]:
-        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
-        return features.predict(
-            examples, self.tokenizer, self.labels, self.run, self.max_seq_length, batch_size
-        )

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rasa_electra.data.spans import Example
 from rasa_electra.model import features
-from rasa_electra.model.export import ExportError
+from rasa_electra.model.export import ExportError, Servable, check_parts, load_signature
 from rasa_electra.model.subwords import SubwordTokenizer, bert_wordpiece
 
 
@@ -47,7 +46,7 @@ def read_label_map(path: Path) -> list[str]:
     )
 
 
-class LegacyTF1Model:
+class LegacyTF1Model(Servable):
     """The write-up's export, behind the same ``predict`` as ``ExportedModel``."""
 
     def __init__(
@@ -57,20 +56,10 @@ class LegacyTF1Model:
         max_seq_length: int = 128,
         do_lower_case: bool = False,
     ) -> None:
-        import tensorflow as tf
-
         self.directory = Path(directory)
         required = ("saved_model.pb", "variables", "vocab.txt", label_map)
-        missing = [name for name in required if not (self.directory / name).exists()]
-        if missing:
-            raise ExportError(
-                f"{self.directory} is not a complete TF1 export: missing {', '.join(missing)}"
-            )
-        try:
-            self._loaded = tf.saved_model.load(str(self.directory))
-            self._serve = self._loaded.signatures["serving_default"]
-        except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
-            raise ExportError(f"{self.directory}: cannot load the SavedModel ({error})") from error
+        check_parts(self.directory, required, "TF1 export")
+        self._loaded, self._serve = load_signature(self.directory)
         self.labels = read_label_map(self.directory / label_map)
         self.max_seq_length = max_seq_length
         self.tokenizer = SubwordTokenizer(
@@ -78,6 +67,8 @@ class LegacyTF1Model:
         )
         width = self._serve.structured_input_signature[1]["input_ids"].shape[1]
         self._fixed_width = int(width) if width is not None else None
+        if self._fixed_width:  # windows must fit the graph's fixed length
+            self.max_seq_length = min(max_seq_length, self._fixed_width)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         import tensorflow as tf
@@ -92,8 +83,3 @@ class LegacyTF1Model:
                 value = np.pad(value, ((0, 0), (0, pad)), constant_values=fill)
             feed[name] = tf.constant(value)
         return self._serve(**feed)["chunk_probs"].numpy()[:, :width]
-
-    def predict(self, texts, batch_size: int = 32) -> list[Example]:
-        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
-        length = min(self.max_seq_length, self._fixed_width or self.max_seq_length)
-        return features.predict(examples, self.tokenizer, self.labels, self.run, length, batch_size)
