@@ -109,7 +109,14 @@ class ModelSpec:
 
 def get(source: str | Path, max_seq_length: int = 128, label_scheme: str = "BIO",
         mecab_args: str | None = None) -> ModelSpec:  # fmt: skip
-    """Resolve a start point: a directory (HF or TF1 checkpoint), a hub id or a short name."""
+    """Resolve a start point: a directory (HF or TF1 checkpoint), a hub id or a short name.
+
+    ``random-init:SIZE:VOCAB_DIR`` (what ``random_init`` records as its source) is accepted too,
+    so configs such as the Rasa component's ``pretrained:`` can name an untrained model.
+    """
+    if str(source).startswith("random-init:"):
+        _, size, vocab_dir = str(source).split(":", 2)
+        return random_init(size, vocab_dir, max_seq_length, label_scheme, mecab_args)
     path = Path(source)
     if path.is_dir():
         if (path / "config.json").is_file():

@@ -91,3 +91,5 @@ def test_random_init_uses_the_paper_sizes(vocab_dir):
     )
     base = model_spec.random_init("base", vocab_dir)
     assert (base.config.hidden_size, base.config.embedding_size) == (768, 768)
+    again = model_spec.get(spec.source)  # the recorded source string names the same start point
+    assert again.kind == "random-init" and again.config.to_dict() == spec.config.to_dict()
