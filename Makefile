@@ -1,5 +1,7 @@
 # rasa-electra — two commands for a new user: `make demo` and `make test` (both set up first).
 SHELL := /bin/bash
+# Rasa otherwise tries to send telemetry and error reports to its servers.
+export RASA_TELEMETRY_ENABLED := false
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SETUP_STAMP := $(VENV)/.setup-done

@@ -12,6 +12,9 @@ from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.tokenization.mecab import MecabTokenizer
 from rasa_electra.tokenization.vocab import SPECIAL_TOKENS
 
+# Rasa otherwise tries to send telemetry and error reports (also from `rasa` subprocesses).
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

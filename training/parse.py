@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import os
 import statistics
 import sys
 import time
@@ -19,18 +19,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
+
 from rasa_electra.data.rasa_nlu import example_from_message, read_rasa_data
 from rasa_electra.data.spans import Example
+from rasa_electra.evaluation.harness import quiet_rasa
 from rasa_electra.evaluation.span_metrics import format_scores, score_spans
-
-
-def quiet_rasa() -> None:
-    """Rasa logs every parsed message at debug level through structlog unless told otherwise."""
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
 
 
 async def parse_all(

@@ -1,0 +1,264 @@
+"""CRF vs ELECTRA (vs DIET) through Rasa: train each pipeline, load it, parse the test split.
+
+Everything a Rasa user would get is measured on the trained ``models/*.tar.gz``: span-level
+scores on characters (exact start, end, label), training time, model load time, per-message
+latency, archive size. ``rasa test nlu``'s own token-level numbers are collected once per system
+so users can relate the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from rasa_electra.data.rasa_nlu import example_from_message, read_rasa_data, write_rasa_yaml
+from rasa_electra.data.spans import Example
+from rasa_electra.evaluation.span_metrics import score_spans
+from rasa_electra.tokenization.alignment import count_misaligned
+from rasa_electra.tokenization.mecab import MecabTokenizer
+
+TOKENIZER = "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
+EXTRACTOR = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
+
+
+@dataclass
+class HarnessOptions:
+    """What the systems need beyond the data; ELECTRA needs a start point or an export."""
+
+    electra_start_point: str | None = None  # fine-tuned during `rasa train` (trainable mode)
+    electra_export: str | None = None  # or an export made by training.finetune
+    electra_epochs: int = 3
+    electra_learning_rate: float = 1e-4
+    electra_batch_size: int = 16
+    electra_max_seq_length: int = 128
+    crf_max_iterations: int = 50
+    diet_epochs: int = 100
+
+
+def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
+    """The Rasa config (YAML text) of one system; all share the MeCab tokenizer."""
+    head = (
+        f"recipe: default.v1\nlanguage: ja\nassistant_id: eval-{system}\n"
+        f"pipeline:\n  - name: {TOKENIZER}\n"
+    )
+    if system == "crf":
+        body = (
+            "  - name: CRFEntityExtractor\n"
+            "    features:\n      - [low, pos, pos2]\n"
+            "      - [bias, low, prefix2, suffix2, suffix1, digit, pos, pos2]\n"
+            "      - [low, pos, pos2]\n"
+            f"    max_iterations: {options.crf_max_iterations}\n"
+        )
+    elif system == "diet":
+        body = (
+            "  - name: LexicalSyntacticFeaturizer\n"
+            "  - name: CountVectorsFeaturizer\n"
+            "    analyzer: char_wb\n    min_ngram: 1\n    max_ngram: 3\n"
+            "  - name: DIETClassifier\n    intent_classification: false\n"
+            f"    epochs: {options.diet_epochs}\n"
+            f"    random_seed: {seed}\n"
+        )
+    elif system == "electra":
+        if bool(options.electra_start_point) == bool(options.electra_export):
+            raise ValueError("the electra system needs exactly one of a start point or an export")
+        source = (
+            f"    model_path: {options.electra_export}\n"
+            if options.electra_export
+            else (
+                f"    pretrained: {options.electra_start_point}\n"
+                f"    epochs: {options.electra_epochs}\n"
+                f"    learning_rate: {options.electra_learning_rate}\n"
+                f"    train_batch_size: {options.electra_batch_size}\n"
+                f"    max_seq_length: {options.electra_max_seq_length}\n"
+                f"    random_seed: {seed}\n"
+            )
+        )
+        body = f"  - name: {EXTRACTOR}\n{source}"
+    else:
+        raise ValueError(f"unknown system {system!r}; choose crf, electra or diet")
+    return head + body + "policies: []\n"
+
+
+def rasa_command(*args: str, cwd: Path, timeout: int = 24 * 3600) -> subprocess.CompletedProcess:
+    rasa = Path(sys.executable).with_name("rasa")
+    result = subprocess.run(
+        [str(rasa), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"rasa {' '.join(args[:2])} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    return result
+
+
+def quiet_rasa() -> None:
+    """Rasa logs every parsed message at debug level through structlog unless told otherwise."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
+async def _parse_all(
+    archive: Path, gold: list[Example], label: str
+) -> tuple[list[Example], float, list[float]]:
+    from rasa.core.agent import Agent
+
+    quiet_rasa()
+    started = time.perf_counter()
+    agent = Agent.load(str(archive))
+    load_seconds = time.perf_counter() - started
+    predictions, latencies = [], []
+    for example in tqdm(gold, desc=f"{label}: parsing test", unit="msg", leave=False):
+        started = time.perf_counter()
+        result = await agent.parse_message(example.text)
+        latencies.append(1000 * (time.perf_counter() - started))
+        predictions.append(example_from_message(result["text"], result["entities"], None))
+    return predictions, load_seconds, latencies
+
+
+def token_level_report(archive: Path, test_file: Path, workdir: Path) -> dict[str, Any]:
+    """``rasa test nlu``'s entity report (token-level, weighted averages) for each extractor."""
+    out = workdir / "rasa_test"
+    rasa_command("test", "nlu", "--model", str(archive), "--nlu", str(test_file), "--out", str(out),
+                 "--no-plot", cwd=workdir)  # fmt: skip
+    reports = {}
+    for path in sorted(out.glob("*_report.json")):
+        if path.name in ("intent_report.json", "response_selection_report.json"):
+            continue
+        report = json.loads(path.read_text(encoding="utf-8"))
+        reports[path.name.removesuffix("_report.json")] = report.get("weighted avg", {})
+    return reports
+
+
+@dataclass
+class TrialResult:
+    system: str
+    trial: int
+    seed: int
+    train_seconds: float
+    load_seconds: float
+    latency_ms: dict[str, float]
+    archive_bytes: int
+    scores: dict[str, Any]
+    token_level: dict[str, Any] = field(default_factory=dict)
+
+
+def run_trial(
+    system: str,
+    trial: int,
+    seed: int,
+    train_file: Path,
+    test_file: Path,
+    gold: list[Example],
+    options: HarnessOptions,
+    workdir: Path,
+) -> TrialResult:
+    """One system, one seed: `rasa train nlu`, load, parse the test split, score."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "config.yml"
+    config.write_text(pipeline(system, options, seed), encoding="utf-8")
+    started = time.perf_counter()
+    rasa_command("train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out",
+                 str(workdir), "--fixed-model-name", "model", cwd=workdir)  # fmt: skip
+    train_seconds = time.perf_counter() - started
+    archive = workdir / "model.tar.gz"
+    predictions, load_seconds, latencies = asyncio.run(_parse_all(archive, gold, system))
+    scores = score_spans(gold, predictions)
+    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    return TrialResult(
+        system, trial, seed, round(train_seconds, 2), round(load_seconds, 2),
+        {"p50": round(statistics.median(latencies), 2), "p95": round(cuts[18], 2)},
+        archive.stat().st_size,
+        {
+            "micro": scores.micro.as_dict(),
+            "per_label": {k: v.as_dict() for k, v in scores.per_label.items()},
+        },
+        token_level_report(archive, test_file, workdir) if trial == 0 else {},
+    )  # fmt: skip
+
+
+def mean_std(values: list[float]) -> dict[str, float]:
+    return {
+        "mean": round(statistics.fmean(values), 6),
+        "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
+    }
+
+
+def summarize(trials: list[TrialResult], unrepresentable: int, entities: int) -> dict[str, Any]:
+    """Mean ± std over a system's trials of every figure the report shows."""
+    labels = sorted({label for t in trials for label in t.scores["per_label"]})
+    return {
+        "trials": len(trials),
+        "micro": {
+            k: mean_std([t.scores["micro"][k] for t in trials])
+            for k in ("precision", "recall", "f1")
+        },
+        "per_label": {
+            label: {
+                k: mean_std([t.scores["per_label"].get(label, {}).get(k, 0.0) for t in trials])
+                for k in ("precision", "recall", "f1")
+            }
+            | {"support": trials[0].scores["per_label"].get(label, {}).get("support", 0)}
+            for label in labels
+        },
+        "train_seconds": mean_std([t.train_seconds for t in trials]),
+        "load_seconds": mean_std([t.load_seconds for t in trials]),
+        "latency_ms_p50": mean_std([t.latency_ms["p50"] for t in trials]),
+        "latency_ms_p95": mean_std([t.latency_ms["p95"] for t in trials]),
+        "archive_mb": round(trials[0].archive_bytes / 2**20, 2),
+        "unrepresentable_gold_entities": unrepresentable,
+        "gold_entities": entities,
+        "token_level_weighted_avg": trials[0].token_level,
+    }
+
+
+def evaluate_systems(
+    train_file: Path,
+    test_file: Path,
+    systems: list[str],
+    trials: int,
+    out_dir: Path,
+    options: HarnessOptions,
+    seed: int = 42,
+    limit_train: int | None = None,
+    limit_test: int | None = None,
+) -> dict[str, Any]:
+    """Train, load and score every system ``trials`` times; returns the results dict."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if limit_train or limit_test:  # quick mode: slices written beside the report
+        train_slice = read_rasa_data(train_file)[:limit_train]
+        test_slice = read_rasa_data(test_file)[:limit_test]
+        train_file, test_file = out_dir / "train_slice.yml", out_dir / "test_slice.yml"
+        write_rasa_yaml(train_slice, train_file)
+        write_rasa_yaml(test_slice, test_file)
+    gold = read_rasa_data(test_file)
+    mecab = MecabTokenizer()
+    # every system here reads MeCab words (ELECTRA labels the first subword of each word)
+    misaligned = count_misaligned(gold, lambda t: [(w.start, w.end) for w in mecab.tokenize(t)])
+    results: dict[str, Any] = {
+        "train": str(train_file), "test": str(test_file), "test_messages": len(gold),
+        "systems": {}, "trials": {},
+    }  # fmt: skip
+    runs = [(s, t) for s in systems for t in range(trials)]
+    for system, trial in tqdm(runs, desc="systems × trials", unit="run"):
+        result = run_trial(system, trial, seed + trial, train_file, test_file, gold, options,
+                           out_dir / "runs" / f"{system}-{trial}")  # fmt: skip
+        results["trials"].setdefault(system, []).append(vars(result))
+    for system in systems:
+        trial_results = [TrialResult(**t) for t in results["trials"][system]]
+        results["systems"][system] = summarize(
+            trial_results, misaligned.misaligned, misaligned.entities
+        )
+    return results

@@ -1,0 +1,90 @@
+"""Compare entity extraction systems through Rasa on any Rasa NLU data with train and test files.
+
+    python -m training.evaluate --data data/gsd_v2.6-NE --systems crf,electra \
+        --electra-export models/electra-demo/export --trials 5 --out reports/gsd-v2.6
+
+    python -m training.evaluate --data data/gsd_v2.6-NE --systems crf,electra,diet \
+        --electra-start-point DIR_OR_HUB_ID --quick --out reports/quick
+
+Writes results.json, results.md, f1.png and per_label_f1.png to --out. ``--quick`` uses a few
+sentences, one trial and short training, for smoke tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
+
+
+def absolute_start_point(source: str | None) -> str | None:
+    """Rasa runs in a work folder per trial, so local paths must not be relative."""
+    if source is None:
+        return None
+    if source.startswith("random-init:"):
+        _, size, vocab = source.split(":", 2)
+        return f"random-init:{size}:{Path(vocab).resolve()}"
+    return str(Path(source).resolve()) if Path(source).exists() else source  # else a hub id
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, help="folder with train.yml and test.yml")
+    parser.add_argument("--train", type=Path)
+    parser.add_argument("--test", type=Path)
+    parser.add_argument(
+        "--systems", default="crf,electra", help="comma-separated: crf, electra, diet"
+    )
+    parser.add_argument("--trials", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--electra-start-point", help="fine-tuned inside `rasa train` (trainable mode)"
+    )
+    parser.add_argument(
+        "--electra-export", help="an export from training.finetune (model_path mode)"
+    )
+    parser.add_argument("--electra-epochs", type=int, default=3)
+    parser.add_argument("--electra-learning-rate", type=float, default=1e-4)
+    parser.add_argument(
+        "--quick", action="store_true", help="60 train / 30 test sentences, 1 trial"
+    )
+    parser.add_argument("--title", default="Entity extraction through Rasa")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    from rasa_electra.evaluation.harness import HarnessOptions, evaluate_systems
+    from rasa_electra.evaluation.report import write_report
+
+    train = args.train or (args.data / "train.yml" if args.data else None)
+    test = args.test or (args.data / "test.yml" if args.data else None)
+    if not train or not test or not train.is_file() or not test.is_file():
+        parser.error("give --data DIR (with train.yml and test.yml) or --train FILE --test FILE")
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    if "electra" in systems and not (args.electra_start_point or args.electra_export):
+        parser.error("the electra system needs --electra-start-point or --electra-export")
+    options = HarnessOptions(
+        electra_start_point=absolute_start_point(args.electra_start_point),
+        electra_export=str(Path(args.electra_export).resolve()) if args.electra_export else None,
+        electra_epochs=2 if args.quick else args.electra_epochs,
+        electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
+        electra_max_seq_length=32 if args.quick else 128,
+        crf_max_iterations=10 if args.quick else 50,
+        diet_epochs=5 if args.quick else 100,
+    )
+    results = evaluate_systems(
+        train.resolve(), test.resolve(), systems, 1 if args.quick else args.trials,
+        args.out.resolve(), options, args.seed,
+        limit_train=60 if args.quick else None, limit_test=30 if args.quick else None,
+    )  # fmt: skip
+    paths = write_report(results, args.out, args.title)
+    print((args.out / "results.md").read_text(encoding="utf-8"))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
