@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         electra_epochs=2 if args.quick else args.electra_epochs,
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,
-        crf_max_iterations=10 if args.quick else 50,
+        crf_max_iterations=50,
         diet_epochs=5 if args.quick else 100,
     )
     results = evaluate_systems(

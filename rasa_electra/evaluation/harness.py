@@ -52,7 +52,16 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
         f"pipeline:\n  - name: {TOKENIZER}\n"
     )
     if system == "crf":
+        # config.yml's baseline. The featurizers matter even though the CRF computes its own
+        # features: Rasa 3.6's CRFEntityExtractor silently trains on no examples when no
+        # featurizer has run (it keeps only messages with features present).
         body = (
+            "  - name: LexicalSyntacticFeaturizer\n"
+            "    features:\n      - [low, pos, pos2]\n"
+            "      - [BOS, EOS, low, prefix2, suffix2, digit, pos, pos2]\n"
+            "      - [low, pos, pos2]\n"
+            "  - name: CountVectorsFeaturizer\n"
+            "    analyzer: char_wb\n    min_ngram: 1\n    max_ngram: 3\n"
             "  - name: CRFEntityExtractor\n"
             "    features:\n      - [low, pos, pos2]\n"
             "      - [bias, low, prefix2, suffix2, suffix1, digit, pos, pos2]\n"

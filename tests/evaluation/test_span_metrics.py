@@ -1,7 +1,10 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.evaluation.span_metrics import format_scores, score_spans
+from rasa_electra.model.labels import decode
 
 
 def test_exact_match_counts_per_label_and_micro():
@@ -28,3 +31,32 @@ def test_exact_match_counts_per_label_and_micro():
 def test_texts_must_line_up():
     with pytest.raises(ValueError, match="differs from gold"):
         score_spans([Example("東京")], [Example("大阪")])
+
+
+TAGS = st.sampled_from(["O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC"])
+
+
+SEQUENCE_PAIRS = st.tuples(
+    st.lists(TAGS, min_size=1, max_size=12), st.lists(TAGS, min_size=12, max_size=12)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SEQUENCE_PAIRS, min_size=1, max_size=6))
+def test_span_scores_equal_seqeval_on_token_aligned_tags(pairs):
+    """On one-character tokens our character spans and seqeval's chunks must agree exactly."""
+    from seqeval.metrics import f1_score, precision_score, recall_score
+
+    gold_tags, pred_tags, gold, predicted = [], [], [], []
+    for gold_seq, pred_seq in pairs:
+        pred_seq = pred_seq[: len(gold_seq)]
+        words = [(i, i + 1) for i in range(len(gold_seq))]
+        text = "x" * len(gold_seq)
+        gold.append(Example(text, tuple(s for s, _ in decode(words, gold_seq))))
+        predicted.append(Example(text, tuple(s for s, _ in decode(words, pred_seq))))
+        gold_tags.append(gold_seq)
+        pred_tags.append(pred_seq)
+    ours = score_spans(gold, predicted).micro
+    assert ours.precision == pytest.approx(precision_score(gold_tags, pred_tags, zero_division=0))
+    assert ours.recall == pytest.approx(recall_score(gold_tags, pred_tags, zero_division=0))
+    assert ours.f1 == pytest.approx(f1_score(gold_tags, pred_tags, zero_division=0))

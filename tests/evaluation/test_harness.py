@@ -1,0 +1,51 @@
+"""The evaluation command in --quick mode: real Rasa training for each system, a full report."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rasa_electra.evaluation.harness import HarnessOptions, pipeline
+
+
+@pytest.mark.slow
+def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_dir, tmp_path):
+    data = str(repo / "data/examples/nlu.yml")  # a bot's own data: train = test here
+    command = [sys.executable, "-m", "training.evaluate", "--train", data, "--test", data,
+               "--systems", "crf,electra", "--electra-start-point", str(pytorch_layout_dir),
+               "--quick", "--out", str(tmp_path)]  # fmt: skip
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert list(results["systems"]) == ["crf", "electra"]
+    for system in results["systems"].values():
+        assert 0.0 <= system["micro"]["f1"]["mean"] <= 1.0
+        assert system["gold_entities"] == 51 and system["archive_mb"] >= 0
+        assert system["load_seconds"]["mean"] > 0 and system["latency_ms_p95"]["mean"] > 0
+    crf = results["systems"]["crf"]
+    assert crf["micro"]["f1"]["mean"] > 0.5  # CRF on its own training sentences
+    assert "CRFEntityExtractor" in crf["token_level_weighted_avg"]
+    report = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "| crf | 1 |" in report and "| electra | 1 |" in report and "token-level" in report
+    for chart in ("f1.png", "per_label_f1.png"):
+        assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_crf_pipeline_is_the_projects_baseline_config(repo):
+    from rasa.shared.utils.io import read_yaml
+
+    ours = read_yaml(pipeline("crf", HarnessOptions(), seed=1))["pipeline"]
+    baseline = read_yaml((repo / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    assert ours == baseline
+
+
+def test_pipelines_share_the_tokenizer_and_need_an_electra_source():
+    options = HarnessOptions(electra_export="/models/export")
+    for system in ("crf", "diet", "electra"):
+        assert "JapaneseTokenizer" in pipeline(system, options, seed=1)
+    assert "model_path: /models/export" in pipeline("electra", options, seed=1)
+    with pytest.raises(ValueError, match="exactly one of"):
+        pipeline("electra", HarnessOptions(), seed=1)
+    with pytest.raises(ValueError, match="unknown system"):
+        pipeline("spacy", options, seed=1)
