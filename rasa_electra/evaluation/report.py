@@ -47,6 +47,9 @@ def markdown(results: dict[str, Any], title: str) -> str:
     first = next(iter(systems.values()))
     lines += [
         "",
+        "Train s is `rasa train`; for an ELECTRA export made beforehand it adds the export's "
+        "fine-tuning time from its model card.",
+        "",
         f"Gold entities the MeCab words cannot represent (no system here can get them right): "
         f"{first['unrepresentable_gold_entities']} of {first['gold_entities']}.",
         "",
