@@ -22,7 +22,10 @@ VOCAB_DIR := $(MODEL_DIR)/vocab-gsd-8k
 ELECTRA_DIR := $(MODEL_DIR)/electra-demo
 ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
 
-.PHONY: setup test lint demo convert train-crf train-electra lock clean
+EVAL_TRIALS ?= 1
+REPORT_DIR := reports/gsd-$(GSD_VERSION)
+
+.PHONY: setup test lint demo eval convert train-crf train-electra lock clean
 
 setup: $(SETUP_STAMP)
 
@@ -66,6 +69,12 @@ train-electra: $(ELECTRA_DIR)/export/saved_model.pb
 demo: train-crf train-electra
 	$(PY) -m training.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
 	$(PY) -m training.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
+
+# CRF vs ELECTRA (the demo export) through Rasa on the test split: reports/gsd-<version>/
+eval: $(ELECTRA_DIR)/export/saved_model.pb
+	$(PY) -m training.evaluate --data $(DATA_DIR) --systems crf,electra \
+		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
+		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
 
 # Regenerate requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
