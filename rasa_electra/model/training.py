@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -91,8 +92,17 @@ def layer_depth(name: str, num_layers: int) -> int:
     return int(match.group(1)) + 1 if match else num_layers + 1
 
 
-def _optimizer_groups(model, config: TrainingConfig, total_steps: int):
-    """[(optimizer, variable indices)]: one group, or one per depth with decayed peak rates."""
+@dataclass
+class OptimizerGroup:
+    """Variables trained by one AdamW at one peak learning rate."""
+
+    optimizer: Any
+    indices: list[int]
+    peak_rate: float
+
+
+def _optimizer_groups(model, config: TrainingConfig, total_steps: int) -> list[OptimizerGroup]:
+    """One group, or one per depth (embeddings … head) with decayed peak rates."""
     import tensorflow as tf
 
     variables = model.trainable_variables
@@ -106,19 +116,16 @@ def _optimizer_groups(model, config: TrainingConfig, total_steps: int):
             grouping.setdefault(layer_depth(variable.name, num_layers), []).append(index)
     groups = []
     for depth, indices in sorted(grouping.items()):
-        scale = (
-            1.0
-            if config.layerwise_lr_decay is None
-            else config.layerwise_lr_decay ** (num_layers + 1 - depth)
-        )
+        decay = config.layerwise_lr_decay
+        peak = config.learning_rate * (1.0 if decay is None else decay ** (num_layers + 1 - depth))
         optimizer = tf.keras.optimizers.AdamW(
-            learning_rate=warmup_linear_decay(config.learning_rate * scale, total_steps, warmup),
+            learning_rate=warmup_linear_decay(peak, total_steps, warmup),
             weight_decay=config.weight_decay,
             epsilon=1e-6,
         )
         optimizer.exclude_from_weight_decay(var_names=["LayerNorm", "layer_norm", "bias"])
         optimizer.build([variables[i] for i in indices])
-        groups.append((optimizer, indices))
+        groups.append(OptimizerGroup(optimizer, indices, peak))
     return groups
 
 
@@ -153,8 +160,8 @@ def train(
             )
         gradients = tape.gradient(loss, variables)
         gradients, _ = tf.clip_by_global_norm(gradients, config.max_grad_norm)
-        for optimizer, indices in groups:
-            optimizer.apply_gradients([(gradients[i], variables[i]) for i in indices])
+        for group in groups:
+            group.optimizer.apply_gradients([(gradients[i], variables[i]) for i in group.indices])
         return loss
 
     history, best_weights = History(), None

@@ -1,0 +1,40 @@
+"""Optimizer set-up: warmup then linear decay, and layer-wise learning-rate decay by depth."""
+
+import pytest
+
+from rasa_electra.model import model_spec
+from rasa_electra.model.training import (
+    TrainingConfig,
+    _optimizer_groups,
+    layer_depth,
+    warmup_linear_decay,
+)
+
+
+def test_schedule_warms_up_then_decays_to_zero():
+    schedule = warmup_linear_decay(1e-3, total_steps=100, warmup_steps=10)
+    assert float(schedule(0)) == 0.0
+    assert float(schedule(5)) == pytest.approx(5e-4)
+    assert float(schedule(10)) == pytest.approx(1e-3)
+    assert float(schedule(55)) == pytest.approx(5e-4)
+    assert float(schedule(100)) == 0.0
+
+
+def test_layer_depths():
+    assert layer_depth("m/electra/embeddings/word_embeddings/weight:0", 2) == 0
+    assert layer_depth("m/electra/encoder/layer_._1/output/dense/kernel:0", 2) == 2
+    assert layer_depth("m/classifier/kernel:0", 2) == 3
+
+
+def test_layerwise_decay_gives_lower_rates_to_lower_layers(pytorch_layout_dir):
+    model = model_spec.get(pytorch_layout_dir).build_model(["O", "B-X", "I-X"])
+    config = TrainingConfig(learning_rate=1e-3, warmup_ratio=0.1, layerwise_lr_decay=0.5)
+    groups = _optimizer_groups(model, config, total_steps=100)
+    peaks = [group.peak_rate for group in groups]
+    assert peaks == pytest.approx(
+        [1e-3 * 0.5**3, 1e-3 * 0.5**2, 1e-3 * 0.5, 1e-3]
+    )  # emb, L0, L1, head
+    covered = sorted(i for group in groups for i in group.indices)
+    assert covered == list(range(len(model.trainable_variables)))  # every variable, once
+    single = _optimizer_groups(model, TrainingConfig(learning_rate=1e-3), total_steps=100)
+    assert len(single) == 1
