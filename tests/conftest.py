@@ -136,7 +136,9 @@ def tf1_checkpoint_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path
         for name, value in values.items():
             tf.compat.v1.get_variable(name, initializer=value)
         # variables a real pretraining checkpoint also holds, which must be ignored
-        tf.compat.v1.get_variable("generator/encoder/layer_0/output/dense/kernel", shape=[8, 8])
+        tf.compat.v1.get_variable(
+            "generator/encoder/layer_0/output/dense/kernel", initializer=np.ones((8, 8), np.float32)
+        )
         tf.compat.v1.get_variable("global_step", initializer=np.int64(1000))
         saver = tf.compat.v1.train.Saver()
         with tf.compat.v1.Session(graph=graph) as session:

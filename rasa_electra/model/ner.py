@@ -20,7 +20,7 @@ from rasa_electra.model import features
 from rasa_electra.model.data_loader import DataLoader
 from rasa_electra.model.labels import label_list
 from rasa_electra.model.model_spec import ModelSpec
-from rasa_electra.model.training import History, TrainingConfig, seed_everything, train
+from rasa_electra.model.training import History, TrainingConfig, deterministic, train
 from rasa_electra.tokenization.alignment import count_misaligned
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,6 @@ def create(
     config = TrainingConfig(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
     )
-    seed_everything(config.seed)
     labels = label_list(train_data.entity_labels, spec.label_scheme)
     encoded = features.encode(
         train_data.examples, spec.tokenizer, {label: i for i, label in enumerate(labels)},
@@ -103,20 +102,21 @@ def create(
             "trained as O (see NerModel.unrepresentable_train)",
             len(encoded.unrepresentable), sum(len(e.spans) for e in train_data),
         )  # fmt: skip
-    model = spec.build_model(labels, config.dropout)
-    ner_model = NerModel(
-        spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable)
-    )
+    with deterministic(config.seed):
+        model = spec.build_model(labels, config.dropout)
+        ner_model = NerModel(
+            spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable)
+        )
 
-    def dev_f1() -> float:
-        return score_spans(
-            validation_data.examples, ner_model.predict(validation_data.examples)
-        ).micro.f1
+        def dev_f1() -> float:
+            return score_spans(
+                validation_data.examples, ner_model.predict(validation_data.examples)
+            ).micro.f1
 
-    ner_model.history = train(
-        model, encoded, config, spec.tokenizer.pieces.pad_token_id,
-        dev_f1 if validation_data is not None else None,
-    )  # fmt: skip
+        ner_model.history = train(
+            model, encoded, config, spec.tokenizer.pieces.pad_token_id,
+            dev_f1 if validation_data is not None else None,
+        )  # fmt: skip
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)
     return ner_model

@@ -12,7 +12,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -59,12 +60,25 @@ class History:
     best_dev_f1: float | None = None
 
 
-def seed_everything(seed: int) -> None:
-    """Same seed, same result on CPU: Python, NumPy and TF seeds plus deterministic TF ops."""
-    import tensorflow as tf
+@contextmanager
+def deterministic(seed: int) -> Iterator[None]:
+    """Same seed, same result on CPU: Python, NumPy and TF seeds plus deterministic TF ops.
 
+    Op determinism is process-wide and makes unseeded random ops fail, so it is switched back
+    off afterwards (TF 2.12 only exposes the switch-off under ``tensorflow.python``); the Rasa
+    server that fine-tunes in trainable mode goes on as before.
+    """
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config
+
+    was_enabled = tf_config.is_op_determinism_enabled()
     tf.keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if not was_enabled:
+            tf_config.disable_op_determinism()
 
 
 def warmup_linear_decay(peak: float, total_steps: int, warmup_steps: int):

@@ -38,3 +38,14 @@ def test_layerwise_decay_gives_lower_rates_to_lower_layers(pytorch_layout_dir):
     assert covered == list(range(len(model.trainable_variables)))  # every variable, once
     single = _optimizer_groups(model, TrainingConfig(learning_rate=1e-3), total_steps=100)
     assert len(single) == 1
+
+
+def test_determinism_is_switched_back_off_after_training():
+    from tensorflow.python.framework import config as tf_config
+
+    from rasa_electra.model.training import deterministic
+
+    assert not tf_config.is_op_determinism_enabled()
+    with deterministic(3):
+        assert tf_config.is_op_determinism_enabled()
+    assert not tf_config.is_op_determinism_enabled()
