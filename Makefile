@@ -14,9 +14,11 @@ MODEL_DIR := models
 # Rasa cuts a fixed model name at its first dot, so the version's dot becomes an underscore.
 CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
 
-# The ELECTRA demo model: START_POINT (an HF dir, TF1 checkpoint or hub id) when given, else an
-# untrained ELECTRA-small over a WordPiece vocabulary learned on GSD train (no network needed).
-START_POINT ?=
+# The ELECTRA demo model starts from START_POINT (an HF dir, TF1 checkpoint or hub id; by default
+# the published Japanese ELECTRA-small on the hub). Where that cannot be had (no network), it says
+# so and falls back to this project's own pretraining output (`make pretrain`) if there is one,
+# else to an untrained ELECTRA-small over a WordPiece vocabulary learned on GSD train.
+START_POINT ?= electra-small-japanese
 DEMO_EPOCHS ?= 2
 # A from-scratch model trained this briefly sticks at predicting O with the default 10% warmup
 # (dev F1 0.00 after 2 epochs); a long warmup gets it past that (dev F1 26.6, docs/results.md).
@@ -28,7 +30,26 @@ ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
 EVAL_TRIALS ?= 1
 REPORT_DIR := reports/gsd-$(GSD_VERSION)
 
-.PHONY: setup test lint demo eval convert train-crf train-electra lock clean
+# Pretraining: its own environment (Python 3.11, torch CPU build, Accelerate), its own corpus.
+PRETRAIN_VENV := .venv-pretrain
+PRETRAIN_PY := $(PRETRAIN_VENV)/bin/python
+PRETRAIN_STAMP := $(PRETRAIN_VENV)/.setup-done
+JA_TEXT ?= ../shared/data/ja_text
+CORPUS_DIR := corpus
+# Aozora Bunko + JGLUE text; livedoor stays out: it is the probe's data.
+CORPUS_SOURCES ?= $(JA_TEXT)/aozora/aozora_150M.txt.xz:plain $(JA_TEXT)/jglue/jglue_text.txt:lines
+PRETRAIN_VOCAB_SIZE ?= 32000
+PRETRAIN_VOCAB := $(MODEL_DIR)/vocab-ja-$(PRETRAIN_VOCAB_SIZE)
+PRETRAIN_PRESET ?= small
+PRETRAIN_SEQ ?= 128
+SHARDS_DIR := $(CORPUS_DIR)/shards-$(PRETRAIN_SEQ)
+SHARD_DOCUMENTS ?=
+PRETRAIN_DIR ?= $(MODEL_DIR)/electra-$(PRETRAIN_PRESET)-ja
+PRETRAIN_ARGS ?=
+PROBE_TRIALS ?= 5
+
+.PHONY: setup pretrain-setup test lint demo eval convert train-crf train-electra lock clean \
+	pretrain probe
 
 setup: $(SETUP_STAMP)
 
@@ -36,10 +57,19 @@ $(SETUP_STAMP): requirements.lock pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	touch $@
 
-test: setup
+pretrain-setup: $(PRETRAIN_STAMP)
+
+$(PRETRAIN_STAMP): requirements-pretrain.lock scripts/setup.sh
+	bash scripts/setup.sh pretrain
+	touch $@
+
+# Rasa/TF tests in .venv, pretraining tests in .venv-pretrain (torch); the TF side also loads a
+# model the pretraining commands make, so it is handed that environment's interpreter.
+test: setup pretrain-setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	RASA_ELECTRA_PRETRAIN_PYTHON=$(PRETRAIN_PY) $(PY) -m pytest --ignore=tests/pretraining
+	$(PRETRAIN_PY) -m pytest tests/pretraining
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -59,7 +89,8 @@ $(VOCAB_DIR)/vocab.txt: | convert
 
 $(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
 	$(PY) -m training.finetune \
-		$(if $(START_POINT),--start-point $(START_POINT),--random-init small --vocab $(VOCAB_DIR)) \
+		--start-point $(START_POINT) --fallback $(PRETRAIN_DIR)/discriminator \
+		--fallback random-init:small:$(VOCAB_DIR) \
 		--data $(DATA_DIR) --epochs $(DEMO_EPOCHS) --batch-size 32 --learning-rate 5e-4 \
 		--warmup-ratio $(DEMO_WARMUP) --out $(ELECTRA_DIR)
 
@@ -79,6 +110,33 @@ eval: $(ELECTRA_DIR)/export/saved_model.pb
 		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
 		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
 
+# ELECTRA pretraining on CPU or GPU: corpus → WordPiece vocabulary → token-id shards → RTD.
+# Re-running `make pretrain` resumes from the last checkpoint. PRETRAIN_ARGS passes more options,
+# e.g. PRETRAIN_ARGS="--train-steps 20000 --batch-size 32 --stop-at 2000".
+$(CORPUS_DIR)/ja.txt: | $(PRETRAIN_STAMP)
+	$(PRETRAIN_PY) -m training.prepare_corpus $(addprefix --source ,$(CORPUS_SOURCES)) --out $@
+
+$(PRETRAIN_VOCAB)/vocab.txt: | $(CORPUS_DIR)/ja.txt
+	$(PRETRAIN_PY) -m training.build_vocab --text $(CORPUS_DIR)/ja.txt \
+		--size $(PRETRAIN_VOCAB_SIZE) --out $(PRETRAIN_VOCAB)
+
+$(SHARDS_DIR)/shards.json: | $(PRETRAIN_VOCAB)/vocab.txt
+	$(PRETRAIN_PY) -m training.make_shards --corpus $(CORPUS_DIR)/ja.txt --vocab $(PRETRAIN_VOCAB) \
+		--max-seq-length $(PRETRAIN_SEQ) $(if $(SHARD_DOCUMENTS),--max-documents $(SHARD_DOCUMENTS)) \
+		--out $(SHARDS_DIR)
+
+pretrain: $(SHARDS_DIR)/shards.json
+	$(PRETRAIN_PY) -m training.pretrain --shards $(SHARDS_DIR) --preset $(PRETRAIN_PRESET) \
+		--out $(PRETRAIN_DIR) $(PRETRAIN_ARGS)
+
+# livedoor 9-class probe of the pretrained discriminator and of the same model untrained
+probe: | $(PRETRAIN_STAMP)
+	$(PRETRAIN_PY) -m training.probe_livedoor --start-point $(PRETRAIN_DIR)/discriminator \
+		--livedoor $(JA_TEXT)/livedoor --trials $(PROBE_TRIALS) --out $(PRETRAIN_DIR)/probe.json
+	$(PRETRAIN_PY) -m training.probe_livedoor --start-point $(PRETRAIN_DIR)/discriminator \
+		--livedoor $(JA_TEXT)/livedoor --trials $(PROBE_TRIALS) --random-init \
+		--out $(PRETRAIN_DIR)/probe-random-init.json
+
 # Regenerate requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
 	$(PY) -m pip install --quiet uv
@@ -86,4 +144,4 @@ lock: setup
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) $(MODEL_DIR) data/gsd_* .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PRETRAIN_VENV) $(CORPUS_DIR) $(MODEL_DIR) data/gsd_* .pytest_cache .ruff_cache .hypothesis

@@ -1,52 +1,64 @@
 #!/usr/bin/env bash
-# Create .venv with a Python 3.10 interpreter and install the pinned dependencies.
-# Rasa 3.6 supports Python 3.8-3.10 only, so 3.10 is required, not merely preferred.
+# Create a virtual environment with the right Python and install pinned dependencies.
+#   default:             .venv, Python 3.10, requirements.lock, this package editable
+#                        (Rasa 3.6 supports Python 3.8-3.10 only, so 3.10 is required).
+#   scripts/setup.sh pretrain:  .venv-pretrain, Python 3.11, torch 2.13.0 (the CPU build) first,
+#                        then requirements-pretrain.lock; the package is put on the path
+#                        (its metadata pins Python 3.10 for Rasa, the pretraining code does not).
 set -euo pipefail
 
-VENV="${VENV:-.venv}"
-LOCK="${LOCK:-requirements.lock}"
+if [ "${1:-}" = "pretrain" ]; then
+    VENV="${VENV:-.venv-pretrain}"; LOCK="${LOCK:-requirements-pretrain.lock}"
+    PY_VERSION=3.11; FIRST="torch==2.13.0"; EDITABLE=0
+else
+    VENV="${VENV:-.venv}"; LOCK="${LOCK:-requirements.lock}"
+    PY_VERSION=3.10; FIRST=""; EDITABLE=1
+fi
+OVERRIDE_VAR="PYTHON${PY_VERSION//./}"   # PYTHON310 or PYTHON311
 
-is_py310() {
-    [ -n "$1" ] && "$1" -c 'import sys; raise SystemExit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1
+is_wanted() {
+    [ -n "$1" ] && "$1" -c "import sys; raise SystemExit('%d.%d' % sys.version_info[:2] != '$PY_VERSION')" >/dev/null 2>&1
 }
 
-find_python310() {
-    local candidate
+find_python() {
+    local candidate override="${!OVERRIDE_VAR:-}"
     # 1. an explicit choice wins
-    if [ -n "${PYTHON310:-}" ]; then
-        is_py310 "$PYTHON310" && { echo "$PYTHON310"; return; }
-        echo "PYTHON310=$PYTHON310 is not a working Python 3.10 interpreter" >&2
+    if [ -n "$override" ]; then
+        is_wanted "$override" && { echo "$override"; return; }
+        echo "$OVERRIDE_VAR=$override is not a working Python $PY_VERSION interpreter" >&2
         return 1
     fi
-    # 2. python3.10 on PATH (a pyenv shim only counts if it actually runs 3.10)
-    candidate="$(command -v python3.10 || true)"
-    is_py310 "$candidate" && { echo "$candidate"; return; }
+    # 2. pythonX.Y on PATH (a pyenv shim only counts if it actually runs X.Y)
+    candidate="$(command -v "python$PY_VERSION" || true)"
+    is_wanted "$candidate" && { echo "$candidate"; return; }
     # 3. pyenv's installed versions, newest patch release first
     local roots=()
     command -v pyenv >/dev/null 2>&1 && roots+=("$(pyenv root)")
     roots+=("${PYENV_ROOT:-$HOME/.pyenv}" /root/.pyenv)
     for root in "${roots[@]}"; do
-        for candidate in $(ls -d "$root"/versions/3.10.*/bin/python3.10 2>/dev/null | sort -rV); do
-            is_py310 "$candidate" && { echo "$candidate"; return; }
+        for candidate in $(ls -d "$root"/versions/"$PY_VERSION".*/bin/python"$PY_VERSION" 2>/dev/null | sort -rV); do
+            is_wanted "$candidate" && { echo "$candidate"; return; }
         done
     done
     return 1
 }
 
-if ! PYTHON="$(find_python310)"; then
-    cat >&2 <<'MSG'
-error: no Python 3.10 interpreter found.
-Rasa 3.6.21 runs on Python 3.8-3.10 only; this project pins 3.10. Install one of:
-  pyenv install 3.10.13            (then re-run `make setup`)
-  apt-get install python3.10 python3.10-venv   (Debian/Ubuntu with 3.10 packages)
-or point PYTHON310=/path/to/python3.10 at an existing interpreter.
+if ! PYTHON="$(find_python)"; then
+    cat >&2 <<MSG
+error: no Python $PY_VERSION interpreter found for $VENV.
+$( [ "$PY_VERSION" = 3.10 ] && echo "Rasa 3.6.21 runs on Python 3.8-3.10 only; this project pins 3.10." \
+   || echo "The pretraining environment uses the torch 2.13.0 CPU build made for Python 3.11." )
+Install one of:
+  pyenv install $PY_VERSION            (then re-run make)
+  apt-get install python$PY_VERSION python$PY_VERSION-venv   (Debian/Ubuntu with $PY_VERSION packages)
+or point $OVERRIDE_VAR=/path/to/python$PY_VERSION at an existing interpreter.
 MSG
     exit 1
 fi
-echo "Using $PYTHON ($("$PYTHON" --version 2>&1))"
+echo "Using $PYTHON ($("$PYTHON" --version 2>&1)) for $VENV"
 
-if [ -x "$VENV/bin/python" ] && ! is_py310 "$VENV/bin/python"; then
-    echo "$VENV exists but is not Python 3.10: recreating it"
+if [ -x "$VENV/bin/python" ] && ! is_wanted "$VENV/bin/python"; then
+    echo "$VENV exists but is not Python $PY_VERSION: recreating it"
     rm -rf "$VENV"
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
@@ -59,7 +71,15 @@ pip_install() {
 
 start=$(date +%s)
 pip_install --upgrade "pip>=24,<26"
+# torch first and by exact version: a plain `torch` requirement would pull the newest build
+# with several GB of CUDA packages, 2.13.0 takes the CPU build these machines carry.
+[ -z "$FIRST" ] || pip_install $FIRST
 pip_install -r "$LOCK"
-pip_install --no-deps --no-build-isolation -e .
+if [ "$EDITABLE" = 1 ]; then
+    pip_install --no-deps --no-build-isolation -e .
+else
+    site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    pwd > "$site/rasa_electra_repo.pth"
+fi
 "$VENV/bin/python" -m pip check
 echo "Setup done in $(( $(date +%s) - start ))s: $VENV ($("$VENV/bin/python" --version 2>&1))"

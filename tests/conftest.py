@@ -1,4 +1,8 @@
-"""Shared fixtures: paths to the repository, the test fixtures and the real GSD data."""
+"""Shared fixtures: paths to the repository, the test fixtures and the real GSD data.
+
+Also loaded by the pretraining environment's run of tests/pretraining (no Rasa, no TF there):
+imports of either stay inside the fixtures that need them.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.tokenization.mecab import MecabTokenizer
 from rasa_electra.tokenization.vocab import SPECIAL_TOKENS
 
@@ -62,6 +65,8 @@ TINY = dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attentio
 
 @pytest.fixture(scope="session")
 def examples():
+    from rasa_electra.data.rasa_nlu import read_rasa_data  # Rasa: not in the pretraining env
+
     return read_rasa_data(REPO / "data/examples/nlu.yml")
 
 

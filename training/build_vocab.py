@@ -2,6 +2,8 @@
 
 python -m training.build_vocab --rasa data/gsd_v2.6-NE/train.yml --size 8000 --out models/vocab-gsd
 python -m training.build_vocab --text corpus.txt --size 32000 --out models/vocab-32k
+
+Runs in the Rasa environment and in the pretraining one (``make pretrain-setup``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.tokenization.vocab import build_wordpiece_vocab
 
 
@@ -19,6 +20,9 @@ def lines(text_files: list[Path], rasa_files: list[Path]) -> Iterator[str]:
     for path in text_files:
         with path.open(encoding="utf-8") as handle:
             yield from (line.rstrip("\n") for line in handle if line.strip())
+    if rasa_files:  # Rasa is not in the pretraining environment; plain text needs no Rasa
+        from rasa_electra.data.rasa_nlu import read_rasa_data
+
     for path in rasa_files:
         yield from (example.text for example in read_rasa_data(path))
 

@@ -6,6 +6,11 @@
 
     python -m training.finetune --random-init small --vocab models/vocab-gsd ...   # untrained
 
+    # the hub model when it can be had, else the local pretraining output, else untrained
+    python -m training.finetune --start-point electra-small-japanese \
+        --fallback models/electra-small-ja/discriminator \
+        --fallback random-init:small:models/vocab-gsd-8k ...
+
 Each trial selects its epoch on dev and is evaluated on test once, at the end. ``results.json``
 holds every trial and the mean ± std; the trial with the best dev F1 is exported to
 ``<out>/export`` (SavedModel + labels + tokenizer + model card).
@@ -54,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--start-point", help="HF model dir, TF1 ELECTRA checkpoint dir or hub id")
     start.add_argument("--random-init", choices=["tiny", "small", "base"], help="untrained ELECTRA")
     parser.add_argument("--vocab", type=Path, help="folder with vocab.txt (for --random-init)")
+    parser.add_argument(
+        "--fallback", action="append", default=[],
+        help="start point to use when the previous one cannot be had (repeatable; "
+        "random-init:SIZE:VOCAB_DIR names an untrained model)",
+    )  # fmt: skip
     parser.add_argument("--data", type=Path, help="folder with train.yml, dev.yml, test.yml")
     parser.add_argument("--train", type=Path)
     parser.add_argument("--dev", type=Path)
@@ -87,17 +97,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no {'/'.join(missing)} data: give --data DIR or --{missing[0]} FILE")
     if args.random_init and not args.vocab:
         parser.error("--random-init needs --vocab DIR (a folder with vocab.txt)")
-    try:
-        spec = (
-            model_spec.random_init(
-                args.random_init, args.vocab, args.max_seq_length, args.label_scheme
-            )
-            if args.random_init
-            else model_spec.get(args.start_point, args.max_seq_length, args.label_scheme)
-        )
-    except (model_spec.StartPointError, FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    if args.random_init:
+        candidates = [f"random-init:{args.random_init}:{args.vocab}", *args.fallback]
+    else:
+        candidates = [args.start_point, *args.fallback]
+    spec = None
+    for number, candidate in enumerate(candidates):
+        try:
+            spec = model_spec.get(candidate, args.max_seq_length, args.label_scheme)
+            break
+        except (model_spec.StartPointError, FileNotFoundError, ValueError) as error:
+            print(f"start point {candidate!r} cannot be used: {error}", file=sys.stderr)
+            if number + 1 < len(candidates):
+                print(f"falling back to {candidates[number + 1]!r}", file=sys.stderr)
+    if spec is None:
+        print("error: no usable start point", file=sys.stderr)
         return 2
+    print(f"start point: {spec.source} ({spec.kind})")
     train = DataLoader.from_rasa_yaml(paths["train"], spec)
     if args.limit:
         train = DataLoader(train.examples[: args.limit], spec)

@@ -26,7 +26,7 @@ import numpy as np
 
 from rasa_electra.data.spans import Example
 from rasa_electra.model import features
-from rasa_electra.model.subwords import SubwordTokenizer
+from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 SIGNATURE = "serving_default"
 LABELS_FILE = "labels.json"

@@ -17,7 +17,7 @@ import numpy as np
 
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.model.labels import decode, word_tags
-from rasa_electra.model.subwords import SubwordTokenizer, TokenizedText
+from rasa_electra.tokenization.subwords import SubwordTokenizer, TokenizedText
 
 IGNORE = -100  # label id of positions that carry no label
 INPUT_NAMES = ("input_ids", "input_mask", "segment_ids", "labeled_positions")

@@ -18,7 +18,7 @@ import numpy as np
 
 from rasa_electra.model import features
 from rasa_electra.model.export import ExportError, Servable, check_parts, load_signature
-from rasa_electra.model.subwords import SubwordTokenizer, bert_wordpiece
+from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 
 class _PlainDataUnpickler(pickle.Unpickler):

@@ -22,7 +22,7 @@ from typing import Any
 
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.labels import SCHEMES
-from rasa_electra.model.subwords import SubwordTokenizer, bert_wordpiece
+from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 # Short names for published Japanese encoders (hub ids; they need network on first use).
 KNOWN = {

@@ -1,7 +1,7 @@
 """A WordPiece vocabulary learned on MeCab words (the `tokenizers` library).
 
 Words are MeCab's, so the vocabulary fits the subword tokenizer the fine-tuning and the Rasa
-component use (``rasa_electra.model.subwords``). Special tokens come first, BERT's order.
+component use (``rasa_electra.tokenization.subwords``). Special tokens come first, BERT's order.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rasa_electra.model.subwords import SubwordTokenizer
+from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
 def run(repo, *args, timeout=900):
@@ -56,3 +56,27 @@ def test_vocabulary_from_rasa_data_loads_in_the_fine_tuning_tokenizer(repo, tmp_
     tokenized = tokenizer.tokenize("山田太郎さんは東京に住んでいます。")
     ids = [p.id for word in tokenized.word_pieces for p in word]
     assert tokenizer.pieces.unk_token_id not in ids  # every piece of a training sentence is known
+
+
+def test_unreachable_start_point_falls_back_and_says_so(repo, pytorch_layout_dir, tmp_path):
+    import os
+
+    data = str(repo / "data/examples/nlu.yml")
+    offline = {**os.environ, "HF_HUB_OFFLINE": "1"}  # the hub unreachable, as on these machines
+    result = subprocess.run(
+        [sys.executable, "-m", "training.finetune", "--start-point", "electra-small-japanese",
+         "--fallback", str(tmp_path / "not-pretrained-yet"), "--fallback", str(pytorch_layout_dir),
+         "--train", data, "--dev", data, "--test", data, "--epochs", "1", "--batch-size", "8",
+         "--max-seq-length", "24", "--out", str(tmp_path / "out")],
+        cwd=repo, capture_output=True, text=True, timeout=900, env=offline,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'electra-small-japanese' cannot be used: could not fetch" in result.stderr
+    assert f"falling back to '{pytorch_layout_dir}'" in result.stderr
+    results = json.loads((tmp_path / "out/results.json").read_text(encoding="utf-8"))
+    assert results["start_point"]["source"] == str(pytorch_layout_dir)
+
+    missing = str(tmp_path / "missing")
+    nothing = run(repo, "training.finetune", "--start-point", missing, "--train", data,
+                  "--dev", data, "--test", data, "--out", str(tmp_path / "x"))  # fmt: skip
+    assert nothing.returncode == 2 and "no usable start point" in nothing.stderr

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.model.features import IGNORE, encode, window_bounds
 from rasa_electra.model.labels import label_list
-from rasa_electra.model.subwords import SubwordTokenizer
+from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
 def test_pieces_have_exact_offsets_and_unknown_words_are_kept(vocab_dir):

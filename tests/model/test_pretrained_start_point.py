@@ -1,0 +1,82 @@
+"""The project's own pretraining output is a start point: made by the real pretraining commands
+in their torch environment, loaded into the TF fine-tuning here without importing torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rasa_electra.model import DataLoader, model_spec, ner
+
+REPO = Path(__file__).resolve().parents[2]
+LABELS = ["O", "B-GPE", "I-GPE"]
+
+
+def pretrain_python() -> Path:
+    python = Path(
+        os.environ.get("RASA_ELECTRA_PRETRAIN_PYTHON", REPO / ".venv-pretrain" / "bin" / "python")
+    )
+    if not python.is_file():
+        pytest.fail(f"{python} missing: run `make pretrain-setup` (make test does it first)")
+    return python
+
+
+@pytest.fixture(scope="module")
+def pretrained_dir(tmp_path_factory, examples) -> Path:
+    """corpus → vocabulary → shards → 3 RTD steps, each by its command-line entry point."""
+    work = tmp_path_factory.mktemp("pretraining")
+    (work / "raw.txt").write_text("\n".join(e.text for e in examples * 4) + "\n", encoding="utf-8")
+    steps = [
+        ["training.prepare_corpus", "--source", f"{work / 'raw.txt'}:lines",
+         "--out", str(work / "corpus.txt")],
+        ["training.build_vocab", "--text", str(work / "corpus.txt"), "--size", "400",
+         "--min-frequency", "1", "--out", str(work / "vocab")],
+        ["training.make_shards", "--corpus", str(work / "corpus.txt"), "--vocab",
+         str(work / "vocab"), "--max-seq-length", "32", "--out", str(work / "shards")],
+        ["training.pretrain", "--shards", str(work / "shards"), "--preset", "tiny",
+         "--train-steps", "3", "--batch-size", "4", "--warmup-steps", "1", "--out",
+         str(work / "run")],
+    ]  # fmt: skip
+    for step in steps:
+        done = subprocess.run(
+            [str(pretrain_python()), "-m", *step], cwd=REPO, capture_output=True, text=True,
+            timeout=300, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+        )  # fmt: skip
+        assert done.returncode == 0, f"{step[0]} failed:\n{done.stderr[-3000:]}"
+    return work / "run" / "discriminator"
+
+
+def test_pretraining_output_loads_into_tf_without_torch(pretrained_dir) -> None:
+    from safetensors.numpy import load_file
+    from transformers.modeling_tf_pytorch_utils import convert_tf_weight_name_to_pt_weight_name
+
+    spec = model_spec.get(pretrained_dir, max_seq_length=32)
+    assert spec.kind == "hf-directory" and spec.config.model_type == "electra"
+    model = spec.build_model(LABELS)
+    assert "torch" not in sys.modules
+    saved = load_file(str(pretrained_dir / "model.safetensors"))
+    compared = 0
+    for weight in model.weights:
+        name, transpose = convert_tf_weight_name_to_pt_weight_name(
+            weight.name, tf_weight_shape=weight.shape
+        )
+        if not name.startswith("electra."):
+            continue  # the new classification head
+        value = saved[name].T if transpose.name == "SIMPLE" else saved[name]
+        np.testing.assert_array_equal(weight.numpy(), value, err_msg=name)
+        compared += 1
+    assert compared > 20
+
+
+def test_pretraining_output_fine_tunes_and_predicts(pretrained_dir, examples) -> None:
+    spec = model_spec.get(pretrained_dir, max_seq_length=32)
+    train = DataLoader(examples, spec)
+    model = ner.create(train, epochs=1, batch_size=8, seed=1)
+    predictions = model.predict([examples[0].text])
+    assert len(predictions) == 1
+    assert all(0 <= s.start < s.end <= len(examples[0].text) for s in predictions[0].spans)

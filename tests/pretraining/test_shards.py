@@ -1,0 +1,54 @@
+"""Vocabulary and token-id shards: the vocabulary loads in the fine-tuning tokenizer, packing
+loses no text, shards read back as the sequences that were written."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rasa_electra.pretraining.corpus import read_corpus
+from rasa_electra.pretraining.shards import ShardedSequences, pack_document, sentence_ids
+from rasa_electra.tokenization.subwords import SubwordTokenizer
+
+
+def test_vocabulary_loads_in_the_fine_tuning_tokenizer(corpus_vocab) -> None:
+    tokenizer = SubwordTokenizer.from_directory(corpus_vocab)
+    text = "田中さんは東京の大学で会議を開いた。"
+    tokenized = tokenizer.tokenize(text)
+    pieces = [p for word in tokenized.word_pieces for p in word]
+    assert tokenizer.pieces.unk_token_id not in {p.id for p in pieces}
+    # exact offsets: the pieces tile every word of the original text
+    assert "".join(text[p.start : p.end] for p in pieces) == text
+
+
+def test_packing_keeps_every_id_in_order() -> None:
+    rng = np.random.default_rng(0)
+    sentences = [[1, 2, 3], [4, 5], list(range(10, 30)), [6], [7, 8, 9]]
+    packed = list(pack_document(sentences, content_length=8, rng=rng))
+    assert all(len(a) + len(b) <= 8 for a, b in packed)
+    assert [i for a, b in packed for i in a + b] == [i for s in sentences for i in s]
+    assert all(a for a, _ in packed)
+
+
+def test_shards_read_back(corpus_file, corpus_vocab, shards_dir) -> None:
+    data = ShardedSequences(shards_dir)
+    tokenizer = SubwordTokenizer.from_directory(shards_dir / "tokenizer")
+    assert data.manifest["vocab_size"] == tokenizer.vocab_size
+    assert len(data.manifest["shards"]) > 1  # shard_size=20 in the fixture
+    cls, sep = tokenizer.pieces.cls_token_id, tokenizer.pieces.sep_token_id
+    batch = data.batch(np.arange(len(data)))
+    content = []
+    for ids, segments, mask in zip(batch["input_ids"], batch["token_type_ids"],
+                                   batch["attention_mask"], strict=True):  # fmt: skip
+        length = int(mask.sum())
+        assert length <= 32 and ids[0] == cls and ids[length - 1] == sep
+        assert (ids[length:] == tokenizer.pieces.pad_token_id).all()
+        first_sep = int(np.where(ids == sep)[0][0])
+        assert (segments[: first_sep + 1] == 0).all()
+        assert (segments[first_sep + 1 : length] == 1).all()
+        content += [int(i) for i in ids[:length] if i not in (cls, sep)]
+    expected = [
+        i for document in read_corpus(corpus_file) for s in document
+        for i in sentence_ids(tokenizer, s)
+    ]  # fmt: skip
+    assert content == expected
+    assert data.manifest["tokens"] == int(batch["attention_mask"].sum())

@@ -1,0 +1,42 @@
+"""Tokenize a pretraining corpus once into token-id shards (MeCab words + WordPiece).
+
+python -m training.make_shards --corpus corpus/ja.txt --vocab models/vocab-ja-32k \
+    --max-seq-length 128 --out corpus/shards-128
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+from rasa_electra.pretraining.corpus import read_corpus
+from rasa_electra.pretraining.shards import build_shards
+from rasa_electra.tokenization.subwords import SubwordTokenizer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--vocab", type=Path, required=True, help="folder with vocab.txt")
+    parser.add_argument("--max-seq-length", type=int, default=128)
+    parser.add_argument("--shard-size", type=int, default=100_000, help="sequences per shard")
+    parser.add_argument("--max-documents", type=int, help="only the first N documents")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    documents = read_corpus(args.corpus)
+    if args.max_documents is not None:
+        documents = itertools.islice(documents, args.max_documents)
+    manifest = build_shards(
+        documents, SubwordTokenizer.from_directory(args.vocab), args.out, args.max_seq_length,
+        args.shard_size, args.seed, source=str(args.corpus),
+    )  # fmt: skip
+    print(json.dumps({k: v for k, v in manifest.items() if k != "shards"}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""ELECTRA replaced-token-detection pretraining on token-id shards (PyTorch + Accelerate).
+
+python -m training.pretrain --shards corpus/shards-128 --preset small --out models/electra-small-ja
+accelerate launch -m training.pretrain …      # several GPUs / machines / TPU, same arguments
+
+Run it again with the same --out to resume from the last complete checkpoint; --stop-at N
+leaves after step N (for job time limits) without changing the learning-rate schedule. The
+discriminator lands in OUT/discriminator, a start point for `training.finetune --start-point`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rasa_electra.pretraining.electra import PRESETS
+from rasa_electra.pretraining.trainer import PretrainConfig, pretrain
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shards", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="small")
+    parser.add_argument("--train-steps", type=int, help="schedule length (preset's by default)")
+    parser.add_argument("--batch-size", type=int, help="global batch (preset's by default)")
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--warmup-steps", type=int)
+    parser.add_argument("--mask-prob", type=float, help="0.15 (small, base) or 0.25")
+    parser.add_argument("--disc-weight", type=float, default=50.0)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--save-every", type=int, default=1000)
+    parser.add_argument("--keep-checkpoints", type=int, default=2)
+    parser.add_argument("--log-every", type=int, default=10)
+    parser.add_argument("--mixed-precision", choices=["no", "bf16", "fp16"])
+    parser.add_argument("--stop-at", type=int, help="leave after this step (resumable)")
+    args = parser.parse_args(argv)
+    config = PretrainConfig(
+        preset=args.preset, train_steps=args.train_steps, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, warmup_steps=args.warmup_steps,
+        mask_prob=args.mask_prob, disc_weight=args.disc_weight, seed=args.seed,
+        save_every=args.save_every, keep_checkpoints=args.keep_checkpoints,
+        log_every=args.log_every, mixed_precision=args.mixed_precision,
+    )  # fmt: skip
+    state = pretrain(args.shards, args.out, config, stop_at=args.stop_at)
+    done = state.step >= config.resolved().train_steps
+    print(
+        f"step {state.step}, {state.tokens_seen} tokens, {state.seconds:.0f}s; "
+        + (f"discriminator in {args.out / 'discriminator'}" if done else "resumable")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
