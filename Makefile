@@ -36,8 +36,9 @@ PRETRAIN_PY := $(PRETRAIN_VENV)/bin/python
 PRETRAIN_STAMP := $(PRETRAIN_VENV)/.setup-done
 JA_TEXT ?= ../shared/data/ja_text
 CORPUS_DIR := corpus
-# Aozora Bunko + JGLUE text; livedoor stays out: it is the probe's data.
-CORPUS_SOURCES ?= $(JA_TEXT)/aozora/aozora_150M.txt.xz:plain $(JA_TEXT)/jglue/jglue_text.txt:lines
+# JGLUE text (short, Wikipedia-like) first, then Aozora Bunko books, so SHARD_DOCUMENTS=N keeps
+# both kinds; livedoor stays out: it is the probe's data.
+CORPUS_SOURCES ?= $(JA_TEXT)/jglue/jglue_text.txt:lines $(JA_TEXT)/aozora/aozora_150M.txt.xz:plain
 PRETRAIN_VOCAB_SIZE ?= 32000
 PRETRAIN_VOCAB := $(MODEL_DIR)/vocab-ja-$(PRETRAIN_VOCAB_SIZE)
 PRETRAIN_PRESET ?= small
