@@ -4,8 +4,9 @@ python -m training.pretrain --shards corpus/shards-128 --preset small --out mode
 accelerate launch -m training.pretrain …      # several GPUs / machines / TPU, same arguments
 
 Run it again with the same --out to resume from the last complete checkpoint; --stop-at N
-leaves after step N (for job time limits) without changing the learning-rate schedule. The
-discriminator lands in OUT/discriminator, a start point for `training.finetune --start-point`.
+leaves after step N (for job time limits) without changing the learning-rate schedule;
+--export-now exports the last checkpoint of an unfinished run. The discriminator lands in
+OUT/discriminator, a start point for `training.finetune --start-point`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-every", type=int, default=10)
     parser.add_argument("--mixed-precision", choices=["no", "bf16", "fp16"])
     parser.add_argument("--stop-at", type=int, help="leave after this step (resumable)")
+    parser.add_argument(
+        "--export-now", action="store_true",
+        help="export the discriminator of the last checkpoint of an unfinished run",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     config = PretrainConfig(
         preset=args.preset, train_steps=args.train_steps, batch_size=args.batch_size,
@@ -43,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         save_every=args.save_every, keep_checkpoints=args.keep_checkpoints,
         log_every=args.log_every, mixed_precision=args.mixed_precision,
     )  # fmt: skip
-    state = pretrain(args.shards, args.out, config, stop_at=args.stop_at)
-    done = state.step >= config.resolved().train_steps
+    state = pretrain(args.shards, args.out, config, stop_at=args.stop_at,
+                     export_only=args.export_now)  # fmt: skip
+    done = state.step >= config.resolved().train_steps or args.export_now
     print(
         f"step {state.step}, {state.tokens_seen} tokens, {state.seconds:.0f}s; "
         + (f"discriminator in {args.out / 'discriminator'}" if done else "resumable")

@@ -128,9 +128,11 @@ def pretrain(
     out_dir: str | Path,
     config: PretrainConfig,
     stop_at: int | None = None,
+    export_only: bool = False,
 ) -> TrainerState:
     """Pretrain (or resume) into ``out_dir``; with ``stop_at``, leave after that step as an
-    interrupted job would (a checkpoint is saved there) — the schedule stays ``train_steps``."""
+    interrupted job would (a checkpoint is saved there) — the schedule stays ``train_steps``.
+    ``export_only`` exports the discriminator of the last checkpoint of an unfinished run."""
     from accelerate import Accelerator
 
     config = config.resolved()
@@ -160,6 +162,12 @@ def pretrain(
         accelerator.load_state(str(checkpoint))
         state = TrainerState(**json.loads((checkpoint / STATE).read_text(encoding="utf-8")))
         accelerator.print(f"resuming from {checkpoint} (step {state.step})")
+    if export_only:
+        if checkpoint is None:
+            raise FileNotFoundError(f"{out_dir} has no complete checkpoint to export")
+        if accelerator.is_main_process:
+            export(accelerator.unwrap_model(model), tokenizer, out_dir, config, state, data)
+        return state
     last_step = min(config.train_steps, stop_at if stop_at is not None else config.train_steps)
     if accelerator.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -64,11 +64,18 @@ def test_interrupted_and_resumed_equals_uninterrupted(shards_dir, tmp_path) -> N
     assert kept == ["step-000000004", "step-000000006"]
 
 
-def test_partial_checkpoint_is_ignored(shards_dir, tmp_path) -> None:
+def test_partial_checkpoint_is_ignored_and_export_now(shards_dir, tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="no complete checkpoint"):
+        pretrain(shards_dir, tmp_path / "run", config(train_steps=4), export_only=True)
     pretrain(shards_dir, tmp_path / "run", config(train_steps=4), stop_at=2)
     partial = tmp_path / "run" / "checkpoints" / "step-000000003"
     partial.mkdir()  # interrupted while saving: no "complete" marker
     assert latest_checkpoint(tmp_path / "run").name == "step-000000002"
+    state = pretrain(shards_dir, tmp_path / "run", config(train_steps=4), export_only=True)
+    card = json.loads(
+        (tmp_path / "run" / "discriminator" / "pretraining_card.json").read_text(encoding="utf-8")
+    )
+    assert state.step == card["steps"] == 2
 
 
 def test_export_is_a_start_point_directory(shards_dir, tmp_path) -> None:
