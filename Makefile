@@ -23,8 +23,10 @@ DEMO_EPOCHS ?= 2
 # A from-scratch model trained this briefly sticks at predicting O with the default 10% warmup
 # (dev F1 0.00 after 2 epochs); a long warmup gets it past that (dev F1 26.6, docs/results.md).
 DEMO_WARMUP ?= 0.4
-VOCAB_DIR := $(MODEL_DIR)/vocab-gsd-8k
-ELECTRA_DIR := $(MODEL_DIR)/electra-demo
+# Per GSD version, so `make demo GSD_VERSION=r2.8-NE` never reuses a v2.6 model.
+VERSION_TAG := $(subst .,_,$(GSD_VERSION))
+VOCAB_DIR := $(MODEL_DIR)/vocab-gsd-$(VERSION_TAG)-8k
+ELECTRA_DIR := $(MODEL_DIR)/electra-demo-$(VERSION_TAG)
 ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
 
 EVAL_TRIALS ?= 1
@@ -95,8 +97,10 @@ $(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
 		--data $(DATA_DIR) --epochs $(DEMO_EPOCHS) --batch-size 32 --learning-rate 5e-4 \
 		--warmup-ratio $(DEMO_WARMUP) --out $(ELECTRA_DIR)
 
+# config-electra.yml with model_path set to this version's export
 train-electra: $(ELECTRA_DIR)/export/saved_model.pb
-	$(VENV)/bin/rasa train nlu --config config-electra.yml --nlu $(DATA_DIR)/train.yml \
+	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
+	$(VENV)/bin/rasa train nlu --config $(ELECTRA_DIR)/config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(ELECTRA_MODEL:.tar.gz=))
 
 # The main job: GSD → Rasa data, train the CRF baseline and the ELECTRA pipeline, then parse

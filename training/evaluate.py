@@ -1,7 +1,7 @@
 """Compare entity extraction systems through Rasa on any Rasa NLU data with train and test files.
 
     python -m training.evaluate --data data/gsd_v2.6-NE --systems crf,electra \
-        --electra-export models/electra-demo/export --trials 5 --out reports/gsd-v2.6
+        --electra-export models/electra-demo-v2_6-NE/export --trials 5 --out reports/gsd-v2.6
 
     python -m training.evaluate --data data/gsd_v2.6-NE --systems crf,electra,diet \
         --electra-start-point DIR_OR_HUB_ID --quick --out reports/quick
