@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from rasa_electra.pretraining.curves import plot_curves
 from rasa_electra.pretraining.electra import PRESETS, ElectraRTD, electra_configs
 from rasa_electra.pretraining.shards import TOKENIZER_DIR, ShardedSequences
 from rasa_electra.tokenization.subwords import SubwordTokenizer
@@ -272,6 +273,8 @@ def export(
         },
     }
     _write_json(target / "pretraining_card.json", card)
+    if state.history:
+        plot_curves(state.history, out_dir / "curves.png", f"ELECTRA-{config.preset} RTD")
     return target
 
 

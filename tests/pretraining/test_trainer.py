@@ -91,3 +91,14 @@ def test_export_is_a_start_point_directory(shards_dir, tmp_path) -> None:
     weights = load_file(str(export / "model.safetensors"))
     assert "electra.embeddings.word_embeddings.weight" in weights
     assert not any(name.startswith("generator") for name in weights)
+
+
+def test_loss_curves_plot(shards_dir, tmp_path) -> None:
+    from rasa_electra.pretraining.curves import plot_curves, read_log
+
+    pretrain(shards_dir, tmp_path / "run", config(train_steps=3, save_every=10))
+    log = read_log(tmp_path / "run" / "log.jsonl")
+    assert [r["step"] for r in log] == [1, 2, 3]
+    png = plot_curves(log, tmp_path / "curves.png", "tiny")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "run" / "curves.png").is_file()  # the export plots them too
