@@ -127,8 +127,10 @@ def get(source: str | Path, max_seq_length: int = 128, label_scheme: str = "BIO"
                 path, checkpoint, str(source), max_seq_length, label_scheme, mecab_args
             )
         raise StartPointError(f"{path} holds neither a config.json (HF model) nor a TF checkpoint")
-    if path.exists() or str(source).startswith((".", "/")):
+    if path.exists():
         raise StartPointError(f"start point {source} is not a directory")
+    if str(source).startswith((".", "/")) or str(source).count("/") > 1:  # a path, not a hub id
+        raise StartPointError(f"start point {source}: no such directory")
     hub_id = KNOWN.get(str(source), str(source))
     spec = _hf_directory(_download(hub_id), str(source), max_seq_length, label_scheme, mecab_args)
     return replace(spec, source=str(source))

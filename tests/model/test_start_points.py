@@ -78,8 +78,14 @@ def test_unreachable_hub_id_gives_a_clear_error(monkeypatch):
 def test_not_a_model_directory(tmp_path):
     with pytest.raises(StartPointError, match=r"neither a config\.json"):
         model_spec.get(tmp_path)
-    with pytest.raises(StartPointError, match="is not a directory"):
+    with pytest.raises(StartPointError, match="no such directory"):
         model_spec.get(str(tmp_path / "missing"))
+    # a relative path that does not exist (yet) is named as such, not tried on the hub
+    with pytest.raises(StartPointError, match="models/electra-small-ja/discriminator: no such"):
+        model_spec.get("models/electra-small-ja/discriminator")
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(StartPointError, match="is not a directory"):
+        model_spec.get(str(tmp_path / "file.txt"))
 
 
 def test_random_init_uses_the_paper_sizes(vocab_dir):
