@@ -12,7 +12,8 @@ GSD_SOURCE ?= $(wildcard ../shared/data/ud_japanese_gsd_ne)
 DATA_DIR := data/gsd_$(GSD_VERSION)
 MODEL_DIR := models
 # Rasa cuts a fixed model name at its first dot, so the version's dot becomes an underscore.
-CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
+VERSION_TAG := $(subst .,_,$(GSD_VERSION))
+CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(VERSION_TAG).tar.gz
 
 # The ELECTRA demo model starts from START_POINT (an HF dir, TF1 checkpoint or hub id; by default
 # the published Japanese ELECTRA-small on the hub). Where that cannot be had (no network), it says
@@ -24,10 +25,9 @@ DEMO_EPOCHS ?= 2
 # (dev F1 0.00 after 2 epochs); a long warmup gets it past that (dev F1 26.6, docs/results.md).
 DEMO_WARMUP ?= 0.4
 # Per GSD version, so `make demo GSD_VERSION=r2.8-NE` never reuses a v2.6 model.
-VERSION_TAG := $(subst .,_,$(GSD_VERSION))
 VOCAB_DIR := $(MODEL_DIR)/vocab-gsd-$(VERSION_TAG)-8k
 ELECTRA_DIR := $(MODEL_DIR)/electra-demo-$(VERSION_TAG)
-ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(subst .,_,$(GSD_VERSION)).tar.gz
+ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(VERSION_TAG).tar.gz
 
 EVAL_TRIALS ?= 1
 REPORT_DIR := reports/gsd-$(GSD_VERSION)

@@ -23,8 +23,8 @@ def lines(text_files: list[Path], rasa_files: list[Path]) -> Iterator[str]:
     if rasa_files:  # Rasa is not in the pretraining environment; plain text needs no Rasa
         from rasa_electra.data.rasa_nlu import read_rasa_data
 
-    for path in rasa_files:
-        yield from (example.text for example in read_rasa_data(path))
+        for path in rasa_files:
+            yield from (example.text for example in read_rasa_data(path))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ import torch
 from tqdm import tqdm
 
 from rasa_electra.data.livedoor import Article, categories, read_articles
+from rasa_electra.pretraining.trainer import warmup_linear
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
@@ -112,7 +113,7 @@ def run_trial(start_point, data: dict, num_labels: int, config: ProbeConfig, see
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay, eps=1e-6
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / max(1, warmup), (steps - s) / max(1, steps - warmup))
+        optimizer, lambda step: warmup_linear(step, steps, warmup)
     )
     rng = np.random.default_rng(seed)
     best = {"dev_macro_f1": -1.0}

@@ -165,13 +165,11 @@ class ShardedSequences:
         """int64 arrays ``input_ids``, ``token_type_ids``, ``attention_mask``, cut to the
         longest sequence of the batch."""
         shards = np.searchsorted(self._offsets, indices, side="right") - 1
-        rows = indices - self._offsets[shards]
-        lengths = np.array([self._lengths[s][r] for s, r in zip(shards, rows, strict=True)])
+        places = list(zip(shards, indices - self._offsets[shards], strict=True))
+        lengths = np.array([self._lengths[s][r] for s, r in places])
         width = int(lengths.max())
-        ids = np.stack([self._ids[s][r, :width] for s, r in zip(shards, rows, strict=True)])
-        segments = np.stack(
-            [self._segments[s][r, :width] for s, r in zip(shards, rows, strict=True)]
-        )
+        ids = np.stack([self._ids[s][r, :width] for s, r in places])
+        segments = np.stack([self._segments[s][r, :width] for s, r in places])
         mask = (np.arange(width)[None, :] < lengths[:, None]).astype(np.int64)
         return {
             "input_ids": ids.astype(np.int64),

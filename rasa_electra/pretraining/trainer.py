@@ -16,6 +16,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -76,12 +77,22 @@ class TrainerState:
     history: list[dict] = field(default_factory=list)
 
 
+def warmup_linear(step: int, total_steps: int, warmup_steps: int) -> float:
+    """Learning-rate factor: linear warmup to 1, then linear decay to 0 at ``total_steps``
+    (the pretraining loop and the probe both use it)."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+
 def learning_rate(step: int, config: PretrainConfig) -> float:
-    """Linear warmup to the peak, then linear decay to 0 at ``train_steps``."""
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    decay_steps = max(1, config.train_steps - config.warmup_steps)
-    return config.learning_rate * max(0.0, (config.train_steps - step) / decay_steps)
+    return config.learning_rate * warmup_linear(step, config.train_steps, config.warmup_steps)
+
+
+@lru_cache(maxsize=1)
+def _epoch_order(seed: int, epoch: int, sequences: int) -> np.ndarray:
+    """One permutation per epoch, made once and reused by every step of that epoch."""
+    return np.random.default_rng([seed, epoch]).permutation(sequences)
 
 
 def batch_indices(step: int, global_batch: int, sequences: int, seed: int) -> np.ndarray:
@@ -90,7 +101,7 @@ def batch_indices(step: int, global_batch: int, sequences: int, seed: int) -> np
     if steps_per_epoch == 0:
         raise ValueError(f"{sequences} sequences are fewer than one batch of {global_batch}")
     epoch, position = divmod(step, steps_per_epoch)
-    order = np.random.default_rng([seed, epoch]).permutation(sequences)
+    order = _epoch_order(seed, epoch, sequences)
     return order[position * global_batch : (position + 1) * global_batch]
 
 
@@ -119,8 +130,13 @@ def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]
             {"params": no_decay, "weight_decay": 0.0}]  # fmt: skip
 
 
+def complete_checkpoints(out_dir: Path) -> list[Path]:
+    """Checkpoints whose saving finished, oldest first (step numbers are zero-padded)."""
+    return sorted(p.parent for p in (out_dir / CHECKPOINTS).glob(f"step-*/{COMPLETE}"))
+
+
 def latest_checkpoint(out_dir: Path) -> Path | None:
-    complete = sorted(p.parent for p in (out_dir / CHECKPOINTS).glob(f"step-*/{COMPLETE}"))
+    complete = complete_checkpoints(out_dir)
     return complete[-1] if complete else None
 
 
@@ -233,8 +249,7 @@ def _save_checkpoint(accelerator, out_dir: Path, state: TrainerState, keep: int)
     if accelerator.is_main_process:
         _write_json(target / STATE, asdict(state))
         (target / COMPLETE).write_text("", encoding="utf-8")
-        complete = sorted(p.parent for p in (out_dir / CHECKPOINTS).glob(f"step-*/{COMPLETE}"))
-        for old in complete[:-keep]:
+        for old in complete_checkpoints(out_dir)[:-keep]:
             shutil.rmtree(old)
     accelerator.wait_for_everyone()
 
