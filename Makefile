@@ -145,7 +145,7 @@ probe: | $(PRETRAIN_STAMP)
 # Regenerate requirements.lock from pyproject.toml (needs network to PyPI).
 lock: setup
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.10 \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra onnx --python-version 3.10 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:

@@ -6,7 +6,11 @@ imports of either stay inside the fixtures that need them.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -173,3 +177,68 @@ def exported_tiny(trained_tiny, tmp_path_factory) -> Path:
     return trained_tiny.export(
         tmp_path_factory.mktemp("export") / "model", data="data/examples/nlu.yml"
     )
+
+
+# --- other backends: converted formats, and TensorFlow Serving's REST API on 127.0.0.1 ---------
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """``POST /v1/models/<name>:predict`` as TF Serving answers it, from the same SavedModel."""
+
+    model = None  # an ExportedModel, set by the fixture
+    broken = False
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.broken or not self.path.endswith(":predict"):
+            self._answer(500, {"error": "stand-in failure"})
+            return
+        inputs = {k: np.asarray(v, np.int32) for k, v in body["inputs"].items()}
+        assert body["signature_name"] == "serving_default"
+        probabilities = self.model.run(inputs)
+        predictions = np.where(inputs["labeled_positions"] > 0, probabilities.argmax(-1), -1)
+        outputs = {"probabilities": probabilities.tolist(), "predictions": predictions.tolist()}
+        self._answer(200, {"outputs": outputs})
+
+    def _answer(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def tf_serving(exported_tiny):
+    """A local stand-in for TensorFlow Serving (not installable here); yields its model URL."""
+    from rasa_electra.model.export import ExportedModel
+
+    StandIn.model = ExportedModel(exported_tiny)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1/models/electra"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def tf_serving_standin(tf_serving):
+    """The stand-in's handler class, to make it fail for a test (reset afterwards)."""
+    yield StandIn
+    StandIn.broken = False
+
+
+@pytest.fixture(scope="session")
+def formats_export(exported_tiny, examples, tmp_path_factory) -> Path:
+    """A copy of the tiny export with every format converted and evaluated."""
+    from rasa_electra.model import backends
+
+    export = tmp_path_factory.mktemp("formats") / "export"
+    shutil.copytree(exported_tiny, export)
+    backends.evaluate_formats(export, backends.all_format_names(), examples, examples[:5])
+    return export

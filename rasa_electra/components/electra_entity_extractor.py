@@ -89,11 +89,19 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "model_format": "savedmodel",
             "label_map": "label2id.pkl",  # tf1_legacy only
             "do_lower_case": False,  # tf1_legacy only
-            # serving
+            # serving: "savedmodel", or a converted format that kept dev F1 within 0.5 points
+            # (python -m training.export_formats): "tflite" or "onnx", with `quantization`
+            # "none", "dynamic" (int8 weights) or "float16" (tflite only)
+            "backend": "savedmodel",
+            "quantization": "none",
+            # the model served by TensorFlow Serving instead (e.g.
+            # http://tf-serving:8501/v1/models/electra); tokenization and decoding stay here
+            "serving_url": None,
             "batch_size": 32,
             "confidence_threshold": 0.0,  # drop entities below this confidence
-            "intra_op_threads": 0,  # 0 = TensorFlow's choice
-            "inter_op_threads": 0,
+            # threads for one model call (TF intra-op, TFLite, ONNX Runtime); 0 = all cores
+            "intra_op_threads": 0,
+            "inter_op_threads": 0,  # TF only; 0 = TensorFlow's choice
         }
 
     @staticmethod
@@ -138,16 +146,37 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         if config.get("model_path") and not Path(config["model_path"]).is_dir():
             raise ModelLoadError(f"model_path {config['model_path']} is not a directory")
+        if config.get("model_path") and config.get("model_format", "savedmodel") == "savedmodel":
+            cls._check_backend(config, Path(config["model_path"]))  # fail before training
         return cls(config, model_storage, resource)
+
+    @staticmethod
+    def _check_backend(config: dict[str, Any], export_dir: Path) -> None:
+        from rasa_electra.model import backends
+
+        if config.get("serving_url") or config.get("backend", "savedmodel") == "savedmodel":
+            return
+        try:
+            name = backends.format_name(config["backend"], config.get("quantization", "none"))
+            backends.check_offered(export_dir, name)
+        except backends.BackendError as error:
+            raise ModelLoadError(str(error)) from error
 
     def train(self, training_data: TrainingData) -> Resource:
         """Store the export in Rasa's model storage (fine-tuning it first in trainable mode)."""
         with self._model_storage.write_to(self._resource) as directory:
             target = Path(directory) / EXPORT_SUBDIR
-            if self._config.get("model_path"):
-                shutil.copytree(self._config["model_path"], target)
-            else:
+            if not self._config.get("model_path"):
                 self._fine_tune(training_data, target)
+            elif self._config["model_format"] == "savedmodel":
+                from rasa_electra.model import backends
+
+                backends.copy_for(
+                    Path(self._config["model_path"]), target, self._config["backend"],
+                    self._config["quantization"], bool(self._config["serving_url"]),
+                )  # fmt: skip
+            else:
+                shutil.copytree(self._config["model_path"], target)
         self._model = self._load_export(target)
         return self._resource
 
@@ -174,7 +203,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _load_export(self, directory: Path):
         import tensorflow as tf
 
-        from rasa_electra.model.export import ExportedModel, ExportError
+        from rasa_electra.model import backends
+        from rasa_electra.model.export import ExportError
         from rasa_electra.model.legacy import LegacyTF1Model
 
         try:
@@ -203,7 +233,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     "model_format must be 'savedmodel' or 'tf1_legacy', "
                     f"got {self._config['model_format']!r}"
                 )
-            return ExportedModel(directory)
+            return backends.load(
+                directory, self._config["backend"], self._config["quantization"],
+                self._config["intra_op_threads"], self._config["serving_url"],
+            )  # fmt: skip
         except ExportError as error:
             raise ModelLoadError(str(error)) from error
 

@@ -145,12 +145,23 @@ def load_signature(directory: Path):
         raise ExportError(f"{directory}: cannot load the SavedModel ({error})") from error
 
 
+SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)
+
+
 class Servable:
     """What the Rasa component needs: labels, a tokenizer, and ``run`` on padded batches."""
 
     labels: list[str]
     tokenizer: SubwordTokenizer
     max_seq_length: int
+
+    def _read_side_files(self, directory: Path) -> None:
+        """Labels, model card and tokenizer: shared by every backend of one export."""
+        table = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
+        self.labels = [table[str(i)] for i in range(len(table))]
+        self.card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
+        self.max_seq_length = int(self.card["start_point"]["max_seq_length"])
+        self.tokenizer = SubwordTokenizer.from_directory(directory / TOKENIZER_DIR)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
@@ -169,11 +180,7 @@ class ExportedModel(Servable):
         self.directory = Path(directory)
         check_parts(self.directory, REQUIRED, "export")
         self._loaded, self._serve = load_signature(self.directory)
-        table = json.loads((self.directory / LABELS_FILE).read_text(encoding="utf-8"))
-        self.labels = [table[str(i)] for i in range(len(table))]
-        self.card = json.loads((self.directory / CARD_FILE).read_text(encoding="utf-8"))
-        self.max_seq_length = int(self.card["start_point"]["max_seq_length"])
-        self.tokenizer = SubwordTokenizer.from_directory(self.directory / TOKENIZER_DIR)
+        self._read_side_files(self.directory)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         import tensorflow as tf

@@ -232,3 +232,70 @@ def test_serving_benchmark_reports_both_modes(repo, archive, tmp_path):
     assert set(report["electra"]) == {"in_process", "http"}
     assert report["electra"]["http"]["p50_ratio_to_electra"] == 1.0
     assert "| electra | http |" in result.stdout
+
+
+# --- backends inside the component's own lifecycle (Rasa's model storage, no mocks) ------------
+
+
+def assert_same_entities(got: list[dict], expected: list[dict], tolerance: float) -> None:
+    """Equal entities; confidences equal within the backend's numeric tolerance."""
+
+    def split(entities):
+        return [{k: v for k, v in e.items() if k != "confidence_entity"} for e in entities], [
+            e["confidence_entity"] for e in entities
+        ]
+
+    (got_entities, got_conf), (expected_entities, expected_conf) = split(got), split(expected)
+    assert got_entities == expected_entities
+    assert got_conf == pytest.approx(expected_conf, abs=tolerance)
+
+
+def lifecycle(config: dict, tmp_path: Path):
+    """create → train (copy into Rasa's model storage) → load, as `rasa train`/`rasa run` do."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    config = {**ElectraEntityExtractor.get_default_config(), **config}
+    (tmp_path / "storage").mkdir()
+    storage, resource = LocalModelStorage(tmp_path / "storage"), Resource("electra")
+    context = ExecutionContext(GraphSchema({}), "test")
+    ElectraEntityExtractor.create(config, storage, resource, context).train(TrainingData())
+    stored = {p.name for p in (tmp_path / "storage").rglob("*")}
+    return ElectraEntityExtractor.load(config, storage, resource, context), stored
+
+
+@pytest.mark.parametrize(
+    "options, model_file",
+    [
+        ({"backend": "tflite"}, "tflite.tflite"),
+        ({"backend": "tflite", "quantization": "float16"}, "tflite-float16.tflite"),
+        ({"backend": "onnx", "intra_op_threads": 1}, "onnx.onnx"),
+    ],
+)
+def test_backend_option_gives_the_same_entities(
+    extractor, formats_export, examples, tmp_path, options, model_file
+):
+    component, stored = lifecycle({"model_path": str(formats_export), **options}, tmp_path)
+    assert model_file in stored and "saved_model.pb" not in stored
+    for text in [e.text for e in examples] + ["", "東京" * 500]:
+        assert_same_entities(entities_of(component, text), entities_of(extractor, text), 1e-3)
+
+
+def test_serving_url_calls_tf_serving_and_stores_no_model(
+    extractor, exported_tiny, examples, tf_serving, tmp_path
+):
+    config = {"model_path": str(exported_tiny), "serving_url": tf_serving}
+    component, stored = lifecycle(config, tmp_path)
+    assert not stored & {"saved_model.pb", "variables"}
+    for text in [e.text for e in examples]:
+        assert_same_entities(entities_of(component, text), entities_of(extractor, text), 1e-5)
+
+
+def test_a_format_not_converted_fails_at_create(exported_tiny):
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    with pytest.raises(ModelLoadError, match="no evaluated tflite-dynamic format"):
+        ElectraEntityExtractor.create(
+            {**config, "backend": "tflite", "quantization": "dynamic"}, None, None, None
+        )

@@ -1,0 +1,347 @@
+"""Other ways to run one export: TFLite, ONNX Runtime, or TensorFlow Serving over REST.
+
+TFLite Model Maker's export options, for this model's SavedModel::
+
+    <export>/formats/tflite.tflite          float32 TFLite
+    <export>/formats/tflite-dynamic.tflite  dynamic-range quantisation (int8 weights)
+    <export>/formats/tflite-float16.tflite  float16 weights
+    <export>/formats/onnx.onnx              tf2onnx, float32, run by ONNX Runtime
+    <export>/formats/onnx-dynamic.onnx      ONNX Runtime's dynamic int8 quantisation
+    <export>/formats/formats.json           per format: file, MB, F1 against the SavedModel
+
+Every format keeps the signature (the four int32 inputs, any batch and length) and is scored on
+the same span metric as the SavedModel (``evaluate_formats``). A format is *offered* to the Rasa
+component only when its dev-split F1 is at most ``MAX_F1_DROP`` points below the SavedModel's;
+the test split is reported, never used to decide.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rasa_electra.data.spans import Example, span_keys
+from rasa_electra.evaluation.span_metrics import score_spans
+from rasa_electra.model import features
+from rasa_electra.model.export import (
+    REQUIRED,
+    SIDE_FILES,
+    SIGNATURE,
+    ExportedModel,
+    ExportError,
+    Servable,
+    check_parts,
+)
+
+FORMATS_DIR = "formats"
+FORMATS_FILE = "formats.json"
+MAX_F1_DROP = 0.5  # F1 points on dev; a format further below the SavedModel is not offered
+BACKENDS = ("savedmodel", "tflite", "onnx")
+QUANTIZATIONS = {"tflite": ("none", "dynamic", "float16"), "onnx": ("none", "dynamic")}
+SAVED_MODEL_PARTS = ("saved_model.pb", "variables", "assets", "fingerprint.pb")
+
+
+class BackendError(ExportError):
+    """A backend that cannot be used with this export: not converted, not offered, unreachable."""
+
+
+def format_name(backend: str, quantization: str = "none") -> str:
+    """``tflite`` + ``dynamic`` → ``tflite-dynamic``; the file under ``formats/`` has this stem."""
+    if backend not in QUANTIZATIONS:
+        raise BackendError(f"backend must be one of {', '.join(QUANTIZATIONS)}, got {backend!r}")
+    if quantization not in QUANTIZATIONS[backend]:
+        raise BackendError(
+            f"{backend} quantization must be one of {', '.join(QUANTIZATIONS[backend])}, "
+            f"got {quantization!r}"
+        )
+    return backend if quantization == "none" else f"{backend}-{quantization}"
+
+
+def all_format_names() -> list[str]:
+    return [format_name(b, q) for b, quantizations in QUANTIZATIONS.items() for q in quantizations]
+
+
+def format_file(export_dir: Path, name: str) -> Path:
+    backend = name.split("-")[0]
+    return Path(export_dir) / FORMATS_DIR / f"{name}.{backend}"
+
+
+# --- conversion ---------------------------------------------------------------------------------
+
+
+def _to_tflite(export_dir: Path, quantization: str, target: Path) -> None:
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        str(export_dir), signature_keys=[SIGNATURE]
+    )
+    if quantization in ("dynamic", "float16"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    target.write_bytes(converter.convert())
+
+
+def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
+    import tensorflow as tf
+    import tf2onnx
+
+    if quantization == "dynamic":
+        source = format_file(export_dir, "onnx")
+        if not source.is_file():
+            _to_onnx(export_dir, "none", source)
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        return
+    loaded = tf.saved_model.load(str(export_dir))
+    serve = loaded.signatures[SIGNATURE]
+    spec = [tf.TensorSpec([None, None], tf.int32, name=name) for name in features.INPUT_NAMES]
+
+    @tf.function(input_signature=spec)
+    def signature(input_ids, input_mask, segment_ids, labeled_positions):
+        return serve(
+            input_ids=input_ids, input_mask=input_mask, segment_ids=segment_ids,
+            labeled_positions=labeled_positions,
+        )  # fmt: skip
+
+    tf2onnx.convert.from_function(
+        signature, input_signature=spec, opset=15, output_path=str(target)
+    )
+
+
+def convert(export_dir: str | Path, name: str) -> Path:
+    """Write ``formats/<name>.<ext>`` from the export's SavedModel; returns the file."""
+    export_dir = Path(export_dir)
+    check_parts(export_dir, REQUIRED, "export")
+    if name not in all_format_names():
+        raise BackendError(f"unknown format {name!r}; known: {', '.join(all_format_names())}")
+    target = format_file(export_dir, name)
+    target.parent.mkdir(exist_ok=True)
+    backend, _, quantization = name.partition("-")
+    (_to_tflite if backend == "tflite" else _to_onnx)(export_dir, quantization or "none", target)
+    return target
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+class TFLiteModel(Servable):
+    """A ``.tflite`` file run by TensorFlow's TFLite interpreter through its signature."""
+
+    def __init__(self, export_dir: str | Path, name: str, threads: int = 0) -> None:
+        import tensorflow as tf
+
+        self.directory = Path(export_dir)
+        self._read_side_files(self.directory)
+        interpreter = tf.lite.Interpreter(
+            model_path=str(format_file(self.directory, name)), num_threads=threads or None
+        )
+        self._runner = interpreter.get_signature_runner(SIGNATURE)
+        self._lock = threading.Lock()  # one interpreter's tensors serve one call at a time
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        with self._lock:  # the runner resizes its inputs to each batch's shape
+            return self._runner(**{k: inputs[k] for k in features.INPUT_NAMES})["probabilities"]
+
+
+class OnnxModel(Servable):
+    """An ``.onnx`` file run by ONNX Runtime on CPU."""
+
+    def __init__(self, export_dir: str | Path, name: str, threads: int = 0) -> None:
+        import onnxruntime
+
+        self.directory = Path(export_dir)
+        self._read_side_files(self.directory)
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(format_file(self.directory, name)), options, providers=["CPUExecutionProvider"]
+        )
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        feed = {k: inputs[k] for k in features.INPUT_NAMES}
+        return self._session.run(["probabilities"], feed)[0]
+
+
+class RestModel(Servable):
+    """The export's model served elsewhere, by TensorFlow Serving's REST API (or the same API).
+
+    ``url`` is the model's address, e.g. ``http://tf-serving:8501/v1/models/electra``; each batch
+    is one ``POST {url}:predict`` with the signature's inputs in the columnar ("inputs") form.
+    Tokenization and decoding stay here, from the export's side files.
+    """
+
+    def __init__(self, export_dir: str | Path, url: str, timeout: float = 30.0) -> None:
+        self.directory = Path(export_dir)
+        check_parts(self.directory, SIDE_FILES, "export's side files")
+        self._read_side_files(self.directory)
+        self.url = url.removesuffix(":predict").rstrip("/")
+        self.timeout = timeout
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        body = {
+            "signature_name": SIGNATURE,
+            "inputs": {k: inputs[k].tolist() for k in features.INPUT_NAMES},
+        }
+        request = urllib.request.Request(
+            f"{self.url}:predict",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = json.load(response)
+        except urllib.error.HTTPError as error:
+            detail = error.read()[:300].decode("utf-8", "replace")
+            raise BackendError(
+                f"{self.url}:predict answered HTTP {error.code}: {detail}"
+            ) from error
+        except (OSError, ValueError) as error:  # refused, timed out, or not JSON
+            raise BackendError(f"{self.url}:predict failed: {error}") from error
+        outputs = answer.get("outputs") if isinstance(answer, dict) else None
+        probabilities = np.asarray(
+            outputs.get("probabilities") if isinstance(outputs, dict) else None, np.float32
+        )
+        expected = (*inputs["input_ids"].shape, len(self.labels))
+        if probabilities.shape != expected:
+            raise BackendError(
+                f"{self.url}:predict returned probabilities of shape {probabilities.shape}, "
+                f"expected {expected} (is it serving this export's model?)"
+            )
+        return probabilities
+
+
+def read_formats(export_dir: Path) -> dict[str, Any]:
+    path = Path(export_dir) / FORMATS_DIR / FORMATS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def check_offered(export_dir: Path, name: str) -> None:
+    """Refuse a format that was not converted, not evaluated, or lost more than MAX_F1_DROP."""
+    file = format_file(export_dir, name)
+    entry = read_formats(export_dir).get("formats", {}).get(name)
+    hint = (
+        f"python -m training.export_formats --export {export_dir} --formats {name} "
+        "--data DIR_WITH_DEV_YML"
+    )
+    if not file.is_file() or entry is None:
+        raise BackendError(f"{export_dir} has no evaluated {name} format; make it with: {hint}")
+    if not entry["offered"]:
+        raise BackendError(
+            f"{export_dir}: the {name} format is not offered: its dev F1 is "
+            f"{entry['dev']['f1_drop']:.2f} points below the SavedModel's (limit {MAX_F1_DROP})"
+        )
+
+
+def load(
+    export_dir: str | Path,
+    backend: str = "savedmodel",
+    quantization: str = "none",
+    threads: int = 0,
+    serving_url: str | None = None,
+) -> Servable:
+    """The export behind the chosen backend (``serving_url`` wins: the model runs remotely)."""
+    export_dir = Path(export_dir)
+    if serving_url:
+        return RestModel(export_dir, serving_url)
+    if backend == "savedmodel":
+        return ExportedModel(export_dir)
+    name = format_name(backend, quantization)
+    check_parts(export_dir, SIDE_FILES, "export")
+    check_offered(export_dir, name)
+    return (TFLiteModel if backend == "tflite" else OnnxModel)(export_dir, name, threads)
+
+
+def files_for(export_dir: Path, backend: str, quantization: str, remote: bool) -> list[Path]:
+    """What a Rasa model archive needs of the export for this backend (relative paths)."""
+    wanted = [Path(p) for p in SIDE_FILES]
+    if not remote and backend == "savedmodel":
+        wanted += [Path(p) for p in SAVED_MODEL_PARTS if (export_dir / p).exists()]
+    elif not remote:
+        name = format_name(backend, quantization)
+        wanted += [Path(FORMATS_DIR) / FORMATS_FILE, format_file(Path(), name)]
+    return wanted
+
+
+def copy_for(export_dir: Path, target: Path, backend: str, quantization: str, remote: bool) -> None:
+    """Copy only the parts this backend runs on, so a TFLite archive carries no SavedModel."""
+    for relative in files_for(export_dir, backend, quantization, remote):
+        source, destination = export_dir / relative, target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, destination)
+        else:
+            shutil.copy2(source, destination)
+
+
+# --- evaluation (TFLite Model Maker's evaluate_tflite, for every format) ------------------------
+
+
+@dataclass
+class FormatScore:
+    """One format on one split, against gold and against the SavedModel's own predictions."""
+
+    f1: float
+    f1_drop: float  # SavedModel F1 − this F1, in points
+    same_spans: float  # share of messages whose predicted spans equal the SavedModel's
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in vars(self).items()}
+
+
+def score_format(
+    gold: Sequence[Example], reference: Sequence[Example], predicted: Sequence[Example]
+) -> FormatScore:
+    f1 = 100 * score_spans(gold, predicted).micro.f1
+    reference_f1 = 100 * score_spans(gold, reference).micro.f1
+    same = sum(span_keys(r) == span_keys(p) for r, p in zip(reference, predicted, strict=True))
+    return FormatScore(f1, reference_f1 - f1, same / max(len(gold), 1))
+
+
+def evaluate_formats(
+    export_dir: str | Path,
+    names: Sequence[str],
+    dev: Sequence[Example],
+    test: Sequence[Example] = (),
+    threads: int = 0,
+) -> dict[str, Any]:
+    """Convert each format, score it beside the SavedModel and write ``formats/formats.json``."""
+    from tqdm import tqdm
+
+    export_dir = Path(export_dir)
+    splits = {"dev": list(dev), **({"test": list(test)} if test else {})}
+    saved_model = ExportedModel(export_dir)
+    reference = {split: saved_model.predict(gold) for split, gold in splits.items()}
+    report = read_formats(export_dir)
+    report["max_f1_drop"] = MAX_F1_DROP
+    report["savedmodel"] = {
+        split: {"f1": round(100 * score_spans(gold, reference[split]).micro.f1, 4)}
+        for split, gold in splits.items()
+    }
+    report.setdefault("formats", {})
+    for name in tqdm(names, desc="formats", unit="format"):
+        file = convert(export_dir, name)
+        backend = name.split("-")[0]
+        servable = (TFLiteModel if backend == "tflite" else OnnxModel)(export_dir, name, threads)
+        entry: dict[str, Any] = {"file": str(file.relative_to(export_dir)),
+                                 "megabytes": round(file.stat().st_size / 1e6, 2)}  # fmt: skip
+        for split, gold in splits.items():
+            entry[split] = score_format(gold, reference[split], servable.predict(gold)).as_dict()
+        entry["offered"] = entry["dev"]["f1_drop"] <= MAX_F1_DROP
+        report["formats"][name] = entry
+    (export_dir / FORMATS_DIR / FORMATS_FILE).write_text(
+        json.dumps(report, indent=2) + "\n", encoding="utf-8"
+    )
+    return report

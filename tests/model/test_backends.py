@@ -1,0 +1,112 @@
+"""TFLite / ONNX formats of a tiny export, and the REST client against a local stand-in server."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from rasa_electra.data.spans import span_keys
+from rasa_electra.model import backends, features
+from rasa_electra.model.export import ExportedModel
+
+TEXTS = ["山田太郎さんは東京に住んでいます。", "", "鈴木花子は大阪の出身です。" * 6, "東京"]
+# probability tolerance per format: float32 formats match the SavedModel to rounding,
+# quantised ones within what their weights' precision allows
+TOLERANCE = {"tflite": 1e-4, "onnx": 1e-4, "tflite-float16": 1e-2,
+             "tflite-dynamic": 0.1, "onnx-dynamic": 0.1}  # fmt: skip
+
+
+def batch_inputs(model) -> dict[str, np.ndarray]:
+    encoded = features.encode([features.Example(t) for t in TEXTS], model.tokenizer, None, 24)
+    pad = model.tokenizer.pieces.pad_token_id
+    return next(features.batches(encoded.windows, 64, pad))[1]
+
+
+@pytest.mark.parametrize("name", sorted(TOLERANCE))
+def test_every_format_gives_the_savedmodels_outputs(formats_export, examples, name):
+    reference = ExportedModel(formats_export)
+    backend, _, quantization = name.partition("-")
+    converted = backends.load(formats_export, backend, quantization or "none", threads=1)
+    inputs = batch_inputs(reference)
+    expected, got = reference.run(inputs), converted.run(inputs)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=TOLERANCE[name])
+    if TOLERANCE[name] <= 1e-2:  # float formats: the very same entities
+        texts = [e.text for e in examples] + TEXTS
+        ours, theirs = reference.predict(texts), converted.predict(texts)
+        assert [span_keys(e) for e in theirs] == [span_keys(e) for e in ours]
+
+
+def test_formats_json_records_sizes_scores_and_the_offer(formats_export):
+    report = backends.read_formats(formats_export)
+    assert report["max_f1_drop"] == backends.MAX_F1_DROP
+    assert set(report["formats"]) == set(backends.all_format_names())
+    for name, entry in report["formats"].items():
+        assert (formats_export / entry["file"]).is_file()
+        assert entry["megabytes"] > 0
+        assert set(entry) >= {"dev", "test", "offered"}
+        assert entry["offered"] == (entry["dev"]["f1_drop"] <= backends.MAX_F1_DROP)
+        if TOLERANCE[name] <= 1e-2:
+            assert entry["dev"]["same_spans"] == 1.0 and entry["dev"]["f1_drop"] == 0
+    sizes = {name: entry["megabytes"] for name, entry in report["formats"].items()}
+    assert sizes["tflite-dynamic"] < sizes["tflite"]
+
+
+def test_a_format_that_lost_too_much_f1_is_refused(formats_export, tmp_path):
+    export = tmp_path / "export"
+    shutil.copytree(formats_export, export)
+    path = export / backends.FORMATS_DIR / backends.FORMATS_FILE
+    report = json.loads(path.read_text())
+    report["formats"]["tflite-dynamic"].update(offered=False)
+    report["formats"]["tflite-dynamic"]["dev"]["f1_drop"] = 1.7
+    path.write_text(json.dumps(report))
+    with pytest.raises(
+        backends.BackendError, match=r"1.70 points below the SavedModel.s \(limit 0.5\)"
+    ):
+        backends.load(export, "tflite", "dynamic")
+
+
+def test_an_unconverted_format_says_how_to_make_it(exported_tiny):
+    with pytest.raises(backends.BackendError, match=r"training.export_formats .* --formats onnx"):
+        backends.load(exported_tiny, "onnx")
+    with pytest.raises(backends.BackendError, match="quantization must be one of none, dynamic"):
+        backends.load(exported_tiny, "onnx", "float16")
+
+
+def test_copy_for_a_backend_leaves_the_savedmodel_behind(formats_export, tmp_path):
+    backends.copy_for(formats_export, tmp_path / "t", "tflite", "dynamic", remote=False)
+    files = {p.relative_to(tmp_path / "t").as_posix() for p in (tmp_path / "t").rglob("*")}
+    assert "formats/tflite-dynamic.tflite" in files and "saved_model.pb" not in files
+    assert "formats/onnx.onnx" not in files
+    backends.copy_for(formats_export, tmp_path / "r", "savedmodel", "none", remote=True)
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(backends.SIDE_FILES)
+
+
+# --- TensorFlow Serving's REST API, served by a stand-in (tests/conftest.py) ---------------
+
+
+def test_rest_client_predicts_what_the_savedmodel_predicts(exported_tiny, examples, tf_serving):
+    remote = backends.load(exported_tiny, serving_url=tf_serving)
+    local = ExportedModel(exported_tiny)
+    texts = [e.text for e in examples] + TEXTS
+    assert [span_keys(e) for e in remote.predict(texts, batch_size=4)] == [
+        span_keys(e) for e in local.predict(texts, batch_size=4)
+    ]
+
+
+def test_rest_client_errors_name_the_url(exported_tiny, tf_serving, tf_serving_standin, tmp_path):
+    tf_serving_standin.broken = True
+    with pytest.raises(backends.BackendError, match=r"electra:predict answered HTTP 500"):
+        backends.load(exported_tiny, serving_url=tf_serving).predict(["東京"])
+    tf_serving_standin.broken = False
+    with pytest.raises(backends.BackendError, match=r"127.0.0.1:9/v1/models/x:predict failed"):
+        backends.load(exported_tiny, serving_url="http://127.0.0.1:9/v1/models/x").predict(["東"])
+    # a server with another model (here: fewer labels) is caught, not decoded wrongly
+    side = tmp_path / "side"
+    shutil.copytree(exported_tiny, side)
+    labels = json.loads((side / "labels.json").read_text())
+    labels[str(len(labels))] = "B-EXTRA"
+    (side / "labels.json").write_text(json.dumps(labels))
+    with pytest.raises(backends.BackendError, match="is it serving this export's model"):
+        backends.load(side, serving_url=tf_serving).predict(["東京"])
