@@ -1,9 +1,16 @@
-"""Load time and per-message latency of Rasa models, in-process and over HTTP, side by side.
+"""Latency and throughput of Rasa pipelines side by side, and a bounded load test of `rasa run`.
 
     python -m training.benchmark_serving --data data/gsd_v2.6-NE/test.yml --messages 200 \
-        --model crf=models/crf-gsd-v2_6-NE.tar.gz --model electra=models/electra-gsd.tar.gz
+        --train data/gsd_v2.6-NE/train.yml --electra-export results/electra-small/export \
+        --systems crf,electra,electra@tflite-dynamic,electra@onnx \
+        --load-requests 300 --concurrency 8 --out reports/serving
 
-The first ``--model`` is the reference for the ratio column. Prints a markdown table.
+Each system is trained with `rasa train nlu` (the evaluation harness's pipelines; ELECTRA from the
+export, on the backend after ``@``), or given ready as ``--model NAME=archive.tar.gz``. Then, in
+this one run: load time, per-message p50/p95 through Rasa's Agent, messages/s at batch sizes
+1/8/32 through the NLU graph, and optionally sequential HTTP (``--http``) and a load test of
+`rasa run` on 127.0.0.1 (fixed request count, each with a timeout): requests/s, p95, errors,
+server RSS. The first system is the reference of the ratio columns. Prints markdown tables.
 """
 
 from __future__ import annotations
@@ -16,53 +23,127 @@ import platform
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", action="append", required=True, help="NAME=path/to/model.tar.gz")
-    parser.add_argument(
-        "--data", type=Path, required=True, help="Rasa NLU file whose texts are sent"
-    )
+    parser.add_argument("--data", type=Path, required=True, help="Rasa NLU file whose texts run")
     parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--no-http", action="store_true", help="skip the rasa run measurement")
-    parser.add_argument("--out", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--model", action="append", default=[], help="NAME=path/to/model.tar.gz")
+    parser.add_argument("--systems", default="", help="harness systems to train, e.g. crf,electra")
+    parser.add_argument("--train", type=Path, help="training data for --systems")
+    parser.add_argument("--electra-export", type=Path, help="the export ELECTRA systems serve")
+    parser.add_argument("--threads", type=int, default=0, help="ELECTRA threads per model call")
+    parser.add_argument("--batch-sizes", default="1,8,32")
+    parser.add_argument("--http", action="store_true", help="also time sequential rasa run calls")
+    parser.add_argument("--load-requests", type=int, default=0, help="load test size (0: none)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--out", type=Path, help="folder for trained archives and results.json")
     args = parser.parse_args(argv)
 
     from rasa_electra.data.rasa_nlu import read_rasa_data
-    from rasa_electra.evaluation.serving import time_http, time_in_process
+    from rasa_electra.evaluation import serving
+
+    archives = {name: Path(path) for name, path in (m.split("=", 1) for m in args.model)}
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    if systems:
+        if not args.train or not args.out:
+            parser.error("--systems needs --train (data to train on) and --out (where to)")
+        from rasa_electra.evaluation.harness import HarnessOptions, train_system
+
+        options = HarnessOptions(
+            electra_export=str(args.electra_export.resolve()) if args.electra_export else None,
+            electra_threads=args.threads,
+        )
+        for system in systems:
+            print(f"{system}: rasa train nlu …", file=sys.stderr)
+            workdir = (args.out / "models" / system.replace("@", "-")).resolve()
+            archives[system] = train_system(system, options, args.train.resolve(), workdir)
+    if not archives:
+        parser.error("give --model NAME=ARCHIVE or --systems")
 
     texts = [e.text for e in read_rasa_data(args.data)][: args.messages]
-    models = dict(item.split("=", 1) for item in args.model)
-    rows = {}
-    for name, path in models.items():
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    machine = f"{platform.node()}, {os.cpu_count()} CPUs"
+    report: dict = {"messages": len(texts), "data": str(args.data), "date": str(dt.date.today()),
+                    "machine": machine, "systems": {}}  # fmt: skip
+    for name, archive in archives.items():
         print(f"{name}: in-process …", file=sys.stderr)
-        rows[name] = {"in_process": time_in_process(Path(path), texts)}
-        if not args.no_http:
-            print(f"{name}: rasa run …", file=sys.stderr)
-            rows[name]["http"] = time_http(Path(path), texts)
-    reference = next(iter(rows))
-    print(f"\n{len(texts)} messages from {args.data}; {dt.date.today()}, {platform.node()}, "
-          f"{os.cpu_count()} CPUs\n")  # fmt: skip
-    print("| model | mode | load s | p50 ms | p95 ms | p50 vs " + reference + " |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
-    report = {}
-    for name, modes in rows.items():
-        for mode, timing in modes.items():
-            ratio = timing.p50 / rows[reference][mode].p50
-            print(
-                f"| {name} | {mode} | {timing.load_seconds:.1f} | {timing.p50:.1f} "
-                f"| {timing.p95:.1f} | {ratio:.2f}× |"
-            )
-            report.setdefault(name, {})[mode] = {
-                "load_seconds": timing.load_seconds, "p50_ms": timing.p50, "p95_ms": timing.p95,
-                "p50_ratio_to_" + reference: ratio,
-            }  # fmt: skip
+        timing = serving.time_in_process(archive, texts, batch_sizes)
+        row = {
+            "archive_mb": round(archive.stat().st_size / 2**20, 2),
+            "load_seconds": round(timing.load_seconds, 2),
+            "p50_ms": round(timing.p50, 2),
+            "p95_ms": round(timing.p95, 2),
+            "messages_per_second": {str(b): round(v, 1) for b, v in timing.throughput.items()},
+        }
+        if args.http:
+            print(f"{name}: rasa run, sequential …", file=sys.stderr)
+            http = serving.time_http(archive, texts)
+            row["http"] = {"ready_seconds": round(http.load_seconds, 2),
+                           "p50_ms": round(http.p50, 2), "p95_ms": round(http.p95, 2)}  # fmt: skip
+        if args.load_requests:
+            print(f"{name}: rasa run, load test …", file=sys.stderr)
+            row["load_test"] = serving.load_test(
+                archive, texts, args.load_requests, args.concurrency
+            ).as_dict()
+        report["systems"][name] = row
+    print(f"\n{len(texts)} messages from {args.data}; {report['date']}, {report['machine']}\n")
+    print(tables(report, batch_sizes))
     if args.out:
-        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     return 0
+
+
+def tables(report: dict, batch_sizes: list[int]) -> str:
+    """Markdown: latency and throughput with ratios to the first system; load test; HTTP."""
+    rows = report["systems"]
+    reference = next(iter(rows))
+    ref = rows[reference]
+    head = "| system | archive MB | load s | p50 ms | p95 ms | " + " | ".join(
+        f"msg/s @{b}" for b in batch_sizes
+    )
+    lines = [
+        f"{head} | p50 ÷ {reference} | msg/s @{batch_sizes[-1]} ÷ {reference} |",
+        "|---|" + "---:|" * (6 + len(batch_sizes)),
+    ]
+    last = str(batch_sizes[-1])
+    for name, row in rows.items():
+        rates = " | ".join(f"{row['messages_per_second'][str(b)]:.1f}" for b in batch_sizes)
+        lines.append(
+            f"| {name} | {row['archive_mb']:.1f} | {row['load_seconds']:.1f} | "
+            f"{row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {rates} | "
+            f"{row['p50_ms'] / ref['p50_ms']:.2f}× | "
+            f"{row['messages_per_second'][last] / ref['messages_per_second'][last]:.2f}× |"
+        )
+    if any("load_test" in row for row in rows.values()):
+        lines += ["", "| system (rasa run) | requests | concurrency | req/s | p50 ms | p95 ms | "
+                  "errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
+                  "|---|" + "---:|" * 9]  # fmt: skip
+        for name, row in rows.items():
+            load = row.get("load_test")
+            if load:
+                ratio = load["requests_per_second"] / ref["load_test"]["requests_per_second"]
+                lines.append(
+                    f"| {name} | {load['requests']} | {load['concurrency']} | "
+                    f"{load['requests_per_second']:.1f} | {load['p50_ms']:.1f} | "
+                    f"{load['p95_ms']:.1f} | {load['errors']} | {load['rss_mb']:.0f} | "
+                    f"{load['peak_rss_mb']:.0f} | {ratio:.2f}× |"
+                )
+    if any("http" in row for row in rows.values()):
+        lines += ["", "| system (rasa run, one at a time) | ready s | p50 ms | p95 ms |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        for name, row in rows.items():
+            if "http" in row:
+                http = row["http"]
+                lines.append(
+                    f"| {name} | {http['ready_seconds']:.1f} | {http['p50_ms']:.1f} | "
+                    f"{http['p95_ms']:.1f} |"
+                )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=Path)
     parser.add_argument("--test", type=Path)
     parser.add_argument(
-        "--systems", default="crf,electra", help="comma-separated: crf, electra, diet"
+        "--systems",
+        default="crf,electra",
+        help="comma-separated: crf, electra, diet, electra@FORMAT (e.g. electra@tflite-dynamic: "
+        "the export on a converted format, made by training.export_formats)",
     )
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--seed", type=int, default=42)
@@ -64,8 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     if not train or not test or not train.is_file() or not test.is_file():
         parser.error("give --data DIR (with train.yml and test.yml) or --train FILE --test FILE")
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    if "electra" in systems and not (args.electra_start_point or args.electra_export):
+    if any(s.startswith("electra") for s in systems) and not (
+        args.electra_start_point or args.electra_export
+    ):
         parser.error("the electra system needs --electra-start-point or --electra-export")
+    if any("@" in s for s in systems) and not args.electra_export:
+        parser.error("electra@FORMAT needs --electra-export (with its formats converted)")
     options = HarnessOptions(
         electra_start_point=absolute_start_point(args.electra_start_point),
         electra_export=str(Path(args.electra_export).resolve()) if args.electra_export else None,

@@ -201,27 +201,15 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         model.export(target, data="rasa train (the bot's NLU data)")
 
     def _load_export(self, directory: Path):
-        import tensorflow as tf
-
         from rasa_electra.model import backends
         from rasa_electra.model.export import ExportError
         from rasa_electra.model.legacy import LegacyTF1Model
 
         try:
-            if self._config["intra_op_threads"]:
-                tf.config.threading.set_intra_op_parallelism_threads(
-                    self._config["intra_op_threads"]
-                )
-            if self._config["inter_op_threads"]:
-                tf.config.threading.set_inter_op_parallelism_threads(
-                    self._config["inter_op_threads"]
-                )
-        except RuntimeError as error:  # TF fixes thread pools once it has run anything
-            logger.warning(
-                "thread settings ignored: TensorFlow was already initialised (%s)", error
-            )
-        try:
             if self._config["model_format"] == "tf1_legacy":
+                backends.set_tf_threads(
+                    self._config["intra_op_threads"], self._config["inter_op_threads"]
+                )
                 return LegacyTF1Model(
                     directory,
                     self._config["label_map"],
@@ -236,6 +224,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             return backends.load(
                 directory, self._config["backend"], self._config["quantization"],
                 self._config["intra_op_threads"], self._config["serving_url"],
+                self._config["inter_op_threads"],
             )  # fmt: skip
         except ExportError as error:
             raise ModelLoadError(str(error)) from error

@@ -43,10 +43,24 @@ class HarnessOptions:
     electra_max_seq_length: int = 128
     crf_max_iterations: int = 50
     diet_epochs: int = 100
+    electra_threads: int = 0  # per model call; 0 = all cores
+
+
+def split_system(system: str) -> tuple[str, str | None]:
+    """``electra@tflite-dynamic`` → (``electra``, ``tflite-dynamic``): a system on a backend."""
+    base, _, backend_format = system.partition("@")
+    if backend_format and base != "electra":
+        raise ValueError(f"only electra runs on other backends, got {system!r}")
+    return base, backend_format or None
 
 
 def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
-    """The Rasa config (YAML text) of one system; all share the MeCab tokenizer."""
+    """The Rasa config (YAML text) of one system; all share the MeCab tokenizer.
+
+    ``electra@FORMAT`` is the ELECTRA export served by a converted format (``tflite``,
+    ``tflite-dynamic``, ``tflite-float16``, ``onnx``, ``onnx-dynamic``; see model.backends).
+    """
+    system, backend_format = split_system(system)
     head = (
         f"recipe: default.v1\nlanguage: ja\nassistant_id: eval-{system}\n"
         f"pipeline:\n  - name: {TOKENIZER}\n"
@@ -92,7 +106,12 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
                 f"    random_seed: {seed}\n"
             )
         )
-        body = f"  - name: {EXTRACTOR}\n{source}"
+        backend, _, quantization = (backend_format or "savedmodel").partition("-")
+        serving = (
+            f"    backend: {backend}\n    quantization: {quantization or 'none'}\n"
+            f"    intra_op_threads: {options.electra_threads}\n"
+        )
+        body = f"  - name: {EXTRACTOR}\n{source}{serving}"
     else:
         raise ValueError(f"unknown system {system!r}; choose crf, electra or diet")
     return head + body + "policies: []\n"
@@ -164,6 +183,18 @@ class TrialResult:
     token_level: dict[str, Any] = field(default_factory=dict)
 
 
+def train_system(
+    system: str, options: HarnessOptions, train_file: Path, workdir: Path, seed: int = 42
+) -> Path:
+    """`rasa train nlu` of one system's pipeline in ``workdir``; returns the model archive."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "config.yml"
+    config.write_text(pipeline(system, options, seed), encoding="utf-8")
+    rasa_command("train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out",
+                 str(workdir), "--fixed-model-name", "model", cwd=workdir)  # fmt: skip
+    return workdir / "model.tar.gz"
+
+
 def run_trial(
     system: str,
     trial: int,
@@ -175,19 +206,14 @@ def run_trial(
     workdir: Path,
 ) -> TrialResult:
     """One system, one seed: `rasa train nlu`, load, parse the test split, score."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    config = workdir / "config.yml"
-    config.write_text(pipeline(system, options, seed), encoding="utf-8")
     started = time.perf_counter()
-    rasa_command("train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out",
-                 str(workdir), "--fixed-model-name", "model", cwd=workdir)  # fmt: skip
+    archive = train_system(system, options, train_file, workdir, seed)
     train_seconds = time.perf_counter() - started
-    if system == "electra" and options.electra_export:
+    if split_system(system)[0] == "electra" and options.electra_export:
         # model_path mode: `rasa train` only copies; the fine-tuning happened before, timed in
         # the export's model card
         card = json.loads((Path(options.electra_export) / "model_card.json").read_text("utf-8"))
         train_seconds += sum(card["training"]["seconds_per_epoch"])
-    archive = workdir / "model.tar.gz"
     predictions, load_seconds, latencies = asyncio.run(_parse_all(archive, gold, system))
     scores = score_spans(gold, predictions)
     cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19

@@ -1,7 +1,8 @@
-"""How fast a trained Rasa model loads and answers, in-process and through `rasa run`.
+"""How fast a trained Rasa model loads and answers: in-process, batched, and through `rasa run`.
 
 Only for benchmark scripts: timings vary with the machine, so they are printed and recorded,
-never asserted in tests.
+never asserted in tests. Every HTTP measurement targets a `rasa run` this module starts on
+127.0.0.1, with a fixed number of requests, each with a timeout.
 """
 
 from __future__ import annotations
@@ -12,18 +13,30 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+def percentile(values: Sequence[float], q: int) -> float:
+    """The q-th percentile (q in 1..99) by the exclusive method; the value itself for one."""
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100)[q - 1]
 
 
 @dataclass
 class Timing:
-    """Seconds to load, then per-message latencies in milliseconds."""
+    """Seconds to load, per-message latencies (ms), and messages/s by batch size."""
 
     load_seconds: float
     latencies_ms: list[float]
+    throughput: dict[int, float] = field(default_factory=dict)
 
     @property
     def p50(self) -> float:
@@ -31,15 +44,36 @@ class Timing:
 
     @property
     def p95(self) -> float:
-        return (
-            statistics.quantiles(self.latencies_ms, n=20)[18]
-            if len(self.latencies_ms) > 1
-            else self.p50
+        return percentile(self.latencies_ms, 95)
+
+
+def _batch_throughput(agent, texts: list[str], batch_size: int) -> float:
+    """Messages/s through the model's NLU graph, ``batch_size`` messages per graph run.
+
+    This is the call Rasa's processor makes for one message (``graph_runner.run`` on the NLU
+    target), given a list: every component's ``process`` then sees the whole batch.
+    """
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    processor = agent.processor
+    tracker = DialogueStateTracker("benchmark", [])
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch_size):
+        messages = [UserMessage(text) for text in texts[start : start + batch_size]]
+        processor.graph_runner.run(
+            inputs={PLACEHOLDER_MESSAGE: messages, PLACEHOLDER_TRACKER: tracker},
+            targets=[processor.model_metadata.nlu_target],
         )
+    return len(texts) / (time.perf_counter() - started)
 
 
-def time_in_process(archive: Path, texts: list[str]) -> Timing:
-    """Rasa's Agent in this process: load once, parse each text once (after one warm-up)."""
+def time_in_process(
+    archive: Path, texts: list[str], batch_sizes: Sequence[int] = (1, 8, 32)
+) -> Timing:
+    """Rasa's Agent in this process: load once, parse each text (after one warm-up), then
+    throughput at each batch size."""
     from rasa.core.agent import Agent
 
     async def measure() -> Timing:
@@ -52,9 +86,16 @@ def time_in_process(archive: Path, texts: list[str]) -> Timing:
             started = time.perf_counter()
             await agent.parse_message(text)
             latencies.append(1000 * (time.perf_counter() - started))
-        return Timing(load, latencies)
+        timing = Timing(load, latencies)
+        for batch_size in batch_sizes:
+            _batch_throughput(agent, texts[:batch_size], batch_size)  # warm-up for this shape
+            timing.throughput[batch_size] = _batch_throughput(agent, texts, batch_size)
+        return timing
 
     return asyncio.run(measure())
+
+
+# --- `rasa run` on 127.0.0.1 ----------------------------------------------------------------------
 
 
 def _free_port() -> int:
@@ -63,47 +104,135 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def time_http(archive: Path, texts: list[str], startup_timeout: float = 900) -> Timing:
-    """`rasa run --enable-api` on 127.0.0.1: time to ready, then sequential POST /model/parse."""
+@dataclass
+class Server:
+    """A running `rasa run`: its base URL, process, and seconds it took to become ready."""
+
+    url: str
+    process: subprocess.Popen
+    ready_seconds: float
+
+    def rss_mb(self, peak: bool = False) -> float:
+        """Resident memory (``VmRSS``) or its peak (``VmHWM``) from /proc, in MB."""
+        key = "VmHWM:" if peak else "VmRSS:"
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def parse(self, text: str, timeout: float = 60) -> dict:
+        request = urllib.request.Request(
+            f"{self.url}/model/parse",
+            data=json.dumps({"text": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+
+
+@contextmanager
+def rasa_server(archive: Path, startup_timeout: float = 900) -> Iterator[Server]:
+    """`rasa run --enable-api` on 127.0.0.1 at a free port, stopped on exit."""
     port = _free_port()
     rasa = Path(sys.executable).with_name("rasa")
-    base = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    server = subprocess.Popen(
+    process = subprocess.Popen(
         [str(rasa), "run", "--enable-api", "-m", str(archive), "-i", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"rasa run exited with {server.returncode} before it was ready")
+            if process.poll() is not None:
+                raise RuntimeError(f"rasa run exited with {process.returncode} before it was ready")
             if time.perf_counter() - started > startup_timeout:
                 raise TimeoutError(f"rasa run not ready after {startup_timeout}s")
             try:
-                with urllib.request.urlopen(f"{base}/status", timeout=5) as response:
+                with urllib.request.urlopen(f"{url}/status", timeout=5) as response:
                     if json.load(response).get("model_file"):
                         break
             except OSError:
                 time.sleep(0.5)
-        load = time.perf_counter() - started
+        yield Server(url, process, time.perf_counter() - started)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
-        def post(text: str) -> None:
-            request = urllib.request.Request(
-                f"{base}/model/parse",
-                data=json.dumps({"text": text}).encode(),
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=120) as response:
-                response.read()
 
-        post(texts[0])
+def time_http(archive: Path, texts: list[str]) -> Timing:
+    """Time to ready, then one POST /model/parse at a time (after one warm-up)."""
+    with rasa_server(archive) as server:
+        server.parse(texts[0])
         latencies = []
         for text in texts:
             begun = time.perf_counter()
-            post(text)
+            server.parse(text)
             latencies.append(1000 * (time.perf_counter() - begun))
-        return Timing(load, latencies)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+        return Timing(server.ready_seconds, latencies)
+
+
+@dataclass
+class LoadResult:
+    """A fixed number of requests from ``concurrency`` clients against one `rasa run`."""
+
+    requests: int
+    concurrency: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+    rss_mb: float
+    peak_rss_mb: float
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "requests": self.requests,
+            "concurrency": self.concurrency,
+            "requests_per_second": round(self.requests_per_second, 2),
+            "p50_ms": round(statistics.median(self.latencies_ms), 2) if self.latencies_ms else None,
+            "p95_ms": round(percentile(self.latencies_ms, 95), 2) if self.latencies_ms else None,
+            "errors": self.errors,
+            "rss_mb": round(self.rss_mb, 1),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+        }
+
+
+def load_test(
+    archive: Path, texts: list[str], requests: int = 500, concurrency: int = 8,
+    timeout: float = 60,
+) -> LoadResult:  # fmt: skip
+    """Bounded loopback load: ``requests`` POSTs (texts cycled) from ``concurrency`` threads.
+
+    An error is any failed request: a non-200 answer, a timeout, a refused connection, or an
+    answer without an ``entities`` list.
+    """
+    with rasa_server(archive) as server:
+        server.parse(texts[0])  # warm-up, not counted
+        lock, latencies, errors = threading.Lock(), [], 0
+
+        def one(index: int) -> None:
+            nonlocal errors
+            begun = time.perf_counter()
+            try:
+                ok = isinstance(
+                    server.parse(texts[index % len(texts)], timeout).get("entities"), list
+                )
+            except (OSError, ValueError):
+                ok = False
+            with lock:
+                if ok:
+                    latencies.append(1000 * (time.perf_counter() - begun))
+                else:
+                    errors += 1
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, range(requests)))
+        seconds = time.perf_counter() - started
+        return LoadResult(
+            requests, concurrency, seconds, latencies, errors, server.rss_mb(), server.rss_mb(True)
+        )

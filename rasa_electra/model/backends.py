@@ -18,6 +18,7 @@ the test split is reported, never used to decide.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 import urllib.error
@@ -41,6 +42,8 @@ from rasa_electra.model.export import (
     Servable,
     check_parts,
 )
+
+logger = logging.getLogger(__name__)
 
 FORMATS_DIR = "formats"
 FORMATS_FILE = "formats.json"
@@ -107,7 +110,7 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
     serve = loaded.signatures[SIGNATURE]
     spec = [tf.TensorSpec([None, None], tf.int32, name=name) for name in features.INPUT_NAMES]
 
-    @tf.function(input_signature=spec)
+    @tf.function(input_signature=spec, autograph=False)  # a plain call: nothing to convert
     def signature(input_ids, input_mask, segment_ids, labeled_positions):
         return serve(
             input_ids=input_ids, input_mask=input_mask, segment_ids=segment_ids,
@@ -245,18 +248,33 @@ def check_offered(export_dir: Path, name: str) -> None:
         )
 
 
+def set_tf_threads(intra_op: int = 0, inter_op: int = 0) -> None:
+    """TensorFlow's thread pools (0 leaves TF's choice); a no-op with a warning once TF has run."""
+    import tensorflow as tf
+
+    try:
+        if intra_op:
+            tf.config.threading.set_intra_op_parallelism_threads(intra_op)
+        if inter_op:
+            tf.config.threading.set_inter_op_parallelism_threads(inter_op)
+    except RuntimeError as error:  # TF fixes its thread pools once it has run anything
+        logger.warning("thread settings ignored: TensorFlow was already initialised (%s)", error)
+
+
 def load(
     export_dir: str | Path,
     backend: str = "savedmodel",
     quantization: str = "none",
     threads: int = 0,
     serving_url: str | None = None,
+    inter_op_threads: int = 0,
 ) -> Servable:
     """The export behind the chosen backend (``serving_url`` wins: the model runs remotely)."""
     export_dir = Path(export_dir)
     if serving_url:
         return RestModel(export_dir, serving_url)
     if backend == "savedmodel":
+        set_tf_threads(threads, inter_op_threads)
         return ExportedModel(export_dir)
     name = format_name(backend, quantization)
     check_parts(export_dir, SIDE_FILES, "export")

@@ -84,15 +84,21 @@ def encode(
     max_seq_length: int,
     scheme: str = "BIO",
     overlap: int | None = None,
+    tokenized: Sequence[TokenizedText] | None = None,
 ) -> Encoded:
-    """Windows for every example; with ``label_to_id`` also training labels."""
+    """Windows for every example; with ``label_to_id`` also training labels.
+
+    ``tokenized`` (one per example) skips tokenizing again when the caller already has it.
+    """
     limit = max_seq_length - 2  # [CLS] and [SEP]
     if limit < 1:
         raise ValueError(f"max_seq_length must be at least 3, got {max_seq_length}")
     overlap = limit // 4 if overlap is None else overlap
-    encoded = Encoded([], [])
+    encoded, tokenized_all = Encoded([], []), tokenized
     for index, example in enumerate(examples):
-        tokenized = tokenizer.tokenize(example.text)
+        tokenized = (
+            tokenizer.tokenize(example.text) if tokenized_all is None else tokenized_all[index]
+        )
         encoded.tokenized.append(tokenized)
         tags = None
         if label_to_id is not None:
@@ -142,6 +148,36 @@ def batches(
 Runner = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
+def word_probabilities(
+    encoded: Encoded, n_labels: int, run: Runner, batch_size: int, pad_id: int
+) -> list[np.ndarray]:
+    """Per text, [words, labels]: each word's row from the window that owns it."""
+    word_probs = [np.zeros((len(t.word_offsets), n_labels), np.float32) for t in encoded.tokenized]
+    for chosen, inputs, _ in batches(encoded.windows, batch_size, pad_id):
+        probabilities = run(inputs)
+        for row, i in enumerate(chosen):
+            window = encoded.windows[i]
+            positions = np.flatnonzero(inputs["labeled_positions"][row])
+            words = range(window.first, window.stop)
+            for word, position in zip(words, positions, strict=True):
+                if window.own_first <= word < window.own_stop:
+                    word_probs[window.example][word] = probabilities[row, position]
+    return word_probs
+
+
+def decode_words(
+    example: Example, tokenized: TokenizedText, probs: np.ndarray, labels: Sequence[str]
+) -> Example:
+    """The most likely tag per word → spans, each with its words' mean probability."""
+    best = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
+    tags = [labels[i] for i in best]
+    spans = tuple(
+        replace(span, confidence=float(np.mean([probs[m, best[m]] for m in members])))
+        for span, members in decode(tokenized.word_offsets, tags)
+    )
+    return Example(example.text, spans, example.intent, example.source)
+
+
 def predict(
     examples: Sequence[Example],
     tokenizer: SubwordTokenizer,
@@ -149,28 +185,13 @@ def predict(
     run: Runner,
     max_seq_length: int,
     batch_size: int = 32,
+    tokenized: Sequence[TokenizedText] | None = None,
 ) -> list[Example]:
     """Span predictions (with a confidence per span) for each example's text."""
-    encoded = encode(examples, tokenizer, None, max_seq_length)
-    word_probs = [
-        np.zeros((len(t.word_offsets), len(labels)), np.float32) for t in encoded.tokenized
-    ]
+    encoded = encode(examples, tokenizer, None, max_seq_length, tokenized=tokenized)
     pad = tokenizer.pieces.pad_token_id
-    for chosen, inputs, _ in batches(encoded.windows, batch_size, pad):
-        probabilities = run(inputs)
-        for row, i in enumerate(chosen):
-            window = encoded.windows[i]
-            positions = np.flatnonzero(inputs["labeled_positions"][row])
-            for word, position in zip(range(window.first, window.stop), positions, strict=True):
-                if window.own_first <= word < window.own_stop:
-                    word_probs[window.example][word] = probabilities[row, position]
-    predictions = []
-    for example, tokenized, probs in zip(examples, encoded.tokenized, word_probs, strict=True):
-        best = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
-        tags = [labels[i] for i in best]
-        spans = tuple(
-            replace(span, confidence=float(np.mean([probs[m, best[m]] for m in members])))
-            for span, members in decode(tokenized.word_offsets, tags)
-        )
-        predictions.append(Example(example.text, spans, example.intent, example.source))
-    return predictions
+    word_probs = word_probabilities(encoded, len(labels), run, batch_size, pad)
+    return [
+        decode_words(example, words, probs, labels)
+        for example, words, probs in zip(examples, encoded.tokenized, word_probs, strict=True)
+    ]

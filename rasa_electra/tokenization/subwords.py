@@ -10,10 +10,11 @@ vocabulary of google-research/electra, cl-tohoku BERT or this project's pretrain
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rasa_electra.tokenization.mecab import MecabTokenizer
+from rasa_electra.tokenization.mecab import MecabTokenizer, Word
 
 SETTINGS_FILE = "subword_tokenizer.json"
 
@@ -45,6 +46,11 @@ class SubwordTokenizer:
         for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id"):
             if getattr(pieces, name) is None:
                 raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
+        # the Rust tokenizer itself, called directly: the Python wrapper's per-call work was
+        # two thirds of this step's time (0.29 → 0.10 ms a GSD sentence, docs/results.md)
+        self._rust = pieces.backend_tokenizer
+        self._rust.no_truncation()
+        self._rust.no_padding()
 
     @classmethod
     def from_directory(
@@ -77,24 +83,21 @@ class SubwordTokenizer:
     def vocab_size(self) -> int:
         return len(self.pieces)
 
-    def tokenize(self, text: str) -> TokenizedText:
-        words = self.words.tokenize(text)
+    def tokenize(self, text: str, words: Sequence[Word] | None = None) -> TokenizedText:
+        """Subwords of ``text``'s MeCab words (``words``: already segmented, e.g. by Rasa)."""
+        words = self.words.tokenize(text) if words is None else words
         if not words:
             return TokenizedText([], [])
         # the Rust tokenizer cannot take lone surrogates (MeCab gives each its own word):
         # such a word goes in empty and comes out as one unknown piece below
-        encoded = self.pieces(
-            [w.text if _encodable(w.text) else "" for w in words],
-            add_special_tokens=False,
-            return_offsets_mapping=True,
+        encodings = self._rust.encode_batch(
+            [w.text if _encodable(w.text) else "" for w in words], add_special_tokens=False
         )
         word_pieces = []
-        for word, ids, offsets in zip(
-            words, encoded["input_ids"], encoded["offset_mapping"], strict=True
-        ):
+        for word, encoding in zip(words, encodings, strict=True):
             pieces = [
                 Piece(i, word.start + start, word.start + end)
-                for i, (start, end) in zip(ids, offsets, strict=True)
+                for i, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
                 if end > start
             ]
             # a word the vocabulary cannot spell at all is one unknown piece, never dropped

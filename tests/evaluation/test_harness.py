@@ -49,3 +49,17 @@ def test_pipelines_share_the_tokenizer_and_need_an_electra_source():
         pipeline("electra", HarnessOptions(), seed=1)
     with pytest.raises(ValueError, match="unknown system"):
         pipeline("spacy", options, seed=1)
+
+
+def test_electra_on_a_converted_format_is_its_own_system():
+    from rasa.shared.utils.io import read_yaml
+
+    options = HarnessOptions(electra_export="/models/export", electra_threads=1)
+    extractor = read_yaml(pipeline("electra@tflite-dynamic", options, seed=1))["pipeline"][-1]
+    assert extractor["model_path"] == "/models/export"
+    assert (extractor["backend"], extractor["quantization"]) == ("tflite", "dynamic")
+    assert extractor["intra_op_threads"] == 1
+    plain = read_yaml(pipeline("electra", options, seed=1))["pipeline"][-1]
+    assert (plain["backend"], plain["quantization"]) == ("savedmodel", "none")
+    with pytest.raises(ValueError, match="only electra runs on other backends"):
+        pipeline("crf@onnx", options, seed=1)

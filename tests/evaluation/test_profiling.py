@@ -1,0 +1,24 @@
+"""The per-stage latency profile runs the component's real stages on a tiny export."""
+
+import subprocess
+import sys
+
+from rasa_electra.evaluation.profiling import STAGES, profile_stages, stage_table
+from rasa_electra.model.export import ExportedModel
+
+
+def test_every_stage_is_timed_for_every_message(exported_tiny):
+    texts = ["山田太郎さんは東京に住んでいます。", "", "東京" * 400]
+    timings = profile_stages(ExportedModel(exported_tiny), texts)
+    assert list(timings) == list(STAGES)
+    assert all(len(values) == len(texts) and min(values) >= 0 for values in timings.values())
+    table = stage_table(timings)
+    assert table.count("\n") == len(STAGES) + 2 and "| model |" in table
+
+
+def test_profile_command_prints_the_table(repo, exported_tiny):
+    command = [sys.executable, "-m", "training.profile_latency", "--export", str(exported_tiny),
+               "--data", str(repo / "data/examples/nlu.yml"), "--messages", "5"]  # fmt: skip
+    result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| mecab |" in result.stdout and "| total |" in result.stdout
