@@ -120,15 +120,16 @@ def tables(report: dict, batch_sizes: list[int]) -> str:
             f"{row['messages_per_second'][last] / ref['messages_per_second'][last]:.2f}× |"
         )
     if any("load_test" in row for row in rows.values()):
-        lines += ["", "| system (rasa run) | requests | concurrency | req/s | p50 ms | p95 ms | "
-                  "errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
-                  "|---|" + "---:|" * 9]  # fmt: skip
+        lines += ["", "| system (rasa run) | ready s | requests | concurrency | req/s | p50 ms | "
+                  "p95 ms | errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
+                  "|---|" + "---:|" * 10]  # fmt: skip
         for name, row in rows.items():
             load = row.get("load_test")
             if load:
                 ratio = load["requests_per_second"] / ref["load_test"]["requests_per_second"]
                 lines.append(
-                    f"| {name} | {load['requests']} | {load['concurrency']} | "
+                    f"| {name} | {load['ready_seconds']:.1f} | {load['requests']} | "
+                    f"{load['concurrency']} | "
                     f"{load['requests_per_second']:.1f} | {load['p50_ms']:.1f} | "
                     f"{load['p95_ms']:.1f} | {load['errors']} | {load['rss_mb']:.0f} | "
                     f"{load['peak_rss_mb']:.0f} | {ratio:.2f}× |"

@@ -6,6 +6,8 @@
 
     python -m training.finetune --random-init small --vocab models/vocab-gsd ...   # untrained
 
+    python -m training.finetune ... --distribute mirrored     # every local GPU (tf.distribute)
+
     # the hub model when it can be had, else the local pretraining output, else untrained
     python -m training.finetune --start-point electra-small-japanese \
         --fallback models/electra-small-ja/discriminator \
@@ -83,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
+    parser.add_argument(
+        "--distribute", default="none",
+        help="tf.distribute strategy: none, mirrored (all local GPUs), multi-worker (TF_CONFIG), "
+        "tpu or tpu:ADDRESS; --batch-size is the global batch, split over replicas",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     options = dict(
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
+        distribute=args.distribute,
     )  # fmt: skip
     trials, best = [], None
     for trial in range(args.trials):

@@ -116,7 +116,16 @@ def annotate(example: Example) -> str:
 
 
 def check_rasa_strip(example: Example) -> None:
-    """Rasa strips spaces, CR and LF around each example: such text cannot round-trip."""
+    """Rasa strips spaces, CR and LF around each example: such text cannot round-trip.
+
+    Nor can a lone surrogate: no UTF-8 file can hold one.
+    """
+    lone = next((c for c in example.text if "\ud800" <= c <= "\udfff"), None)
+    if lone is not None:
+        raise UnrepresentableError(
+            f"text{example.where} holds a lone surrogate U+{ord(lone):04X}, which no UTF-8 "
+            f"file can hold: {example.text!r}"
+        )
     if example.text != example.text.strip(RASA_STRIPPED):
         raise UnrepresentableError(
             f"text{example.where} starts or ends with a space/CR/LF, which Rasa strips: "

@@ -76,6 +76,10 @@ def time_in_process(
     throughput at each batch size."""
     from rasa.core.agent import Agent
 
+    from rasa_electra.evaluation.harness import quiet_rasa
+
+    quiet_rasa()  # Rasa otherwise logs every parsed message at debug level
+
     async def measure() -> Timing:
         started = time.perf_counter()
         agent = Agent.load(str(archive))
@@ -183,6 +187,7 @@ class LoadResult:
     errors: int
     rss_mb: float
     peak_rss_mb: float
+    ready_seconds: float  # from process start until /status names the model
 
     @property
     def requests_per_second(self) -> float:
@@ -198,6 +203,7 @@ class LoadResult:
             "errors": self.errors,
             "rss_mb": round(self.rss_mb, 1),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "ready_seconds": round(self.ready_seconds, 1),
         }
 
 
@@ -234,5 +240,6 @@ def load_test(
             list(pool.map(one, range(requests)))
         seconds = time.perf_counter() - started
         return LoadResult(
-            requests, concurrency, seconds, latencies, errors, server.rss_mb(), server.rss_mb(True)
-        )
+            requests, concurrency, seconds, latencies, errors, server.rss_mb(),
+            server.rss_mb(peak=True), server.ready_seconds,
+        )  # fmt: skip

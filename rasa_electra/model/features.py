@@ -124,13 +124,20 @@ def encode(
 
 
 def batches(
-    windows: Sequence[Window], batch_size: int, pad_id: int, order: Sequence[int] | None = None
+    windows: Sequence[Window],
+    batch_size: int,
+    pad_id: int,
+    order: Sequence[int] | None = None,
+    fixed_width: int | None = None,
 ) -> Iterator[tuple[list[int], dict[str, np.ndarray], np.ndarray]]:
-    """(window indices, int32 inputs padded to the batch's longest window, label ids)."""
+    """(window indices, int32 inputs padded to the batch's longest window, label ids).
+
+    ``fixed_width`` pads every batch to one length instead (TPUs compile one shape).
+    """
     order = list(range(len(windows))) if order is None else list(order)
     for start in range(0, len(order), batch_size):
         chosen = order[start : start + batch_size]
-        width = max(len(windows[i].input_ids) for i in chosen)
+        width = fixed_width or max(len(windows[i].input_ids) for i in chosen)
         inputs = {name: np.zeros((len(chosen), width), np.int32) for name in INPUT_NAMES}
         labels = np.full((len(chosen), width), IGNORE, np.int32)
         inputs["input_ids"][:] = pad_id

@@ -20,7 +20,13 @@ from rasa_electra.model import features
 from rasa_electra.model.data_loader import DataLoader
 from rasa_electra.model.labels import label_list
 from rasa_electra.model.model_spec import ModelSpec
-from rasa_electra.model.training import History, TrainingConfig, deterministic, train
+from rasa_electra.model.training import (
+    History,
+    TrainingConfig,
+    deterministic,
+    make_strategy,
+    train,
+)
 from rasa_electra.tokenization.alignment import count_misaligned
 
 logger = logging.getLogger(__name__)
@@ -102,8 +108,10 @@ def create(
             "trained as O (see NerModel.unrepresentable_train)",
             len(encoded.unrepresentable), sum(len(e.spans) for e in train_data),
         )  # fmt: skip
+    strategy = make_strategy(config.distribute)
     with deterministic(config.seed):
-        model = spec.build_model(labels, config.dropout)
+        with strategy.scope():  # variables are created once per replica device
+            model = spec.build_model(labels, config.dropout)
         ner_model = NerModel(
             spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable)
         )
@@ -115,7 +123,7 @@ def create(
 
         ner_model.history = train(
             model, encoded, config, spec.tokenizer.pieces.pad_token_id,
-            dev_f1 if validation_data is not None else None,
+            dev_f1 if validation_data is not None else None, strategy,
         )  # fmt: skip
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)

@@ -40,6 +40,9 @@ class TrainingConfig:
     seed: int = 42
     patience: int | None = None  # epochs without dev improvement before stopping; None = never
     eval_batch_size: int = 32
+    # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"
+    # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
+    distribute: str = "none"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -79,6 +82,34 @@ def deterministic(seed: int) -> Iterator[None]:
     finally:
         if not was_enabled:
             tf_config.disable_op_determinism()
+
+
+def make_strategy(name: str = "none"):
+    """A ``tf.distribute`` strategy by name; the training loop is the same code for all of them.
+
+    ``none`` is TF's default strategy (one device, no copies). ``mirrored`` copies the model to
+    every local GPU (or the CPU when there is none) and sums gradients each step.
+    ``multi-worker`` does the same across machines listed in ``TF_CONFIG``; every worker runs
+    the same command and takes its replicas' rows of each global batch. ``tpu[:ADDRESS]``
+    connects to a Cloud TPU (``local`` on a TPU VM) and pads every batch to one shape.
+    """
+    import tensorflow as tf
+
+    kind, _, address = name.partition(":")
+    if kind == "none":
+        return tf.distribute.get_strategy()
+    if kind == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if kind == "multi-worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if kind == "tpu":
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=address or "local")
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    raise ValueError(
+        f"distribute must be none, mirrored, multi-worker or tpu[:ADDRESS], got {name!r}"
+    )
 
 
 def warmup_linear_decay(peak: float, total_steps: int, warmup_steps: int):
@@ -149,34 +180,71 @@ def train(
     config: TrainingConfig,
     pad_id: int,
     dev_f1: Callable[[], float] | None = None,
+    strategy=None,
 ) -> History:
-    """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch."""
+    """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch.
+
+    ``strategy`` (a ``tf.distribute`` strategy, the one ``model`` was built under) splits each
+    batch's rows over its replicas. The loss is normalised by the whole batch's label count and
+    gradients are summed over replicas before clipping, so a step is the same maths on one
+    device or many.
+    """
     import tensorflow as tf
 
+    strategy = strategy or tf.distribute.get_strategy()
+    replicas = strategy.num_replicas_in_sync
     windows = encoded.windows
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
-    groups = _optimizer_groups(model, config, steps_per_epoch * config.epochs)
+    with strategy.scope():
+        groups = _optimizer_groups(model, config, steps_per_epoch * config.epochs)
     variables = model.trainable_variables
-    spec = tf.TensorSpec([None, None], tf.int32)
+    tpu = isinstance(strategy, tf.distribute.TPUStrategy)
+    fixed_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
 
-    @tf.function(input_signature=[spec, spec, spec, spec])
-    def step(input_ids, input_mask, segment_ids, labels):
+    def replica_step(input_ids, input_mask, segment_ids, labels, label_count):
         with tf.GradientTape() as tape:
             logits = model(
                 input_ids=input_ids, attention_mask=input_mask, token_type_ids=segment_ids,
                 training=True,
             ).logits  # fmt: skip
             keep = tf.not_equal(labels, IGNORE)
-            loss = tf.reduce_mean(
-                tf.keras.losses.sparse_categorical_crossentropy(
-                    tf.boolean_mask(labels, keep), tf.boolean_mask(logits, keep), from_logits=True
+            loss = (
+                tf.reduce_sum(
+                    tf.keras.losses.sparse_categorical_crossentropy(
+                        tf.boolean_mask(labels, keep),
+                        tf.boolean_mask(logits, keep),
+                        from_logits=True,
+                    )
                 )
+                / label_count
             )
         gradients = tape.gradient(loss, variables)
+        gradients = tf.distribute.get_replica_context().all_reduce(
+            tf.distribute.ReduceOp.SUM, gradients
+        )
         gradients, _ = tf.clip_by_global_norm(gradients, config.max_grad_norm)
         for group in groups:
-            group.optimizer.apply_gradients([(gradients[i], variables[i]) for i in group.indices])
+            group.optimizer.apply_gradients(
+                [(gradients[i], variables[i]) for i in group.indices],
+                skip_gradients_aggregation=True,  # summed above, before clipping
+            )
         return loss
+
+    @tf.function(reduce_retracing=True)
+    def step(inputs):
+        losses = strategy.run(replica_step, args=inputs)
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+    def distribute(inputs: dict[str, np.ndarray], labels: np.ndarray):
+        """Each replica's rows of one global batch (and the batch's label count)."""
+        count = tf.constant(float((labels != IGNORE).sum()))
+        arrays = [inputs["input_ids"], inputs["input_mask"], inputs["segment_ids"], labels]
+
+        def rows(context):
+            part = slice(context.replica_id_in_sync_group, None, replicas)
+            return (*(tf.constant(a[part]) for a in arrays), count)
+
+        return strategy.experimental_distribute_values_from_function(rows)
 
     history, best_weights = History(), None
     rng = np.random.default_rng(config.seed)
@@ -184,16 +252,13 @@ def train(
         started, losses = time.perf_counter(), []
         order = rng.permutation(len(windows))
         progress = tqdm(
-            batches(windows, config.batch_size, pad_id, order),
+            batches(windows, config.batch_size, pad_id, order, fixed_width),
             total=steps_per_epoch, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
         )  # fmt: skip
         for _, inputs, labels in progress:
             if not (labels != IGNORE).any():
                 continue  # a batch of texts without words (e.g. only spaces) has nothing to learn
-            loss = float(
-                step(inputs["input_ids"], inputs["input_mask"], inputs["segment_ids"], labels)
-            )
-            losses.append(loss)
+            losses.append(float(step(distribute(inputs, labels))))
             progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         seconds = time.perf_counter() - started
         score = dev_f1() if dev_f1 is not None else None

@@ -47,7 +47,7 @@ class SubwordTokenizer:
             if getattr(pieces, name) is None:
                 raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
         # the Rust tokenizer itself, called directly: the Python wrapper's per-call work was
-        # two thirds of this step's time (0.29 → 0.10 ms a GSD sentence, docs/results.md)
+        # half of this step's time (0.29 → 0.15 ms a GSD sentence, docs/results.md)
         self._rust = pieces.backend_tokenizer
         self._rust.no_truncation()
         self._rust.no_padding()

@@ -49,3 +49,29 @@ def test_determinism_is_switched_back_off_after_training():
     with deterministic(3):
         assert tf_config.is_op_determinism_enabled()
     assert not tf_config.is_op_determinism_enabled()
+
+
+def test_mirrored_training_over_two_replicas_is_the_same_maths(repo, pytorch_layout_dir):
+    """Rows split over replicas, loss over the whole batch, gradients summed before clipping."""
+    import json
+    import subprocess
+    import sys
+
+    script = repo / "tests/model/distributed_step.py"
+    data = repo / "data/examples/nlu.yml"
+    result = subprocess.run(
+        [sys.executable, str(script), str(pytorch_layout_dir), str(data)],
+        cwd=repo, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert report["max_change"] > 1e-3  # it trained
+    assert report["max_difference"] < 1e-4
+
+
+def test_unknown_strategy_is_refused():
+    from rasa_electra.model.training import make_strategy
+
+    with pytest.raises(ValueError, match="none, mirrored, multi-worker or tpu"):
+        make_strategy("horovod")
