@@ -52,7 +52,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 .PHONY: setup pretrain-setup test lint demo eval convert train-crf train-electra lock clean \
-	pretrain probe
+	pretrain probe formats bench
 
 setup: $(SETUP_STAMP)
 
@@ -114,6 +114,19 @@ eval: $(ELECTRA_DIR)/export/saved_model.pb
 	$(PY) -m training.evaluate --data $(DATA_DIR) --systems crf,electra \
 		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
 		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
+
+# The demo export as TFLite (float32, dynamic int8, float16) and ONNX (float32, dynamic int8),
+# each scored against the SavedModel on dev/test; offered to the component within 0.5 dev F1.
+formats: $(ELECTRA_DIR)/export/saved_model.pb
+	$(PY) -m training.export_formats --export $(ELECTRA_DIR)/export --data $(DATA_DIR)
+
+# CRF vs ELECTRA on each backend through Rasa: latency, batch throughput, `rasa run` load test
+BENCH_SYSTEMS ?= crf,electra,electra@tflite-dynamic,electra@onnx,electra@onnx-dynamic
+bench: formats
+	$(PY) -m training.benchmark_serving --data $(DATA_DIR)/test.yml --messages 200 \
+		--train $(DATA_DIR)/train.yml --electra-export $(ELECTRA_DIR)/export \
+		--systems $(BENCH_SYSTEMS) --load-requests 300 --concurrency 8 \
+		--out reports/serving-$(GSD_VERSION)
 
 # ELECTRA pretraining on CPU or GPU: corpus → WordPiece vocabulary → token-id shards → RTD.
 # Re-running `make pretrain` resumes from the last checkpoint. PRETRAIN_ARGS passes more options,
