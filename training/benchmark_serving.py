@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http", action="store_true", help="also time sequential rasa run calls")
     parser.add_argument("--load-requests", type=int, default=0, help="load test size (0: none)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--servers", type=int, default=1, help="rasa run processes sharing the load round-robin"
+    )
     parser.add_argument("--out", type=Path, help="folder for trained archives and results.json")
     args = parser.parse_args(argv)
 
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.load_requests:
             print(f"{name}: rasa run, load test …", file=sys.stderr)
             row["load_test"] = serving.load_test(
-                archive, texts, args.load_requests, args.concurrency
+                archive, texts, args.load_requests, args.concurrency, servers=args.servers
             ).as_dict()
         report["systems"][name] = row
     print(f"\n{len(texts)} messages from {args.data}; {report['date']}, {report['machine']}\n")
@@ -120,16 +123,16 @@ def tables(report: dict, batch_sizes: list[int]) -> str:
             f"{row['messages_per_second'][last] / ref['messages_per_second'][last]:.2f}× |"
         )
     if any("load_test" in row for row in rows.values()):
-        lines += ["", "| system (rasa run) | ready s | requests | concurrency | req/s | p50 ms | "
-                  "p95 ms | errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
-                  "|---|" + "---:|" * 10]  # fmt: skip
+        lines += ["", "| system (rasa run) | servers | ready s | requests | concurrency | req/s | "
+                  "p50 ms | p95 ms | errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
+                  "|---|" + "---:|" * 11]  # fmt: skip
         for name, row in rows.items():
             load = row.get("load_test")
             if load:
                 ratio = load["requests_per_second"] / ref["load_test"]["requests_per_second"]
                 lines.append(
-                    f"| {name} | {load['ready_seconds']:.1f} | {load['requests']} | "
-                    f"{load['concurrency']} | "
+                    f"| {name} | {load['servers']} | {load['ready_seconds']:.1f} | "
+                    f"{load['requests']} | {load['concurrency']} | "
                     f"{load['requests_per_second']:.1f} | {load['p50_ms']:.1f} | "
                     f"{load['p95_ms']:.1f} | {load['errors']} | {load['rss_mb']:.0f} | "
                     f"{load['peak_rss_mb']:.0f} | {ratio:.2f}× |"

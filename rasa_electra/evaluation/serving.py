@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +188,7 @@ class LoadResult:
     rss_mb: float
     peak_rss_mb: float
     ready_seconds: float  # from process start until /status names the model
+    servers: int = 1
 
     @property
     def requests_per_second(self) -> float:
@@ -204,29 +205,33 @@ class LoadResult:
             "rss_mb": round(self.rss_mb, 1),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "ready_seconds": round(self.ready_seconds, 1),
+            "servers": self.servers,
         }
 
 
 def load_test(
     archive: Path, texts: list[str], requests: int = 500, concurrency: int = 8,
-    timeout: float = 60,
+    timeout: float = 60, servers: int = 1,
 ) -> LoadResult:  # fmt: skip
     """Bounded loopback load: ``requests`` POSTs (texts cycled) from ``concurrency`` threads.
 
+    With ``servers`` > 1, that many `rasa run` processes share the requests round-robin (a
+    load balancer in its simplest form); RSS is their sum, ready time the slowest's.
     An error is any failed request: a non-200 answer, a timeout, a refused connection, or an
     answer without an ``entities`` list.
     """
-    with rasa_server(archive) as server:
-        server.parse(texts[0])  # warm-up, not counted
+    with ExitStack() as stack:
+        running = [stack.enter_context(rasa_server(archive)) for _ in range(servers)]
+        for server in running:
+            server.parse(texts[0])  # warm-up, not counted
         lock, latencies, errors = threading.Lock(), [], 0
 
         def one(index: int) -> None:
             nonlocal errors
+            server, text = running[index % servers], texts[index % len(texts)]
             begun = time.perf_counter()
             try:
-                ok = isinstance(
-                    server.parse(texts[index % len(texts)], timeout).get("entities"), list
-                )
+                ok = isinstance(server.parse(text, timeout).get("entities"), list)
             except (OSError, ValueError):
                 ok = False
             with lock:
@@ -240,6 +245,7 @@ def load_test(
             list(pool.map(one, range(requests)))
         seconds = time.perf_counter() - started
         return LoadResult(
-            requests, concurrency, seconds, latencies, errors, server.rss_mb(),
-            server.rss_mb(peak=True), server.ready_seconds,
+            requests, concurrency, seconds, latencies, errors,
+            sum(s.rss_mb() for s in running), sum(s.rss_mb(peak=True) for s in running),
+            max(s.ready_seconds for s in running), servers,
         )  # fmt: skip

@@ -226,13 +226,15 @@ def test_serving_benchmark_measures_batches_http_and_a_bounded_load(repo, archiv
     data = repo / "data/examples/nlu.yml"
     command = [sys.executable, "-m", "training.benchmark_serving", "--model", f"electra={archive}",
                "--data", str(data), "--messages", "5", "--batch-sizes", "1,2", "--http",
-               "--load-requests", "6", "--concurrency", "2", "--out", str(out)]  # fmt: skip
+               "--load-requests", "6", "--concurrency", "2", "--servers", "2",
+               "--out", str(out)]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     row = json.loads((out / "results.json").read_text())["systems"]["electra"]
     assert set(row["messages_per_second"]) == {"1", "2"}
     assert all(rate > 0 for rate in row["messages_per_second"].values())
     assert row["load_test"]["requests"] == 6 and row["load_test"]["errors"] == 0
+    assert row["load_test"]["servers"] == 2
     assert row["load_test"]["peak_rss_mb"] >= row["load_test"]["rss_mb"] > 0
     assert row["http"]["p50_ms"] > 0
     assert "| electra | " in result.stdout and "1.00× | 1.00× |" in result.stdout
