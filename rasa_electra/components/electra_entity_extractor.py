@@ -154,11 +154,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _check_backend(config: dict[str, Any], export_dir: Path) -> None:
         from rasa_electra.model import backends
 
-        if config.get("serving_url") or config.get("backend", "savedmodel") == "savedmodel":
-            return
         try:
-            name = backends.format_name(config["backend"], config.get("quantization", "none"))
-            backends.check_offered(export_dir, name)
+            backends.check_backend(
+                export_dir, config.get("backend", "savedmodel"),
+                config.get("quantization", "none"), config.get("serving_url"),
+            )  # fmt: skip
         except backends.BackendError as error:
             raise ModelLoadError(str(error)) from error
 

@@ -23,7 +23,9 @@ from tqdm import tqdm
 
 from rasa_electra.data.rasa_nlu import example_from_message, read_rasa_data, write_rasa_yaml
 from rasa_electra.data.spans import Example
+from rasa_electra.evaluation.serving import percentile
 from rasa_electra.evaluation.span_metrics import score_spans
+from rasa_electra.model.backends import split_format
 from rasa_electra.tokenization.alignment import count_misaligned
 from rasa_electra.tokenization.mecab import MecabTokenizer
 
@@ -106,9 +108,9 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
                 f"    random_seed: {seed}\n"
             )
         )
-        backend, _, quantization = (backend_format or "savedmodel").partition("-")
+        backend, quantization = split_format(backend_format or "savedmodel")
         serving = (
-            f"    backend: {backend}\n    quantization: {quantization or 'none'}\n"
+            f"    backend: {backend}\n    quantization: {quantization}\n"
             f"    intra_op_threads: {options.electra_threads}\n"
         )
         body = f"  - name: {EXTRACTOR}\n{source}{serving}"
@@ -216,10 +218,9 @@ def run_trial(
         train_seconds += sum(card["training"]["seconds_per_epoch"])
     predictions, load_seconds, latencies = asyncio.run(_parse_all(archive, gold, system))
     scores = score_spans(gold, predictions)
-    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     return TrialResult(
         system, trial, seed, round(train_seconds, 2), round(load_seconds, 2),
-        {"p50": round(statistics.median(latencies), 2), "p95": round(cuts[18], 2)},
+        {"p50": round(statistics.median(latencies), 2), "p95": round(percentile(latencies, 95), 2)},
         archive.stat().st_size,
         {
             "micro": scores.micro.as_dict(),

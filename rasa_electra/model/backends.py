@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 FORMATS_DIR = "formats"
 FORMATS_FILE = "formats.json"
 MAX_F1_DROP = 0.5  # F1 points on dev; a format further below the SavedModel is not offered
-BACKENDS = ("savedmodel", "tflite", "onnx")
 QUANTIZATIONS = {"tflite": ("none", "dynamic", "float16"), "onnx": ("none", "dynamic")}
 SAVED_MODEL_PARTS = ("saved_model.pb", "variables", "assets", "fingerprint.pb")
 
@@ -69,13 +68,18 @@ def format_name(backend: str, quantization: str = "none") -> str:
     return backend if quantization == "none" else f"{backend}-{quantization}"
 
 
+def split_format(name: str) -> tuple[str, str]:
+    """``tflite-dynamic`` → (``tflite``, ``dynamic``); ``onnx`` → (``onnx``, ``none``)."""
+    backend, _, quantization = name.partition("-")
+    return backend, quantization or "none"
+
+
 def all_format_names() -> list[str]:
     return [format_name(b, q) for b, quantizations in QUANTIZATIONS.items() for q in quantizations]
 
 
 def format_file(export_dir: Path, name: str) -> Path:
-    backend = name.split("-")[0]
-    return Path(export_dir) / FORMATS_DIR / f"{name}.{backend}"
+    return Path(export_dir) / FORMATS_DIR / f"{name}.{split_format(name)[0]}"
 
 
 # --- conversion ---------------------------------------------------------------------------------
@@ -130,8 +134,8 @@ def convert(export_dir: str | Path, name: str) -> Path:
         raise BackendError(f"unknown format {name!r}; known: {', '.join(all_format_names())}")
     target = format_file(export_dir, name)
     target.parent.mkdir(exist_ok=True)
-    backend, _, quantization = name.partition("-")
-    (_to_tflite if backend == "tflite" else _to_onnx)(export_dir, quantization or "none", target)
+    backend, quantization = split_format(name)
+    (_to_tflite if backend == "tflite" else _to_onnx)(export_dir, quantization, target)
     return target
 
 
@@ -261,6 +265,23 @@ def set_tf_threads(intra_op: int = 0, inter_op: int = 0) -> None:
         logger.warning("thread settings ignored: TensorFlow was already initialised (%s)", error)
 
 
+def check_backend(
+    export_dir: Path, backend: str, quantization: str, serving_url: str | None
+) -> str | None:
+    """The converted format this choice runs on (None: the SavedModel or a remote server),
+    refused if it is unknown, not converted or not offered."""
+    if serving_url or backend == "savedmodel":
+        return None
+    name = format_name(backend, quantization)
+    check_offered(export_dir, name)
+    return name
+
+
+def _open_format(export_dir: Path, name: str, threads: int) -> Servable:
+    model_class = TFLiteModel if split_format(name)[0] == "tflite" else OnnxModel
+    return model_class(export_dir, name, threads)
+
+
 def load(
     export_dir: str | Path,
     backend: str = "savedmodel",
@@ -276,10 +297,9 @@ def load(
     if backend == "savedmodel":
         set_tf_threads(threads, inter_op_threads)
         return ExportedModel(export_dir)
-    name = format_name(backend, quantization)
     check_parts(export_dir, SIDE_FILES, "export")
-    check_offered(export_dir, name)
-    return (TFLiteModel if backend == "tflite" else OnnxModel)(export_dir, name, threads)
+    name = check_backend(export_dir, backend, quantization, serving_url)
+    return _open_format(export_dir, name, threads)
 
 
 def files_for(export_dir: Path, backend: str, quantization: str, remote: bool) -> list[Path]:
@@ -351,8 +371,7 @@ def evaluate_formats(
     report.setdefault("formats", {})
     for name in tqdm(names, desc="formats", unit="format"):
         file = convert(export_dir, name)
-        backend = name.split("-")[0]
-        servable = (TFLiteModel if backend == "tflite" else OnnxModel)(export_dir, name, threads)
+        servable = _open_format(export_dir, name, threads)
         entry: dict[str, Any] = {"file": str(file.relative_to(export_dir)),
                                  "megabytes": round(file.stat().st_size / 1e6, 2)}  # fmt: skip
         for split, gold in splits.items():

@@ -94,22 +94,20 @@ def encode(
     if limit < 1:
         raise ValueError(f"max_seq_length must be at least 3, got {max_seq_length}")
     overlap = limit // 4 if overlap is None else overlap
-    encoded, tokenized_all = Encoded([], []), tokenized
+    encoded = Encoded([], [])
     for index, example in enumerate(examples):
-        tokenized = (
-            tokenizer.tokenize(example.text) if tokenized_all is None else tokenized_all[index]
-        )
-        encoded.tokenized.append(tokenized)
+        text_tokens = tokenizer.tokenize(example.text) if tokenized is None else tokenized[index]
+        encoded.tokenized.append(text_tokens)
         tags = None
         if label_to_id is not None:
-            tags, missed = word_tags(tokenized.word_offsets, example.spans, scheme)
+            tags, missed = word_tags(text_tokens.word_offsets, example.spans, scheme)
             encoded.unrepresentable.extend((index, span) for span in missed)
-        counts = [len(p) for p in tokenized.word_pieces]
+        counts = [len(p) for p in text_tokens.word_pieces]
         bounds = window_bounds(counts, limit, overlap)
         for (first, stop), (own_first, own_stop) in zip(bounds, _ownership(bounds), strict=True):
             ids, labeled, label_ids = [tokenizer.pieces.cls_token_id], [0], [IGNORE]
             for word in range(first, stop):
-                pieces = tokenized.word_pieces[word][:limit]
+                pieces = text_tokens.word_pieces[word][:limit]
                 ids.extend(p.id for p in pieces)
                 labeled.extend([1] + [0] * (len(pieces) - 1))
                 tag_id = label_to_id[tags[word]] if tags is not None else IGNORE

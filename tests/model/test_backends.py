@@ -26,8 +26,8 @@ def batch_inputs(model) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("name", sorted(TOLERANCE))
 def test_every_format_gives_the_savedmodels_outputs(formats_export, examples, name):
     reference = ExportedModel(formats_export)
-    backend, _, quantization = name.partition("-")
-    converted = backends.load(formats_export, backend, quantization or "none", threads=1)
+    backend, quantization = backends.split_format(name)
+    converted = backends.load(formats_export, backend, quantization, threads=1)
     inputs = batch_inputs(reference)
     expected, got = reference.run(inputs), converted.run(inputs)
     assert got.shape == expected.shape
