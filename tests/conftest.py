@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from rasa_electra.tokenization.mecab import MecabTokenizer
-from rasa_electra.tokenization.vocab import SPECIAL_TOKENS
+from rasa_electra.tokenization.vocab import VOCAB_SPECIALS
 
 # Rasa otherwise tries to send telemetry and error reports (also from `rasa` subprocesses).
 os.environ["RASA_TELEMETRY_ENABLED"] = "false"
@@ -81,7 +81,7 @@ def vocab_dir(tmp_path_factory, examples) -> Path:
     words = {w.text for e in examples for w in mecab.tokenize(e.text)}
     chars = {c for e in examples for c in e.text if not c.isspace()}
     tokens = (
-        SPECIAL_TOKENS + sorted(words) + sorted(chars - words) + sorted(f"##{c}" for c in chars)
+        VOCAB_SPECIALS + sorted(words) + sorted(chars - words) + sorted(f"##{c}" for c in chars)
     )
     directory = tmp_path_factory.mktemp("vocab")
     (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")

@@ -17,6 +17,14 @@ from pathlib import Path
 from rasa_electra.tokenization.mecab import MecabTokenizer, Word
 
 SETTINGS_FILE = "subword_tokenizer.json"
+# BERT's special tokens, by the names transformers gives them
+SPECIAL_TOKENS = {
+    "unk_token": "[UNK]",
+    "sep_token": "[SEP]",
+    "pad_token": "[PAD]",
+    "cls_token": "[CLS]",
+    "mask_token": "[MASK]",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,10 @@ class SubwordTokenizer:
         self._rust.no_truncation()
         self._rust.no_padding()
 
+    @property
+    def do_lower_case(self) -> bool:
+        return bool(getattr(self.pieces, "do_lower_case", False))
+
     @classmethod
     def from_directory(
         cls, directory: str | Path, mecab_args: str | None = None
@@ -71,13 +83,28 @@ class SubwordTokenizer:
         return cls(bert_wordpiece(vocab, do_lower_case=_lower_case(directory)), mecab_args)
 
     def save(self, directory: str | Path) -> None:
+        """A WordPiece vocabulary is written as ``vocab.txt`` + ``tokenizer_config.json``, which
+        transformers 4 and 5 read alike (their ``save_pretrained`` outputs differ); any other
+        subword model keeps transformers' own files."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        self.pieces.save_pretrained(str(directory))
-        (directory / SETTINGS_FILE).write_text(
-            json.dumps({"words": "mecab", "mecab_args": self.mecab_args}, indent=2) + "\n",
-            encoding="utf-8",
-        )
+        model = json.loads(self._rust.to_str())["model"]
+        if model.get("type") == "WordPiece":
+            vocab = sorted(model["vocab"].items(), key=lambda item: item[1])
+            (directory / "vocab.txt").write_text(
+                "".join(f"{token}\n" for token, _ in vocab), encoding="utf-8"
+            )
+            config = {
+                "tokenizer_class": "BertTokenizerFast",
+                "do_lower_case": self.do_lower_case,
+                "tokenize_chinese_chars": False,
+                "strip_accents": False,
+                **{name: getattr(self.pieces, name) for name in SPECIAL_TOKENS},
+            }
+            _write_json(directory / "tokenizer_config.json", config)
+        else:
+            self.pieces.save_pretrained(str(directory))
+        _write_json(directory / SETTINGS_FILE, {"words": "mecab", "mecab_args": self.mecab_args})
 
     @property
     def vocab_size(self) -> int:
@@ -114,15 +141,37 @@ def _encodable(text: str) -> bool:
 
 
 def bert_wordpiece(vocab: Path, do_lower_case: bool = False):
-    """A fast WordPiece tokenizer for MeCab words: no CJK character split, no accent strip."""
-    from transformers import BertTokenizerFast
+    """A fast WordPiece tokenizer for MeCab words: no CJK character split, no accent strip.
 
-    return BertTokenizerFast(
-        vocab_file=str(vocab),
-        do_lower_case=do_lower_case,
-        tokenize_chinese_chars=False,
-        strip_accents=False,
+    Built from the ``tokenizers`` parts and wrapped, because ``BertTokenizerFast``'s constructor
+    changed between transformers 4 (``vocab_file``) and 5 (``vocab``); this works on both."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    lines = Path(vocab).read_text(encoding="utf-8").splitlines()
+    ids = {token: i for i, token in enumerate(lines)}
+    special = {name: token for name, token in SPECIAL_TOKENS.items() if token in ids}
+    if special.keys() < set(SPECIAL_TOKENS) - {"mask_token"}:
+        raise ValueError(f"{vocab} lacks one of {list(SPECIAL_TOKENS.values())[:4]}")
+    rust = Tokenizer(models.WordPiece(ids, unk_token=SPECIAL_TOKENS["unk_token"]))
+    rust.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=do_lower_case
     )
+    rust.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    rust.decoder = decoders.WordPiece(prefix="##")
+    cls, sep = SPECIAL_TOKENS["cls_token"], SPECIAL_TOKENS["sep_token"]
+    rust.post_processor = processors.TemplateProcessing(
+        single=f"{cls} $A {sep}",
+        pair=f"{cls} $A {sep} $B:1 {sep}:1",
+        special_tokens=[(cls, ids[cls]), (sep, ids[sep])],
+    )
+    pieces = PreTrainedTokenizerFast(tokenizer_object=rust, **special)
+    pieces.do_lower_case = do_lower_case
+    return pieces
+
+
+def _write_json(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _lower_case(directory: Path) -> bool:

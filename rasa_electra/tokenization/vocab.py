@@ -12,8 +12,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rasa_electra.tokenization.mecab import MecabTokenizer
+from rasa_electra.tokenization.subwords import SPECIAL_TOKENS
 
-SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# in BERT's order: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4
+VOCAB_SPECIALS = [
+    SPECIAL_TOKENS[name] for name in ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token")
+]
 
 
 def build_wordpiece_vocab(
@@ -33,13 +37,13 @@ def build_wordpiece_vocab(
         for text in tqdm(texts, desc="MeCab words for WordPiece", unit="line"):
             yield " ".join(w.text for w in mecab.tokenize(text))
 
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer = Tokenizer(models.WordPiece(unk_token=SPECIAL_TOKENS["unk_token"]))
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     trainer = trainers.WordPieceTrainer(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
         limit_alphabet=limit_alphabet,
-        special_tokens=SPECIAL_TOKENS,
+        special_tokens=VOCAB_SPECIALS,
         show_progress=False,
     )
     tokenizer.train_from_iterator(words(), trainer=trainer)
