@@ -38,9 +38,12 @@ PRETRAIN_PY := $(PRETRAIN_VENV)/bin/python
 PRETRAIN_STAMP := $(PRETRAIN_VENV)/.setup-done
 JA_TEXT ?= ../shared/data/ja_text
 CORPUS_DIR := corpus
-# JGLUE text (short, Wikipedia-like) first, then Aozora Bunko books, so SHARD_DOCUMENTS=N keeps
-# both kinds; livedoor stays out: it is the probe's data.
-CORPUS_SOURCES ?= $(JA_TEXT)/jglue/jglue_text.txt:lines $(JA_TEXT)/aozora/aozora_150M.txt.xz:plain
+# All of ja_text but livedoor (the probe's data): Wikipedia prose (GSD's domain) and JGLUE first,
+# then Aozora Bunko books, so SHARD_DOCUMENTS=N keeps the modern text.
+WIKI_TEXT := $(JA_TEXT)/wikipedia
+CORPUS_SOURCES ?= $(WIKI_TEXT)/kyoto_wikipedia.txt.xz:plain $(WIKI_TEXT)/jaquad_contexts.txt.xz:plain \
+	$(WIKI_TEXT)/kyoto_univ_wac.txt.xz:plain $(JA_TEXT)/jglue/jglue_text.txt:lines \
+	$(JA_TEXT)/aozora/aozora_150M.txt.xz:plain
 PRETRAIN_VOCAB_SIZE ?= 32000
 PRETRAIN_VOCAB := $(MODEL_DIR)/vocab-ja-$(PRETRAIN_VOCAB_SIZE)
 PRETRAIN_PRESET ?= small

@@ -15,9 +15,8 @@ from rasa_electra.tokenization.mecab import MecabTokenizer
 from rasa_electra.tokenization.subwords import SPECIAL_TOKENS
 
 # in BERT's order: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4
-VOCAB_SPECIALS = [
-    SPECIAL_TOKENS[name] for name in ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token")
-]
+_BERT_ORDER = ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token")
+VOCAB_SPECIALS = [SPECIAL_TOKENS[name] for name in _BERT_ORDER]
 
 
 def build_wordpiece_vocab(
