@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard-size", type=int, default=100_000, help="sequences per shard")
     parser.add_argument("--max-documents", type=int, help="only the first N documents")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="tokenizing processes (all cores by default)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     documents = read_corpus(args.corpus)
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         documents = itertools.islice(documents, args.max_documents)
     manifest = build_shards(
         documents, SubwordTokenizer.from_directory(args.vocab), args.out, args.max_seq_length,
-        args.shard_size, args.seed, source=str(args.corpus),
+        args.shard_size, args.seed, source=str(args.corpus), workers=args.workers,
     )  # fmt: skip
     print(json.dumps({k: v for k, v in manifest.items() if k != "shards"}, ensure_ascii=False))
     return 0

@@ -33,6 +33,10 @@ class Preset:
     mask_prob: float = 0.15
 
 
+# BERT's and ELECTRA's dropout; budget pretraining turns it off (Cramming, Geiping & Goldstein
+# 2023), and the exported discriminator gets this value back for fine-tuning.
+DEFAULT_DROPOUT = 0.1
+
 PRESETS = {
     # For tests: seconds on a CPU.
     "tiny": Preset(32, 64, 2, 2, 128, 0.5, 1e-3, 8, 100, 10, 64),
@@ -44,12 +48,17 @@ PRESETS = {
 
 
 def electra_configs(
-    preset: Preset, vocab_size: int, max_position_embeddings: int = 512
+    preset: Preset,
+    vocab_size: int,
+    max_position_embeddings: int = 512,
+    dropout: float = DEFAULT_DROPOUT,
 ) -> tuple[ElectraConfig, ElectraConfig]:
     """(discriminator, generator) configs; the generator is ``generator_fraction`` of the
     discriminator in hidden size, FFN size and attention heads, with the same embeddings."""
     common = dict(
         vocab_size=vocab_size,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
         embedding_size=preset.embedding_size,
         num_hidden_layers=preset.num_hidden_layers,
         max_position_embeddings=max_position_embeddings,
@@ -76,6 +85,7 @@ class RtdOutput:
     mlm_loss: torch.Tensor
     disc_loss: torch.Tensor
     disc_accuracy: torch.Tensor
+    disc_auc: torch.Tensor  # ranking of replaced over original tokens; the prior's is 0.5
     replaced_fraction: torch.Tensor  # of the input tokens, after sampling
 
 
@@ -106,6 +116,11 @@ class ElectraRTD(nn.Module):
         self.disc_weight = disc_weight
         self.temperature = temperature
 
+    def max_predictions(self, width: int) -> int:
+        """Masked positions per sequence at most (google-research/electra's
+        ``max_predictions_per_seq``): a fixed number, so every step has the same shapes."""
+        return max(1, int((self.mask_prob + 0.005) * width))
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -113,46 +128,82 @@ class ElectraRTD(nn.Module):
         token_type_ids: torch.Tensor,
         rng: torch.Generator,
     ) -> RtdOutput:
-        """One RTD step's losses; ``rng`` draws the masks and samples (exact resume)."""
+        """One RTD step's losses; ``rng`` draws the masks and samples (exact resume).
+
+        Each sequence gets round(mask_prob × its maskable tokens) masked positions, at most
+        ``max_predictions``, chosen uniformly (top-k of random scores): shapes stay fixed, no
+        host synchronisation, so the step compiles into one graph."""
+        device = input_ids.device
+        width = input_ids.shape[1]
+        k = self.max_predictions(width)
         maskable = attention_mask.bool() & ~torch.isin(input_ids, self.special_ids)
-        draw = torch.rand(input_ids.shape, generator=rng, device=input_ids.device)
-        masked = maskable & (draw < self.mask_prob)
+        scores = torch.rand(input_ids.shape, generator=rng, device=device)
+        scores = scores.masked_fill(~maskable, -1.0)
+        top, positions = scores.topk(k, dim=1)  # (batch, k) distinct positions
+        wanted = (maskable.sum(1) * self.mask_prob).round().clamp(1, k)
+        valid = (torch.arange(k, device=device)[None, :] < wanted[:, None]) & (top >= 0)
+        masked = torch.zeros_like(maskable).scatter(1, positions, valid)
         # as in ELECTRA: 85% of the chosen positions become [MASK], 15% keep their token
-        keep = torch.rand(input_ids.shape, generator=rng, device=input_ids.device) >= 0.85
+        keep = torch.rand(input_ids.shape, generator=rng, device=device) >= 0.85
         generator_input = torch.where(masked & ~keep, self.mask_id, input_ids)
 
         hidden = self.generator.electra(
             input_ids=generator_input, attention_mask=attention_mask,
             token_type_ids=token_type_ids,
         ).last_hidden_state  # fmt: skip
+        picked = hidden.gather(1, positions[..., None].expand(-1, -1, hidden.shape[-1]))
         logits = self.generator.generator_lm_head(
-            self.generator.generator_predictions(hidden[masked])
-        ).float()  # the vocabulary projection only where something is masked
-        targets = input_ids[masked]
-        mlm_loss = nn.functional.cross_entropy(logits, targets) if targets.numel() else \
-            logits.sum() * 0.0  # fmt: skip
+            self.generator.generator_predictions(picked)
+        ).float()  # the vocabulary projection only at the k chosen positions
+        targets = input_ids.gather(1, positions)
+        weights = valid.float()
+        per_position = nn.functional.cross_entropy(
+            logits.flatten(0, 1), targets.flatten(), reduction="none"
+        ).view_as(weights)
+        mlm_loss = (per_position * weights).sum() / weights.sum().clamp(min=1.0)
 
         with torch.no_grad():  # sampling: no gradient from the discriminator into the generator
-            uniform = torch.rand(logits.shape, generator=rng, device=logits.device)
+            uniform = torch.rand(logits.shape, generator=rng, device=device)
             gumbel = -torch.log(-torch.log(uniform.clamp(1e-9, 1.0 - 1e-9)))
             sampled = (logits / self.temperature + gumbel).argmax(-1)
-            disc_input = input_ids.clone()
-            disc_input[masked] = sampled
+            disc_input = input_ids.scatter(1, positions, torch.where(valid, sampled, targets))
             replaced = (disc_input != input_ids).float()
 
         disc_logits = self.discriminator(
             input_ids=disc_input, attention_mask=attention_mask, token_type_ids=token_type_ids
         ).logits.float()
-        weights = attention_mask.float()
+        tokens = attention_mask.float()
         per_token = nn.functional.binary_cross_entropy_with_logits(
             disc_logits, replaced, reduction="none"
         )
-        disc_loss = (per_token * weights).sum() / weights.sum()
+        disc_loss = (per_token * tokens).sum() / tokens.sum()
         with torch.no_grad():
             correct = ((disc_logits > 0).float() == replaced).float()
-            accuracy = (correct * weights).sum() / weights.sum()
-            replaced_fraction = (replaced * weights).sum() / weights.sum()
+            accuracy = (correct * tokens).sum() / tokens.sum()
+            replaced_fraction = (replaced * tokens).sum() / tokens.sum()
+            auc = rank_auc(disc_logits, replaced, tokens)
         return RtdOutput(
-            mlm_loss + self.disc_weight * disc_loss, mlm_loss, disc_loss, accuracy,
+            mlm_loss + self.disc_weight * disc_loss, mlm_loss, disc_loss, accuracy, auc,
             replaced_fraction,
         )  # fmt: skip
+
+    def compile_encoders(self) -> None:
+        """torch.compile the two encoders in place (parameter names unchanged); the masking
+        and sampling around them stay eager, since they draw from a ``torch.Generator``."""
+        self.generator.electra.compile()
+        self.discriminator.compile()
+
+
+def rank_auc(scores: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """ROC AUC of ``scores`` for ``labels`` over the positions where ``weights`` is 1, without
+    boolean indexing (fixed shapes, no host sync): padding is ranked below everything and its
+    share is taken out of the Mann-Whitney count. Ties count as ordered arbitrarily."""
+    inside = weights.flatten() > 0
+    positive = (labels.flatten() > 0) & inside
+    ranked = torch.where(inside, scores.flatten().float(), torch.finfo(torch.float32).min)
+    ranks = ranked.argsort().argsort().float()  # 0 = lowest
+    positives = positive.float().sum()
+    negatives = inside.float().sum() - positives
+    padding = (~inside).float().sum()
+    below = (ranks * positive.float()).sum() - positives * (positives - 1) / 2 - positives * padding
+    return below / (positives * negatives).clamp(min=1.0)

@@ -3,14 +3,15 @@
 Sentences of a document are packed, as in google-research/electra's ``ExampleBuilder``, into
 sequences ``[CLS] A [SEP] B [SEP]`` of at most ``max_seq_length`` ids, A and B split at a random
 sentence boundary. A sentence longer than a whole sequence is cut into sequence-sized pieces
-rather than truncated, so no text is lost. Each shard is three ``.npy`` files (ids, segment ids,
-lengths) read memory-mapped; ``shards.json`` describes them and ``tokenizer/`` is the vocabulary
-they were made with.
+rather than truncated, so no text is lost. Each shard is ``.npy`` files (ids, segments,
+lengths); ``shards.json`` describes them and ``tokenizer/`` is the vocabulary they were made
+with. ``read_shards`` reads them into a ``SequenceSet``; ``pack`` prepares them for a trip.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from rasa_electra.tokenization.subwords import SubwordTokenizer
+from rasa_electra.pretraining.sequences import SequenceSet
+from rasa_electra.tokenization.subwords import SPECIAL_TOKENS, SubwordTokenizer
 
 MANIFEST = "shards.json"
 TOKENIZER_DIR = "tokenizer"
@@ -27,6 +29,33 @@ TOKENIZER_DIR = "tokenizer"
 def sentence_ids(tokenizer: SubwordTokenizer, sentence: str) -> list[int]:
     """The subword ids of a sentence (MeCab words, then WordPiece), no special tokens."""
     return [piece.id for pieces in tokenizer.tokenize(sentence).word_pieces for piece in pieces]
+
+
+_worker_tokenizer: SubwordTokenizer | None = None
+
+
+def _start_worker(tokenizer_dir: str) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = SubwordTokenizer.from_directory(tokenizer_dir)
+
+
+def _document_ids(document: list[str]) -> list[list[int]]:
+    return [sentence_ids(_worker_tokenizer, sentence) for sentence in document]
+
+
+def tokenized_documents(
+    documents: Iterable[list[str]], tokenizer_dir: Path, workers: int
+) -> Iterator[list[list[int]]]:
+    """Each document's sentences as id lists, in corpus order; ``workers`` processes share the
+    MeCab + WordPiece work (the packing stays in one process, so the shards do not depend on
+    the number of workers)."""
+    if workers <= 1:
+        _start_worker(str(tokenizer_dir))
+        yield from map(_document_ids, documents)
+        return
+    context = multiprocessing.get_context("spawn")  # fork would copy MeCab's state
+    with context.Pool(workers, _start_worker, (str(tokenizer_dir),)) as pool:
+        yield from pool.imap(_document_ids, documents, chunksize=64)
 
 
 def pack_document(
@@ -104,8 +133,10 @@ def build_shards(
     shard_size: int = 100_000,
     seed: int = 0,
     source: str = "",
+    workers: int = 1,
 ) -> dict:
-    """Tokenize and pack ``documents`` (lists of sentences) into shards; returns the manifest."""
+    """Tokenize (over ``workers`` processes) and pack ``documents`` (lists of sentences) into
+    shards; returns the manifest."""
     if max_seq_length < 8:
         raise ValueError("max_seq_length must be at least 8")
     out_dir = Path(out_dir)
@@ -116,8 +147,8 @@ def build_shards(
                          np.dtype(dtype), shard_size)  # fmt: skip
     rng = np.random.default_rng(seed)
     documents_seen = 0
-    for document in tqdm(documents, desc="tokenize + pack", unit="doc"):
-        ids = [sentence_ids(tokenizer, sentence) for sentence in document]
+    tokenized = tokenized_documents(documents, out_dir / TOKENIZER_DIR, workers)
+    for ids in tqdm(tokenized, desc="tokenize + pack", unit="doc"):
         for segment_a, segment_b in pack_document(ids, max_seq_length - 3, rng):
             writer.add(segment_a, segment_b)
         documents_seen += 1
@@ -131,48 +162,40 @@ def build_shards(
         "tokens": sum(s["tokens"] for s in writer.shards),
         "source": source,
         "seed": seed,
+        "special_ids": special_token_ids(out_dir / TOKENIZER_DIR / "vocab.txt"),
         "shards": writer.shards,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
-class ShardedSequences:
-    """All shards of a directory as one indexable set of sequences (memory-mapped)."""
+def special_token_ids(vocab_txt: Path) -> dict[str, int]:
+    """[CLS], [SEP], [PAD], [MASK] ids read from ``vocab.txt`` itself, so the trainer needs
+    neither MeCab nor transformers' tokenizers (the GPU machine has no MeCab)."""
+    lines = Path(vocab_txt).read_text(encoding="utf-8").splitlines()
+    positions = {token: index for index, token in enumerate(lines)}
+    missing = [t for t in SPECIAL_TOKENS.values() if t not in positions]
+    if missing:
+        raise ValueError(f"{vocab_txt}: no {', '.join(missing)} in the vocabulary")
+    return {name: positions[token] for name, token in SPECIAL_TOKENS.items()}
 
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        manifest_path = self.directory / MANIFEST
-        if not manifest_path.is_file():
-            raise FileNotFoundError(f"{manifest_path} is missing: build shards first")
-        self.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        self.max_seq_length = self.manifest["max_seq_length"]
-        self.vocab_size = self.manifest["vocab_size"]
-        self._ids, self._segments, self._lengths = [], [], []
-        for shard in self.manifest["shards"]:
-            stem = self.directory / shard["name"]
-            self._ids.append(np.load(f"{stem}.input_ids.npy", mmap_mode="r"))
-            self._segments.append(np.load(f"{stem}.token_type_ids.npy", mmap_mode="r"))
-            self._lengths.append(np.load(f"{stem}.lengths.npy"))
-        self._offsets = np.cumsum([0] + [len(lengths) for lengths in self._lengths])
-        if len(self) == 0:
-            raise ValueError(f"{self.directory} holds no sequences")
 
-    def __len__(self) -> int:
-        return int(self._offsets[-1])
-
-    def batch(self, indices: np.ndarray) -> dict[str, np.ndarray]:
-        """int64 arrays ``input_ids``, ``token_type_ids``, ``attention_mask``, cut to the
-        longest sequence of the batch."""
-        shards = np.searchsorted(self._offsets, indices, side="right") - 1
-        places = list(zip(shards, indices - self._offsets[shards], strict=True))
-        lengths = np.array([self._lengths[s][r] for s, r in places])
-        width = int(lengths.max())
-        ids = np.stack([self._ids[s][r, :width] for s, r in places])
-        segments = np.stack([self._segments[s][r, :width] for s, r in places])
-        mask = (np.arange(width)[None, :] < lengths[:, None]).astype(np.int64)
-        return {
-            "input_ids": ids.astype(np.int64),
-            "token_type_ids": segments.astype(np.int64),
-            "attention_mask": mask,
-        }
+def read_shards(directory: str | Path) -> SequenceSet:
+    """All shards of a directory as one ``SequenceSet`` in memory."""
+    directory = Path(directory)
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"{manifest_path} is missing: build shards first")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    ids, lengths = [], []
+    for shard in manifest["shards"]:
+        stem = directory / shard["name"]
+        ids.append(np.load(f"{stem}.input_ids.npy"))
+        lengths.append(np.load(f"{stem}.lengths.npy").astype(np.int64))
+    if not ids or not sum(map(len, lengths)):
+        raise ValueError(f"{directory} holds no sequences")
+    tokenizer_dir = directory / TOKENIZER_DIR
+    special = manifest.get("special_ids") or special_token_ids(tokenizer_dir / "vocab.txt")
+    info = {k: v for k, v in manifest.items() if k != "shards"}
+    return SequenceSet(np.concatenate(ids), np.concatenate(lengths), manifest["vocab_size"],
+                       special, tokenizer_dir, info)  # fmt: skip

@@ -6,6 +6,12 @@ Exact resume: the batch order and each step's masks, samples and dropout are fun
 checkpoint and resumed ends with the same weights as one that never stopped (tested on CPU).
 A checkpoint is only used once its ``complete`` marker exists, so an interruption while saving
 loses nothing but the partial checkpoint.
+
+Built for a GPU lent by the minute: the whole data set sits on the device and each batch is cut
+there (fixed shapes), metrics stay on the device until a log step, the optimizer is fused, and
+``compile`` puts the encoders through torch.compile. A ``deadline`` ends the run at a time
+rather than a step (checkpoint saved, resumable); ``init_weights`` starts from weights that came
+back from an earlier machine (the optimizer then restarts, and the state says so).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import platform
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -24,17 +31,20 @@ import torch
 from tqdm import tqdm
 
 from rasa_electra.pretraining.curves import plot_curves
-from rasa_electra.pretraining.electra import PRESETS, ElectraRTD, electra_configs
-from rasa_electra.pretraining.shards import TOKENIZER_DIR, ShardedSequences
-from rasa_electra.tokenization.subwords import SubwordTokenizer
+from rasa_electra.pretraining.electra import DEFAULT_DROPOUT, PRESETS, ElectraRTD, electra_configs
+from rasa_electra.pretraining.pack import PACK_MANIFEST, read_pack
+from rasa_electra.pretraining.sequences import SequenceSet
+from rasa_electra.pretraining.shards import read_shards
+from rasa_electra.pretraining.weights import merge_load, split_save
 
 CHECKPOINTS = "checkpoints"
 COMPLETE = "complete"
 STATE = "trainer_state.json"
 LOG = "log.jsonl"
 DISCRIMINATOR = "discriminator"
-METRICS = ("loss", "mlm_loss", "disc_loss", "disc_accuracy", "replaced_fraction")
 GENERATOR = "generator"
+TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "subword_tokenizer.json")
+METRICS = ("loss", "mlm_loss", "disc_loss", "disc_accuracy", "disc_auc", "replaced_fraction")
 
 
 @dataclass
@@ -51,11 +61,17 @@ class PretrainConfig:
     temperature: float = 1.0
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
+    dropout: float = DEFAULT_DROPOUT  # 0 for budget runs (Cramming)
     seed: int = 42
     save_every: int = 1000
+    save_every_seconds: float | None = None  # also save when this much time has passed
     keep_checkpoints: int = 2
     log_every: int = 10
     mixed_precision: str | None = None  # None: bf16 on a GPU that has it, else no
+    compile: bool = False
+    # a resumed budget run starts a new schedule segment here: warmup from this step, decay to
+    # zero at ``train_steps`` (0: one schedule from the first step, the paper's)
+    schedule_start: int = 0
 
     def resolved(self) -> PretrainConfig:
         """A copy with every preset value filled in."""
@@ -75,6 +91,8 @@ class TrainerState:
     tokens_seen: int = 0
     seconds: float = 0.0
     history: list[dict] = field(default_factory=list)
+    # one row per start that did not have the previous optimizer state (weights carried back)
+    optimizer_restarts: list[dict] = field(default_factory=list)
 
 
 def warmup_linear(step: int, total_steps: int, warmup_steps: int) -> float:
@@ -86,7 +104,10 @@ def warmup_linear(step: int, total_steps: int, warmup_steps: int) -> float:
 
 
 def learning_rate(step: int, config: PretrainConfig) -> float:
-    return config.learning_rate * warmup_linear(step, config.train_steps, config.warmup_steps)
+    start = config.schedule_start
+    return config.learning_rate * warmup_linear(
+        step - start, config.train_steps - start, config.warmup_steps
+    )
 
 
 @lru_cache(maxsize=1)
@@ -105,17 +126,43 @@ def batch_indices(step: int, global_batch: int, sequences: int, seed: int) -> np
     return order[position * global_batch : (position + 1) * global_batch]
 
 
-def build_model(config: PretrainConfig, tokenizer: SubwordTokenizer, max_seq_length: int):
+def load_sequences(path: str | Path) -> SequenceSet:
+    """A pack (``pack.json``, made for the GPU trip) or a shards directory."""
+    path = Path(path)
+    return read_pack(path) if (path / PACK_MANIFEST).is_file() else read_shards(path)
+
+
+def build_model(
+    config: PretrainConfig, vocab_size: int, special_ids: dict[str, int], max_seq_length: int
+) -> ElectraRTD:
     preset = PRESETS[config.preset]
     discriminator, generator = electra_configs(
-        preset, tokenizer.vocab_size, max(512, max_seq_length)
+        preset, vocab_size, max(512, max_seq_length), config.dropout
     )
-    pieces = tokenizer.pieces
-    special = [pieces.cls_token_id, pieces.sep_token_id, pieces.pad_token_id]
-    if pieces.mask_token_id is None:
+    if special_ids.get("mask_token") is None:
         raise ValueError("the vocabulary has no [MASK] token")
-    return ElectraRTD(discriminator, generator, special, pieces.mask_token_id,
+    special = [special_ids["cls_token"], special_ids["sep_token"], special_ids["pad_token"]]
+    return ElectraRTD(discriminator, generator, special, special_ids["mask_token"],
                       config.mask_prob, config.disc_weight, config.temperature)  # fmt: skip
+
+
+def unique_state(model: ElectraRTD) -> dict[str, torch.Tensor]:
+    """The state dict without the generator's aliases of the shared embeddings."""
+    seen: set[int] = set()
+    state = {}
+    for name, tensor in model.state_dict().items():
+        if tensor.data_ptr() in seen:
+            continue
+        seen.add(tensor.data_ptr())
+        state[name] = tensor
+    return state
+
+
+def load_unique_state(model: ElectraRTD, state: dict[str, torch.Tensor]) -> None:
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    aliases = set(model.state_dict()) - set(unique_state(model))
+    if unexpected or set(missing) - aliases:
+        raise ValueError(f"weights do not fit: missing {missing}, unexpected {unexpected}")
 
 
 def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
@@ -130,6 +177,83 @@ def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]
             {"params": no_decay, "weight_decay": 0.0}]  # fmt: skip
 
 
+class DeviceBatches:
+    """The sequences on the training device; a batch is cut there from its row indices."""
+
+    def __init__(self, data: SequenceSet, device: torch.device) -> None:
+        self.ids = torch.from_numpy(data.ids.astype(np.int32)).to(device)
+        self.lengths = torch.from_numpy(data.lengths.astype(np.int32)).to(device)
+        self.sep_id = data.special_ids["sep_token"]
+        self.positions = torch.arange(data.max_seq_length, device=device)
+        self.device = device
+
+    def __call__(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
+        index = torch.from_numpy(np.asarray(rows, dtype=np.int64)).to(self.device)
+        ids = self.ids[index].long()
+        mask = self.positions[None, :] < self.lengths[index][:, None]
+        is_sep = ids == self.sep_id
+        segment_b = ((is_sep.cumsum(1) - is_sep.long()) >= 1) & mask
+        return {"input_ids": ids, "token_type_ids": segment_b.long(), "attention_mask": mask.long()}
+
+
+class RtdTraining:
+    """Model, optimizer and data prepared by Accelerate, and one training step: what the
+    pretraining loop and the speed measurement share."""
+
+    def __init__(self, config: PretrainConfig, data: SequenceSet, accelerator) -> None:
+        self.config = config
+        self.accelerator = accelerator
+        if config.batch_size % accelerator.num_processes:
+            raise ValueError("batch_size must be a multiple of the number of processes")
+        self.local_batch = config.batch_size // accelerator.num_processes
+        self.sequences = len(data)
+        torch.manual_seed(config.seed)  # the initial weights
+        model = build_model(config, data.vocab_size, data.special_ids, data.max_seq_length)
+        if config.compile:
+            model.compile_encoders()
+        fused = accelerator.device.type == "cuda"
+        optimizer = torch.optim.AdamW(
+            _parameter_groups(model, config.weight_decay), lr=config.learning_rate, eps=1e-6,
+            fused=fused or None,
+        )  # fmt: skip
+        self.model, self.optimizer = accelerator.prepare(model, optimizer)
+        self.batches = DeviceBatches(data, accelerator.device)
+
+    def step(self, step: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One optimizer step; returns the metrics and the token count as device tensors."""
+        config, accelerator = self.config, self.accelerator
+        rank, processes = accelerator.process_index, accelerator.num_processes
+        indices = batch_indices(step, config.batch_size, self.sequences, config.seed)
+        batch = self.batches(indices[rank * self.local_batch : (rank + 1) * self.local_batch])
+        step_seed = (config.seed * 1_000_003 + step) * processes + rank
+        torch.manual_seed(step_seed)  # dropout
+        rng = torch.Generator(device=accelerator.device).manual_seed(step_seed)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(step, config)
+        output = self.model(**batch, rng=rng)
+        accelerator.backward(output.loss)
+        accelerator.clip_grad_norm_(self.model.parameters(), config.max_grad_norm)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        metrics = {name: getattr(output, name).detach() for name in METRICS}
+        return metrics, batch["attention_mask"].sum()
+
+    def unwrapped(self) -> ElectraRTD:
+        return self.accelerator.unwrap_model(self.model)
+
+
+def make_accelerator(config: PretrainConfig):
+    from accelerate import Accelerator
+
+    if torch.cuda.is_available():  # TF32 for the float32 matrix products left outside autocast
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    mixed = config.mixed_precision or (
+        "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
+    )
+    return Accelerator(mixed_precision=mixed)
+
+
 def complete_checkpoints(out_dir: Path) -> list[Path]:
     """Checkpoints whose saving finished, oldest first (step numbers are zero-padded)."""
     return sorted(p.parent for p in (out_dir / CHECKPOINTS).glob(f"step-*/{COMPLETE}"))
@@ -141,37 +265,31 @@ def latest_checkpoint(out_dir: Path) -> Path | None:
 
 
 def pretrain(
-    shards_dir: str | Path,
+    data_dir: str | Path,
     out_dir: str | Path,
     config: PretrainConfig,
     stop_at: int | None = None,
     export_only: bool = False,
+    deadline: float | None = None,
+    init_weights: str | Path | None = None,
+    data: SequenceSet | None = None,
+    on_log: Callable[[dict], None] | None = None,
+    on_end: Callable[[ElectraRTD, TrainerState], None] | None = None,
 ) -> TrainerState:
-    """Pretrain (or resume) into ``out_dir``; with ``stop_at``, leave after that step as an
-    interrupted job would (a checkpoint is saved there) — the schedule stays ``train_steps``.
-    ``export_only`` exports the discriminator of the last checkpoint of an unfinished run."""
-    from accelerate import Accelerator
+    """Pretrain (or resume) into ``out_dir`` from shards or a pack in ``data_dir``.
 
+    ``stop_at`` leaves after that step as an interrupted job would (a checkpoint is saved
+    there), ``deadline`` (a ``time.monotonic()`` value) at the first step past that time; the
+    schedule stays ``train_steps``. Resumes from ``out_dir``'s last complete checkpoint, else
+    from ``init_weights`` (weights + ``trainer_state.json`` carried back from another machine;
+    fresh optimizer). ``export_only`` exports the last checkpoint of an unfinished run;
+    ``on_end`` gets the trained model and state on the main process (the GPU runner saves the
+    weights that travel back there)."""
     config = config.resolved()
     out_dir = Path(out_dir)
-    mixed = config.mixed_precision or (
-        "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
-    )
-    accelerator = Accelerator(mixed_precision=mixed)
-    data = ShardedSequences(shards_dir)
-    tokenizer = SubwordTokenizer.from_directory(Path(shards_dir) / TOKENIZER_DIR)
-    if tokenizer.vocab_size != data.vocab_size:
-        raise ValueError(f"{shards_dir}: shards and tokenizer disagree on the vocabulary size")
-    if config.batch_size % accelerator.num_processes:
-        raise ValueError("batch_size must be a multiple of the number of processes")
-    local_batch = config.batch_size // accelerator.num_processes
-
-    torch.manual_seed(config.seed)  # the initial weights
-    model = build_model(config, tokenizer, data.max_seq_length)
-    optimizer = torch.optim.AdamW(
-        _parameter_groups(model, config.weight_decay), lr=config.learning_rate, eps=1e-6
-    )
-    model, optimizer = accelerator.prepare(model, optimizer)
+    accelerator = make_accelerator(config)
+    data = data if data is not None else load_sequences(data_dir)
+    training = RtdTraining(config, data, accelerator)
 
     state = TrainerState()
     checkpoint = latest_checkpoint(out_dir)
@@ -179,67 +297,84 @@ def pretrain(
         accelerator.load_state(str(checkpoint))
         state = TrainerState(**json.loads((checkpoint / STATE).read_text(encoding="utf-8")))
         accelerator.print(f"resuming from {checkpoint} (step {state.step})")
+    elif init_weights is not None:
+        state = _start_from_carried(training, Path(init_weights))
+        accelerator.print(f"starting from carried weights at step {state.step}, new optimizer")
     if export_only:
         if checkpoint is None:
             raise FileNotFoundError(f"{out_dir} has no complete checkpoint to export")
         if accelerator.is_main_process:
-            export(accelerator.unwrap_model(model), tokenizer, out_dir, config, state, data)
+            export(training.unwrapped(), data, out_dir, config, state)
         return state
     last_step = min(config.train_steps, stop_at if stop_at is not None else config.train_steps)
     if accelerator.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(out_dir / "pretrain_config.json", {**asdict(config), "shards": str(shards_dir)})
+        _write_json(out_dir / "pretrain_config.json", {**asdict(config), "data": str(data_dir)})
 
-    model.train()
-    rank, processes = accelerator.process_index, accelerator.num_processes
+    training.model.train()
     progress = tqdm(range(state.step, last_step), initial=state.step, total=config.train_steps,
                     desc="RTD pretraining", unit="step",
                     disable=not accelerator.is_local_main_process)  # fmt: skip
     started = time.perf_counter() - state.seconds
-    window: list[dict] = []
+    last_save = time.monotonic()
+    window: list[dict[str, torch.Tensor]] = []
+    window_tokens: list[torch.Tensor] = []
     for step in progress:
-        indices = batch_indices(step, config.batch_size, len(data), config.seed)
-        batch = {
-            name: torch.from_numpy(array).to(accelerator.device)
-            for name, array in data.batch(
-                indices[rank * local_batch : (rank + 1) * local_batch]
-            ).items()
-        }
-        step_seed = (config.seed * 1_000_003 + step) * processes + rank
-        torch.manual_seed(step_seed)  # dropout
-        rng = torch.Generator(device=accelerator.device).manual_seed(step_seed)
-        rate = learning_rate(step, config)
-        for group in optimizer.param_groups:
-            group["lr"] = rate
-        output = model(**batch, rng=rng)
-        accelerator.backward(output.loss)
-        accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-
-        tokens = accelerator.reduce(batch["attention_mask"].sum(), reduction="sum")
+        metrics, tokens = training.step(step)
+        window.append(metrics)
+        window_tokens.append(tokens)
         state.step = step + 1
-        state.tokens_seen += int(tokens)
-        window.append({name: float(getattr(output, name).detach()) for name in METRICS})
-        if state.step % config.log_every == 0 or state.step == last_step:
-            record = {name: float(np.mean([w[name] for w in window])) for name in window[0]}
-            record.update(step=state.step, lr=rate, tokens_seen=state.tokens_seen,
-                          seconds=round(time.perf_counter() - started, 2))  # fmt: skip
+        out_of_time = deadline is not None and time.monotonic() >= deadline
+        ending = state.step == last_step or out_of_time
+        saving = (
+            state.step % config.save_every == 0
+            or ending
+            or (config.save_every_seconds is not None
+                and time.monotonic() - last_save >= config.save_every_seconds)
+        )  # fmt: skip
+        if state.step % config.log_every == 0 or saving:
+            record = _flush(window, window_tokens, accelerator, state)
+            record["seconds"] = round(time.perf_counter() - started, 2)
+            record["lr"] = learning_rate(step, config)
             state.history.append(record)
-            window = []
+            window, window_tokens = [], []
             progress.set_postfix(loss=f"{record['loss']:.3f}", mlm=f"{record['mlm_loss']:.3f}",
-                                 disc_acc=f"{record['disc_accuracy']:.3f}")  # fmt: skip
+                                 disc_auc=f"{record['disc_auc']:.3f}")  # fmt: skip
             if accelerator.is_main_process:
                 with (out_dir / LOG).open("a", encoding="utf-8") as log:
                     log.write(json.dumps(record) + "\n")
-        if state.step % config.save_every == 0 or state.step == last_step:
+            if on_log is not None:
+                on_log(record)
+        if saving:
             state.seconds = time.perf_counter() - started
             _save_checkpoint(accelerator, out_dir, state, config.keep_checkpoints)
+            last_save = time.monotonic()
+        if out_of_time:
+            break
     progress.close()
     state.seconds = time.perf_counter() - started
     if state.step >= config.train_steps and accelerator.is_main_process:
-        export(accelerator.unwrap_model(model), tokenizer, out_dir, config, state, data)
+        export(training.unwrapped(), data, out_dir, config, state)
+    if on_end is not None and accelerator.is_main_process:
+        on_end(training.unwrapped(), state)
     accelerator.wait_for_everyone()
+    return state
+
+
+def _flush(window, window_tokens, accelerator, state: TrainerState) -> dict:
+    """Average the window's metrics (one device→host copy) and count its tokens."""
+    stacked = torch.stack([torch.stack([m[name].float() for name in METRICS]) for m in window])
+    means = stacked.mean(0).tolist()
+    tokens = accelerator.reduce(torch.stack(window_tokens).sum(), reduction="sum")
+    state.tokens_seen += int(tokens)
+    return {**dict(zip(METRICS, means, strict=True)), "step": state.step,
+            "tokens_seen": state.tokens_seen}  # fmt: skip
+
+
+def _start_from_carried(training: RtdTraining, directory: Path) -> TrainerState:
+    load_unique_state(training.unwrapped(), merge_load(directory))
+    state = TrainerState(**json.loads((directory / STATE).read_text(encoding="utf-8")))
+    state.optimizer_restarts.append({"step": state.step, "reason": "weights carried back"})
     return state
 
 
@@ -254,21 +389,45 @@ def _save_checkpoint(accelerator, out_dir: Path, state: TrainerState, keep: int)
     accelerator.wait_for_everyone()
 
 
+def save_carry(model: ElectraRTD, state: TrainerState, out_dir: str | Path) -> list[Path]:
+    """The weights (fp32, split into ≤ 15 MiB files) and the trainer state: what comes back
+    from the GPU machine and what a later run there starts from."""
+    out_dir = Path(out_dir)
+    paths = split_save(unique_state(model), out_dir)
+    _write_json(out_dir / STATE, asdict(state))
+    return paths
+
+
+def load_carried_model(
+    directory: str | Path, config: PretrainConfig, data: SequenceSet
+) -> tuple[ElectraRTD, TrainerState]:
+    """The model and state that ``save_carry`` wrote (for the export on this side)."""
+    directory = Path(directory)
+    model = build_model(config.resolved(), data.vocab_size, data.special_ids, data.max_seq_length)
+    load_unique_state(model, merge_load(directory))
+    state = TrainerState(**json.loads((directory / STATE).read_text(encoding="utf-8")))
+    return model, state
+
+
 def export(
     model: ElectraRTD,
-    tokenizer: SubwordTokenizer,
+    data: SequenceSet,
     out_dir: Path,
     config: PretrainConfig,
     state: TrainerState,
-    data: ShardedSequences,
+    extra_card: dict | None = None,
 ) -> Path:
     """The discriminator as an HF directory (config.json, model.safetensors, vocabulary) — the
-    start point the TF fine-tuning loads without torch; the generator goes beside it."""
+    start point the TF fine-tuning loads without torch; the generator goes beside it. Dropout
+    in the exported configs is the fine-tuning default whatever pretraining used."""
     target = out_dir / DISCRIMINATOR
-    model.discriminator.save_pretrained(str(target), safe_serialization=True)
-    tokenizer.save(target)
-    model.generator.save_pretrained(str(out_dir / GENERATOR), safe_serialization=True)
-    tokenizer.save(out_dir / GENERATOR)
+    for module, folder in ((model.discriminator, target), (model.generator, out_dir / GENERATOR)):
+        module.config.hidden_dropout_prob = DEFAULT_DROPOUT
+        module.config.attention_probs_dropout_prob = DEFAULT_DROPOUT
+        module.save_pretrained(str(folder), safe_serialization=True)
+        for name in TOKENIZER_FILES:
+            if (data.tokenizer_dir / name).is_file():
+                shutil.copy2(data.tokenizer_dir / name, folder / name)
     card = {
         "what": "ELECTRA discriminator pretrained by replaced-token detection (rasa-electra)",
         "preset": config.preset,
@@ -277,7 +436,8 @@ def export(
         "tokens_seen": state.tokens_seen,
         "wall_seconds": round(state.seconds, 1),
         "final": state.history[-1] if state.history else None,
-        "shards": {k: v for k, v in data.manifest.items() if k != "shards"},
+        "optimizer_restarts": state.optimizer_restarts,
+        "data": data.info,
         "hardware": _hardware(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": {
@@ -286,6 +446,7 @@ def export(
             "accelerate": _version("accelerate"),
             "python": platform.python_version(),
         },
+        **(extra_card or {}),
     }
     _write_json(target / "pretraining_card.json", card)
     if state.history:

@@ -3,12 +3,12 @@ the loss falling over a few real steps."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from rasa_electra.pretraining.electra import PRESETS, electra_configs
-from rasa_electra.pretraining.shards import ShardedSequences
+from rasa_electra.pretraining.electra import PRESETS, electra_configs, rank_auc
+from rasa_electra.pretraining.shards import read_shards
 from rasa_electra.pretraining.trainer import PretrainConfig, build_model
-from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
 def test_presets_follow_the_paper() -> None:
@@ -26,10 +26,10 @@ def test_presets_follow_the_paper() -> None:
 
 
 def tiny_model(shards_dir):
-    tokenizer = SubwordTokenizer.from_directory(shards_dir / "tokenizer")
+    data = read_shards(shards_dir)
     config = PretrainConfig(preset="tiny").resolved()
     torch.manual_seed(0)
-    return build_model(config, tokenizer, 32), tokenizer
+    return build_model(config, data.vocab_size, data.special_ids, 32), data
 
 
 def test_embeddings_are_shared_and_tied(shards_dir) -> None:
@@ -41,7 +41,7 @@ def test_embeddings_are_shared_and_tied(shards_dir) -> None:
 
 def test_discriminator_loss_does_not_reach_the_generator(shards_dir) -> None:
     model, _ = tiny_model(shards_dir)
-    batch = {k: torch.from_numpy(v) for k, v in ShardedSequences(shards_dir).batch(
+    batch = {k: torch.from_numpy(v) for k, v in read_shards(shards_dir).batch(
         torch.arange(8).numpy()).items()}  # fmt: skip
     output = model(**batch, rng=torch.Generator().manual_seed(1))
     assert 0.0 < float(output.replaced_fraction) < 0.3
@@ -55,8 +55,7 @@ def test_discriminator_loss_does_not_reach_the_generator(shards_dir) -> None:
 
 
 def test_a_few_steps_lower_the_loss(shards_dir) -> None:
-    model, _ = tiny_model(shards_dir)
-    data = ShardedSequences(shards_dir)
+    model, data = tiny_model(shards_dir)
     batch = {k: torch.from_numpy(v) for k, v in data.batch(torch.arange(16).numpy()).items()}
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
     losses = []
@@ -67,3 +66,27 @@ def test_a_few_steps_lower_the_loss(shards_dir) -> None:
         optimizer.zero_grad()
         losses.append(float(output.loss.detach()))
     assert sum(losses[-5:]) / 5 < 0.8 * sum(losses[:5]) / 5
+
+
+def test_masking_has_fixed_shapes_and_the_paper_rate(shards_dir) -> None:
+    model, data = tiny_model(shards_dir)
+    batch = {k: torch.from_numpy(v) for k, v in data.batch(torch.arange(16).numpy()).items()}
+    output = model(**batch, rng=torch.Generator().manual_seed(3))
+    # 15% of the maskable tokens are chosen, and sampling keeps some of them unchanged
+    assert 0.03 < float(output.replaced_fraction) <= 0.155
+    assert 0.0 <= float(output.disc_auc) <= 1.0
+
+
+def test_rank_auc_matches_the_pairwise_definition() -> None:
+    generator = torch.Generator().manual_seed(0)
+    scores = torch.randn(4, 9, generator=generator)
+    labels = (torch.rand(4, 9, generator=generator) < 0.3).float()
+    weights = torch.ones(4, 9)
+    weights[:, 7:] = 0  # padding
+    inside = weights.flatten() > 0
+    s, y = scores.flatten()[inside], labels.flatten()[inside]
+    labelled = list(zip(s, y, strict=True))
+    pairs = [a > b for a, la in labelled for b, lb in labelled if la == 1 and lb == 0]
+    expected = sum(float(p) for p in pairs) / len(pairs)
+    assert float(rank_auc(scores, labels, weights)) == pytest.approx(expected)
+    assert float(rank_auc(labels * 5, labels, weights)) == pytest.approx(1.0)

@@ -4,9 +4,11 @@ loses no text, shards read back as the sequences that were written."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rasa_electra.pretraining.corpus import read_corpus
-from rasa_electra.pretraining.shards import ShardedSequences, pack_document, sentence_ids
+from rasa_electra.pretraining.pack import pack_sequences, read_pack
+from rasa_electra.pretraining.shards import build_shards, pack_document, read_shards, sentence_ids
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
@@ -30,10 +32,11 @@ def test_packing_keeps_every_id_in_order() -> None:
 
 
 def test_shards_read_back(corpus_file, corpus_vocab, shards_dir) -> None:
-    data = ShardedSequences(shards_dir)
+    data = read_shards(shards_dir)
     tokenizer = SubwordTokenizer.from_directory(shards_dir / "tokenizer")
-    assert data.manifest["vocab_size"] == tokenizer.vocab_size
-    assert len(data.manifest["shards"]) > 1  # shard_size=20 in the fixture
+    assert data.vocab_size == tokenizer.vocab_size
+    assert len(list(shards_dir.glob("shard-*.lengths.npy"))) > 1  # shard_size=20 in the fixture
+    assert data.special_ids["sep_token"] == tokenizer.pieces.sep_token_id
     cls, sep = tokenizer.pieces.cls_token_id, tokenizer.pieces.sep_token_id
     batch = data.batch(np.arange(len(data)))
     content = []
@@ -51,4 +54,29 @@ def test_shards_read_back(corpus_file, corpus_vocab, shards_dir) -> None:
         for i in sentence_ids(tokenizer, s)
     ]  # fmt: skip
     assert content == expected
-    assert data.manifest["tokens"] == int(batch["attention_mask"].sum())
+    assert data.info["tokens"] == int(batch["attention_mask"].sum())
+
+
+def test_two_workers_make_the_same_shards(corpus_file, corpus_vocab, shards_dir, tmp_path) -> None:
+    parallel = tmp_path / "parallel"
+    build_shards(read_corpus(corpus_file), SubwordTokenizer.from_directory(corpus_vocab),
+                 parallel, max_seq_length=32, shard_size=20, workers=2)  # fmt: skip
+    one, two = read_shards(shards_dir), read_shards(parallel)
+    assert np.array_equal(one.ids, two.ids) and np.array_equal(one.lengths, two.lengths)
+
+
+def test_pack_round_trip_and_damage(shards_dir, tmp_path) -> None:
+    data = read_shards(shards_dir)
+    manifest = pack_sequences(data, tmp_path / "pack", part_sequences=7)
+    assert len(manifest["parts"]) == -(-len(data) // 7) and manifest["tokens"] == data.tokens
+    back = read_pack(tmp_path / "pack")
+    assert np.array_equal(back.ids, data.ids) and np.array_equal(back.lengths, data.lengths)
+    assert back.special_ids == data.special_ids
+    for name in ("input_ids", "token_type_ids", "attention_mask"):
+        assert np.array_equal(back.batch(np.arange(5))[name], data.batch(np.arange(5))[name])
+    # a trip that carried only the first parts
+    assert len(read_pack(tmp_path / "pack", max_parts=2)) == 14
+    part = tmp_path / "pack" / manifest["parts"][0]["name"]
+    part.write_bytes(part.read_bytes()[:-1] + b"\0")
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        read_pack(tmp_path / "pack")

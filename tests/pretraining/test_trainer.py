@@ -87,7 +87,7 @@ def test_export_is_a_start_point_directory(shards_dir, tmp_path) -> None:
     assert json.loads((export / "config.json").read_text())["architectures"] == [
         "ElectraForPreTraining"
     ]
-    assert SubwordTokenizer.from_directory(export).vocab_size == card["shards"]["vocab_size"]
+    assert SubwordTokenizer.from_directory(export).vocab_size == card["data"]["vocab_size"]
     weights = load_file(str(export / "model.safetensors"))
     assert "electra.embeddings.word_embeddings.weight" in weights
     assert not any(name.startswith("generator") for name in weights)

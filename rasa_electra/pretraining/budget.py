@@ -1,0 +1,257 @@
+"""Pretraining on a GPU lent by the minute: smoke test, a short speed sweep, then training
+until a deadline, and the weights written where the machine sends files back.
+
+One call of ``run_budget`` is one device command. Its order is the one a lease needs: prove
+the step works (20 steps), measure tokens/s for the batch sizes and torch.compile on/off
+(bounded time), pick the fastest setting, size the schedule to the time left (so the learning
+rate reaches zero as time runs out), train, and write fp32 weights split into ≤ 15 MiB files,
+``trainer_state.json``, ``log.jsonl`` and ``run.json`` (sweep, choice, hardware) to the
+delivery folder. A later call on the same warm machine resumes from the local checkpoint
+(optimizer included); on a fresh machine, from the carried weights (new optimizer, recorded).
+
+The recipe is ELECTRA-small's (Clark et al. 2020) with what budget pretraining found to matter
+(Cramming, Geiping & Goldstein 2023): dropout off, learning rate scaled with the batch (square
+root, from 5e-4 at 128), a short warmup and linear decay to zero at the end of the budget.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rasa_electra.pretraining.electra import PRESETS
+from rasa_electra.pretraining.sequences import SequenceSet
+from rasa_electra.pretraining.trainer import (
+    LOG,
+    STATE,
+    PretrainConfig,
+    RtdTraining,
+    TrainerState,
+    latest_checkpoint,
+    load_sequences,
+    make_accelerator,
+    pretrain,
+    save_carry,
+)
+
+RUN_REPORT = "run.json"
+WARMUP_FRACTION = 0.05
+
+
+def scaled_learning_rate(preset: str, batch_size: int) -> float:
+    """The preset's learning rate at its batch size, scaled by √(batch / preset batch)."""
+    base = PRESETS[preset]
+    return base.learning_rate * math.sqrt(batch_size / base.batch_size)
+
+
+def _synchronize() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: int = 3) -> dict:
+    """Train ``warmup`` + ``steps`` steps of a fresh model; seconds for the warmup (compile
+    included) and steps/s, tokens/s after it; losses to show the step works."""
+    accelerator = make_accelerator(config)
+    training = RtdTraining(config.resolved(), data, accelerator)
+    training.model.train()
+    losses = []
+    started = time.perf_counter()
+    for step in range(warmup):
+        metrics, _ = training.step(step)
+        losses.append(metrics["loss"])
+    _synchronize()
+    warm = time.perf_counter()
+    tokens = []
+    for step in range(warmup, warmup + steps):
+        metrics, count = training.step(step)
+        losses.append(metrics["loss"])
+        tokens.append(count)
+    _synchronize()
+    seconds = time.perf_counter() - warm
+    token_count = int(torch.stack(tokens).sum()) if tokens else 0
+    losses = torch.stack(losses).float().tolist()
+    del training
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return {
+        "batch_size": config.batch_size,
+        "compile": config.compile,
+        "warmup_seconds": round(warm - started, 2),
+        "steps": steps,
+        "steps_per_second": round(steps / seconds, 2) if steps else None,
+        "tokens_per_second": round(token_count / seconds) if steps else None,
+        "first_loss": losses[0],
+        "last_loss": losses[-1],
+        "finite": all(math.isfinite(x) for x in losses),
+    }
+
+
+def smoke_test(config: PretrainConfig, data: SequenceSet, steps: int = 20) -> dict:
+    """``steps`` real steps at a small batch: finite losses that fall, or an error."""
+    # a short schedule of its own: the preset's 10,000 warmup steps would keep the rate at ~0
+    smoke = replace(config, batch_size=min(128, len(data)), warmup_steps=5, train_steps=10_000)
+    result = time_steps(smoke, data, steps - 3)
+    if not result["finite"]:
+        raise RuntimeError(f"smoke test: non-finite loss {result}")
+    if not result["last_loss"] < result["first_loss"]:
+        raise RuntimeError(f"smoke test: the loss did not fall {result}")
+    return result
+
+
+def speed_sweep(
+    config: PretrainConfig,
+    data: SequenceSet,
+    batch_sizes: list[int],
+    compile_options: list[bool],
+    seconds_budget: float,
+    steps: int = 20,
+) -> list[dict]:
+    """Eager speed for each batch size, then compiled speed at the fastest eager batch size
+    (compiling costs a warm-up of its own); stops starting new rows once over budget."""
+    rows: list[dict] = []
+    started = time.monotonic()
+    for batch_size in batch_sizes:
+        if batch_size > len(data) or time.monotonic() - started > seconds_budget:
+            continue
+        rows.append(time_steps(replace(config, batch_size=batch_size, compile=False), data, steps))
+        print("speed", json.dumps(rows[-1]), flush=True)
+    if True in compile_options and rows and time.monotonic() - started < seconds_budget:
+        best = max(rows, key=lambda r: r["tokens_per_second"])
+        try:
+            rows.append(
+                time_steps(
+                    replace(config, batch_size=best["batch_size"], compile=True), data, steps
+                )
+            )
+            print("speed", json.dumps(rows[-1]), flush=True)
+        except Exception as error:  # a compiler failure must not cost the lease
+            rows.append({"batch_size": best["batch_size"], "compile": True, "error": repr(error)})
+            print("speed: torch.compile failed:", repr(error), flush=True)
+    return rows
+
+
+def choose_setting(rows: list[dict], train_seconds: float) -> dict:
+    """The row that sees the most tokens in ``train_seconds``, charging each setting its
+    warm-up (a compiled run pays the compile again, usually from the cache)."""
+    usable = [r for r in rows if r.get("tokens_per_second")]
+    if not usable:
+        raise RuntimeError(f"no setting could be timed: {rows}")
+    return max(
+        usable,
+        key=lambda r: r["tokens_per_second"] * max(0.0, train_seconds - r["warmup_seconds"]),
+    )
+
+
+def run_budget(
+    data_dir: str | Path,
+    work_dir: str | Path,
+    deliver_dir: str | Path,
+    budget_seconds: float,
+    base: PretrainConfig | None = None,
+    batch_sizes: tuple[int, ...] = (128, 256, 512),
+    compile_options: tuple[bool, ...] = (False, True),
+    sweep_seconds: float = 90.0,
+    reserve_seconds: float = 25.0,
+    init_weights: str | Path | None = None,
+    smoke_steps: int = 20,
+) -> dict:
+    """The whole device command (see the module docstring); returns the run report."""
+    t0 = time.monotonic()
+    deadline = t0 + budget_seconds
+    work_dir, deliver_dir = Path(work_dir), Path(deliver_dir)
+    deliver_dir.mkdir(parents=True, exist_ok=True)
+    base = base or PretrainConfig(preset="small", dropout=0.0, log_every=50)
+    data = load_sequences(data_dir)
+    report: dict = {
+        "data": data.info,
+        "hardware": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU",
+        "versions": {"torch": torch.__version__},
+        "budget_seconds": budget_seconds,
+        "load_seconds": round(time.monotonic() - t0, 1),
+    }
+    print(f"data: {len(data)} sequences, {data.tokens} tokens", flush=True)
+    resuming = latest_checkpoint(work_dir) is not None or init_weights is not None
+    previous = _previous_choice(work_dir, init_weights)
+    report["smoke"] = smoke_test(replace(base, batch_size=128), data, smoke_steps)
+    print("smoke", json.dumps(report["smoke"]), flush=True)
+    if previous is None:
+        report["sweep"] = speed_sweep(
+            base, data, list(batch_sizes), list(compile_options), sweep_seconds
+        )
+        train_seconds = deadline - time.monotonic() - reserve_seconds
+        choice = choose_setting(report["sweep"], train_seconds)
+    else:
+        choice = previous
+        report["sweep"] = []
+    train_seconds = deadline - time.monotonic() - reserve_seconds
+    start_step = _start_step(work_dir, init_weights)
+    expected = choice["steps_per_second"] * max(0.0, train_seconds - choice["warmup_seconds"])
+    new_steps = max(1, int(expected * 0.97))
+    config = replace(
+        base,
+        batch_size=choice["batch_size"],
+        compile=choice["compile"],
+        learning_rate=scaled_learning_rate(base.preset, choice["batch_size"]),
+        schedule_start=start_step,
+        train_steps=start_step + new_steps,
+        warmup_steps=max(1, int(new_steps * WARMUP_FRACTION)),
+        save_every=10**9,
+        save_every_seconds=180.0,
+    )
+    report["choice"] = {**choice, "resumed": resuming}
+    report["config"] = asdict(config)
+    print("training", json.dumps(report["choice"]), f"{new_steps} steps", flush=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    _write(work_dir / RUN_REPORT, report)  # a later command on this machine keeps the choice
+    _write(deliver_dir / RUN_REPORT, report)
+
+    def deliver(model, state: TrainerState) -> None:
+        paths = save_carry(model, state, deliver_dir)
+        report["delivered"] = [p.name for p in paths]
+
+    state = pretrain(
+        data_dir, work_dir, config, deadline=deadline - reserve_seconds,
+        init_weights=init_weights, data=data, on_end=deliver,
+    )  # fmt: skip
+    if (work_dir / LOG).is_file():
+        shutil.copy2(work_dir / LOG, deliver_dir / LOG)
+    report.update(
+        steps=state.step, tokens_seen=state.tokens_seen, train_seconds=round(state.seconds, 1),
+        final=state.history[-1] if state.history else None,
+        total_seconds=round(time.monotonic() - t0, 1),
+    )  # fmt: skip
+    _write(deliver_dir / RUN_REPORT, report)
+    return report
+
+
+def _previous_choice(work_dir: Path, init_weights: str | Path | None) -> dict | None:
+    """A resumed run keeps the setting its first run measured (no second sweep)."""
+    for folder in (work_dir, Path(init_weights) if init_weights else None):
+        if folder is not None and (folder / RUN_REPORT).is_file():
+            return json.loads((folder / RUN_REPORT).read_text(encoding="utf-8")).get("choice")
+    return None
+
+
+def _start_step(work_dir: Path, init_weights: str | Path | None) -> int:
+    checkpoint = latest_checkpoint(work_dir)
+    if checkpoint is not None:
+        return json.loads((checkpoint / STATE).read_text(encoding="utf-8"))["step"]
+    if init_weights is not None:
+        return json.loads((Path(init_weights) / STATE).read_text(encoding="utf-8"))["step"]
+    return 0
+
+
+def _write(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=2, default=_plain) + "\n", encoding="utf-8")
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else str(value)

@@ -1,0 +1,112 @@
+"""The GPU runner end to end on a CPU with the tiny preset: pack → smoke test → speed sweep →
+training to a deadline → files that fit the trip back → resume warm (local checkpoint) and
+cold (carried weights) → the discriminator exported from what came back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from rasa_electra.pretraining.budget import choose_setting, scaled_learning_rate
+from rasa_electra.pretraining.pack import pack_sequences
+from rasa_electra.pretraining.shards import read_shards
+from rasa_electra.pretraining.trainer import (
+    PretrainConfig,
+    export,
+    load_carried_model,
+    load_sequences,
+)
+from rasa_electra.pretraining.weights import merge_load, split_save
+
+MIB = 1024 * 1024
+
+
+def run_command(pack, work, deliver, carried=None, budget=25):
+    command = [
+        sys.executable, "-m", "training.gpu_pretrain", "--data", str(pack), "--work", str(work),
+        "--deliver", str(deliver), "--budget-seconds", str(budget), "--preset", "tiny",
+        "--batch-sizes", "4,8", "--no-compile", "--sweep-seconds", "5", "--reserve-seconds",
+        "3", "--log-every", "2",
+    ]  # fmt: skip
+    if carried is not None:
+        command += ["--init-weights", str(carried)]
+    subprocess.run(command, check=True, timeout=300)
+    return json.loads((deliver / "run.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def first_run(shards_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("gpu-run")
+    pack_sequences(read_shards(shards_dir), root / "pack", part_sequences=16)
+    report = run_command(root / "pack", root / "work", root / "out")
+    return root, report
+
+
+def test_one_command_smoke_tests_sweeps_trains_and_delivers(first_run) -> None:
+    root, report = first_run
+    smoke = report["smoke"]
+    assert smoke["finite"] and smoke["last_loss"] < smoke["first_loss"]
+    assert {r["batch_size"] for r in report["sweep"]} == {4, 8}
+    assert report["choice"]["batch_size"] in (4, 8) and report["steps"] > 0
+    assert report["config"]["dropout"] == 0.0
+    files = list((root / "out").iterdir())
+    assert len(files) <= 8 and all(f.stat().st_size <= 16 * MIB for f in files)
+    assert {"run.json", "trainer_state.json", "log.jsonl"} <= {f.name for f in files}
+    state = json.loads((root / "out" / "trainer_state.json").read_text(encoding="utf-8"))
+    assert state["step"] == report["steps"] and state["optimizer_restarts"] == []
+
+
+def test_resume_warm_from_the_checkpoint_and_cold_from_carried_weights(first_run) -> None:
+    root, first = first_run
+    warm = run_command(root / "pack", root / "work", root / "out-warm")
+    assert warm["choice"]["resumed"] and warm["sweep"] == []  # the first run's choice is kept
+    assert warm["config"]["schedule_start"] == first["steps"] and warm["steps"] > first["steps"]
+    warm_state = json.loads((root / "out-warm" / "trainer_state.json").read_text("utf-8"))
+    assert warm_state["optimizer_restarts"] == []  # the local checkpoint had the optimizer
+
+    carried = root / "carried"
+    shutil.copytree(root / "out", carried)
+    cold = run_command(root / "pack", root / "work-fresh", root / "out-cold", carried=carried)
+    assert cold["config"]["schedule_start"] == first["steps"] and cold["steps"] > first["steps"]
+    cold_state = json.loads((root / "out-cold" / "trainer_state.json").read_text("utf-8"))
+    assert cold_state["optimizer_restarts"] == [
+        {"step": first["steps"], "reason": "weights carried back"}
+    ]
+
+
+def test_carried_weights_export_a_start_point(first_run, tmp_path) -> None:
+    root, report = first_run
+    config = PretrainConfig(**report["config"])
+    data = load_sequences(root / "pack")
+    model, state = load_carried_model(root / "out", config, data)
+    target = export(model, data, tmp_path, config, state)
+    assert json.loads((target / "config.json").read_text())["hidden_dropout_prob"] == 0.1
+    card = json.loads((target / "pretraining_card.json").read_text(encoding="utf-8"))
+    assert card["steps"] == report["steps"]
+    vocab = (root / "pack" / "tokenizer" / "vocab.txt").read_text(encoding="utf-8")
+    assert (target / "vocab.txt").read_text(encoding="utf-8") == vocab
+
+
+def test_split_weights_merge_back_and_a_missing_file_is_named(tmp_path) -> None:
+    import torch
+
+    state = {"big": torch.randn(300, 50), "small": torch.randn(3), "scalar": torch.tensor(2.0)}
+    paths = split_save(state, tmp_path, max_bytes=20_000)
+    assert len(paths) > 2 and all(p.stat().st_size < 21_000 for p in paths)
+    merged = merge_load(tmp_path)
+    assert all(torch.equal(merged[k], state[k]) for k in state)
+    paths[1].unlink()
+    with pytest.raises(FileNotFoundError, match="incomplete"):
+        merge_load(tmp_path)
+
+
+def test_the_fastest_setting_over_the_time_left_wins() -> None:
+    eager = {"tokens_per_second": 100.0, "warmup_seconds": 1.0, "steps_per_second": 1}
+    compiled = {"tokens_per_second": 150.0, "warmup_seconds": 60.0, "steps_per_second": 1}
+    assert choose_setting([eager, compiled], train_seconds=400) is compiled
+    assert choose_setting([eager, compiled], train_seconds=100) is eager
+    assert scaled_learning_rate("small", 512) == pytest.approx(1e-3)
