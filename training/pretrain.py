@@ -5,18 +5,27 @@ accelerate launch -m training.pretrain …      # several GPUs / machines / TPU,
 
 Run it again with the same --out to resume from the last complete checkpoint; --stop-at N
 leaves after step N (for job time limits) without changing the learning-rate schedule;
---export-now exports the last checkpoint of an unfinished run. The discriminator lands in
-OUT/discriminator, a start point for `training.finetune --start-point`.
+--export-now exports the last checkpoint of an unfinished run; --export-carried DIR exports the
+weights a GPU machine sent back (scripts/gpu_pretrain.sh), with --shards naming the pack they
+were trained on. The discriminator lands in OUT/discriminator, a start point for
+`training.finetune --start-point`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from rasa_electra.pretraining.electra import PRESETS
-from rasa_electra.pretraining.trainer import PretrainConfig, pretrain
+from rasa_electra.pretraining.trainer import (
+    PretrainConfig,
+    export,
+    load_carried_model,
+    load_sequences,
+    pretrain,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         "--export-now", action="store_true",
         help="export the discriminator of the last checkpoint of an unfinished run",
     )  # fmt: skip
+    parser.add_argument("--export-carried", type=Path, help="weights a GPU run sent back")
     args = parser.parse_args(argv)
+    if args.export_carried is not None:
+        return export_carried(args.export_carried, args.shards, args.out)
     config = PretrainConfig(
         preset=args.preset, train_steps=args.train_steps, batch_size=args.batch_size,
         learning_rate=args.learning_rate, warmup_steps=args.warmup_steps,
@@ -55,6 +67,20 @@ def main(argv: list[str] | None = None) -> int:
         f"step {state.step}, {state.tokens_seen} tokens, {state.seconds:.0f}s; "
         + (f"discriminator in {args.out / 'discriminator'}" if done else "resumable")
     )
+    return 0
+
+
+def export_carried(carried: Path, data_dir: Path, out: Path) -> int:
+    """The discriminator (and generator, curves, card) from weights carried back; the card
+    takes the run's own report (sweep, choice, hardware) from ``run.json``."""
+    report = json.loads((carried / "run.json").read_text(encoding="utf-8"))
+    config = PretrainConfig(**report["config"])
+    data = load_sequences(data_dir)
+    model, state = load_carried_model(carried, config, data)
+    keys = ("smoke", "sweep", "choice", "train_seconds", "total_seconds")
+    card = {"hardware": report["hardware"], "gpu_run": {k: report.get(k) for k in keys}}
+    target = export(model, data, out, config, state, extra_card=card)
+    print(f"step {state.step}, {state.tokens_seen} tokens; discriminator in {target}")
     return 0
 
 

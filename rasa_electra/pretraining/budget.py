@@ -19,7 +19,10 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -123,19 +126,41 @@ def speed_sweep(
             continue
         rows.append(time_steps(replace(config, batch_size=batch_size, compile=False), data, steps))
         print("speed", json.dumps(rows[-1]), flush=True)
-    if True in compile_options and rows and time.monotonic() - started < seconds_budget:
+    left = seconds_budget - (time.monotonic() - started)
+    if True in compile_options and rows and left > 10:
         best = max(rows, key=lambda r: r["tokens_per_second"])
+        compiled = replace(config, batch_size=best["batch_size"], compile=True)
         try:
-            rows.append(
-                time_steps(
-                    replace(config, batch_size=best["batch_size"], compile=True), data, steps
-                )
-            )
+            with _time_limit(int(left)):
+                rows.append(time_steps(compiled, data, steps))
             print("speed", json.dumps(rows[-1]), flush=True)
-        except Exception as error:  # a compiler failure must not cost the lease
+        except Exception as error:  # a compiler failure or a slow compile must not cost the lease
             rows.append({"batch_size": best["batch_size"], "compile": True, "error": repr(error)})
-            print("speed: torch.compile failed:", repr(error), flush=True)
+            print("speed: torch.compile left out:", repr(error), flush=True)
     return rows
+
+
+class SweepTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: int):
+    """Raise ``SweepTimeout`` after ``seconds`` (main thread, POSIX); elsewhere no limit."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise SweepTimeout(f"longer than {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(max(1, seconds))
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def choose_setting(rows: list[dict], train_seconds: float) -> dict:

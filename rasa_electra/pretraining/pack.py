@@ -50,9 +50,14 @@ def _decode_part(data: bytes, count: int, max_seq_length: int, id_bytes: int) ->
 
 
 def pack_sequences(
-    sequences: SequenceSet, out_dir: str | Path, part_sequences: int = 100_000
+    sequences: SequenceSet,
+    out_dir: str | Path,
+    part_sequences: int = 100_000,
+    max_bytes: int | None = None,
 ) -> dict:
-    """Write ``sequences`` as compressed parts + ``pack.json`` + the tokenizer files."""
+    """Write ``sequences`` as compressed parts + ``pack.json`` + the tokenizer files; with
+    ``max_bytes``, stop before the part that would pass it (the corpus's tail stays behind,
+    counted in the manifest as ``left_behind``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(sequences.tokenizer_dir, out_dir / PACK_TOKENIZER, dirs_exist_ok=True)
@@ -62,6 +67,8 @@ def pack_sequences(
         ids = sequences.ids[start : start + part_sequences]
         lengths = sequences.lengths[start : start + part_sequences]
         data = _encode_part(np.asarray(ids), np.asarray(lengths))
+        if max_bytes is not None and sum(p["bytes"] for p in parts) + len(data) > max_bytes:
+            break
         name = f"part-{number:04d}.xz"
         (out_dir / name).write_bytes(data)
         parts.append({"name": name, "sequences": len(lengths), "tokens": int(lengths.sum()),
@@ -71,9 +78,13 @@ def pack_sequences(
         "vocab_size": sequences.vocab_size,
         "id_bytes": 2 if sequences.vocab_size <= 65536 else 4,
         "special_ids": sequences.special_ids,
-        "sequences": len(sequences),
-        "tokens": sequences.tokens,
+        "sequences": sum(p["sequences"] for p in parts),
+        "tokens": sum(p["tokens"] for p in parts),
         "bytes": sum(p["bytes"] for p in parts),
+        "left_behind": {
+            "sequences": len(sequences) - sum(p["sequences"] for p in parts),
+            "tokens": sequences.tokens - sum(p["tokens"] for p in parts),
+        },
         "source": sequences.info,
         "parts": parts,
     }
