@@ -34,16 +34,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke-steps", type=int, default=20)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--learning-rate", type=float, help="peak (default: scaled to batch)")
+    parser.add_argument("--warmup-fraction", type=float, default=0.1)
     parser.add_argument("--init-weights", type=Path, help="weights carried back earlier")
     args = parser.parse_args(argv)
+    base = PretrainConfig(
+        preset=args.preset, dropout=args.dropout, log_every=args.log_every,
+        learning_rate=args.learning_rate,
+    )  # fmt: skip
     report = run_budget(
-        args.data, args.work, args.deliver, args.budget_seconds,
-        base=PretrainConfig(preset=args.preset, dropout=args.dropout, log_every=args.log_every),
+        args.data,
+        args.work,
+        args.deliver,
+        args.budget_seconds,
+        base=base,
         batch_sizes=tuple(int(b) for b in args.batch_sizes.split(",")),
         compile_options=(False,) if args.no_compile else (False, True),
-        sweep_seconds=args.sweep_seconds, reserve_seconds=args.reserve_seconds,
-        init_weights=args.init_weights, smoke_steps=args.smoke_steps,
-    )  # fmt: skip
+        sweep_seconds=args.sweep_seconds,
+        reserve_seconds=args.reserve_seconds,
+        init_weights=args.init_weights,
+        smoke_steps=args.smoke_steps,
+        warmup_fraction=args.warmup_fraction,
+    )
     summary = {k: report.get(k) for k in ("steps", "tokens_seen", "train_seconds", "final")}
     print(json.dumps(summary))
     return 0
