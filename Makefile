@@ -1,5 +1,6 @@
 # rasa-electra — two commands for a new user: `make demo` and `make test` (both set up first).
 SHELL := /bin/bash
+.DEFAULT_GOAL := help
 # Rasa otherwise tries to send telemetry and error reports to its servers.
 export RASA_TELEMETRY_ENABLED := false
 VENV ?= .venv
@@ -17,9 +18,11 @@ CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(VERSION_TAG).tar.gz
 
 # The ELECTRA demo model starts from START_POINT (an HF dir, TF1 checkpoint or hub id; by default
 # the published Japanese ELECTRA-small on the hub). Where that cannot be had (no network), it says
-# so and falls back to this project's own pretraining output (`make pretrain`) if there is one,
-# else to an untrained ELECTRA-small over a WordPiece vocabulary learned on GSD train.
+# so and falls back to the encoder shipped in pretrained/electra-small-ja (GPU-pretrained; see its
+# pretraining_card.json), else to an untrained ELECTRA-small over a WordPiece vocabulary learned
+# on GSD train. A CPU `make pretrain` output is never a default: pass it as START_POINT.
 START_POINT ?= electra-small-japanese
+SHIPPED_ENCODER := pretrained/electra-small-ja
 DEMO_EPOCHS ?= 2
 # A from-scratch model trained this briefly sticks at predicting O with the default 10% warmup
 # (dev F1 0.00 after 2 epochs); a long warmup gets it past that (dev F1 26.6, docs/results.md).
@@ -54,48 +57,58 @@ PRETRAIN_DIR ?= $(MODEL_DIR)/electra-$(PRETRAIN_PRESET)-ja
 PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
-.PHONY: setup pretrain-setup test lint demo eval convert train-crf train-electra lock clean \
-	pretrain probe formats bench
+.PHONY: help setup pretrain-setup test test-fast lint demo eval convert train-crf train-electra \
+	lock clean pretrain probe formats bench
 
-setup: $(SETUP_STAMP)
+setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
 
 $(SETUP_STAMP): requirements.lock pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
 	touch $@
 
-pretrain-setup: $(PRETRAIN_STAMP)
+pretrain-setup: $(PRETRAIN_STAMP)  ## .venv-pretrain (torch CPU, transformers 5)
 
 $(PRETRAIN_STAMP): requirements-pretrain.lock scripts/setup.sh
 	bash scripts/setup.sh pretrain
 	touch $@
 
+help:  ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
 # Rasa/TF tests in .venv, pretraining tests in .venv-pretrain (torch); the TF side also loads a
 # model the pretraining commands make, so it is handed that environment's interpreter.
-test: setup pretrain-setup
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint pretrain-setup  ## ruff, then the whole suite (both environments)
 	RASA_ELECTRA_PRETRAIN_PYTHON=$(PRETRAIN_PY) $(PY) -m pytest --ignore=tests/pretraining
 	$(PRETRAIN_PY) -m pytest tests/pretraining
 
-lint: setup
+# the edit loop: no torch environment, no slow tests
+test-fast: lint  ## ruff + the tests not marked slow, Rasa environment only
+	$(PY) -m pytest --ignore=tests/pretraining -m "not slow"
+
+lint: setup  ## ruff check + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-convert: setup
+convert: $(DATA_DIR)/summary.json
+
+# a file target: eval, formats and bench reuse the converted data instead of converting again
+$(DATA_DIR)/summary.json: | $(SETUP_STAMP)
 	$(PY) -m training.convert $(if $(GSD_SOURCE),--source $(GSD_SOURCE)) \
 		--version $(GSD_VERSION) --out $(DATA_DIR)
 
-train-crf: convert
+train-crf: $(CRF_MODEL)
+
+$(CRF_MODEL): $(DATA_DIR)/summary.json config.yml
 	mkdir -p $(MODEL_DIR)
 	$(VENV)/bin/rasa train nlu --config config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(CRF_MODEL:.tar.gz=))
 
-$(VOCAB_DIR)/vocab.txt: | convert
+$(VOCAB_DIR)/vocab.txt: | $(DATA_DIR)/summary.json
 	$(PY) -m training.build_vocab --rasa $(DATA_DIR)/train.yml --size 8000 --out $(VOCAB_DIR)
 
 $(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
 	$(PY) -m training.finetune \
-		--start-point $(START_POINT) --fallback $(PRETRAIN_DIR)/discriminator \
+		--start-point $(START_POINT) --fallback $(SHIPPED_ENCODER) \
 		--fallback random-init:small:$(VOCAB_DIR) \
 		--data $(DATA_DIR) --epochs $(DEMO_EPOCHS) --batch-size 32 --learning-rate 5e-4 \
 		--warmup-ratio $(DEMO_WARMUP) --out $(ELECTRA_DIR)
@@ -108,24 +121,24 @@ train-electra: $(ELECTRA_DIR)/export/saved_model.pb
 
 # The main job: GSD → Rasa data, train the CRF baseline and the ELECTRA pipeline, then parse
 # and score the test split through each trained Rasa model.
-demo: train-crf train-electra
+demo: train-crf train-electra  ## convert GSD, train CRF + ELECTRA, score test through Rasa
 	$(PY) -m training.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
 	$(PY) -m training.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
 
 # CRF vs ELECTRA (the demo export) through Rasa on the test split: reports/gsd-<version>/
-eval: $(ELECTRA_DIR)/export/saved_model.pb
+eval: $(ELECTRA_DIR)/export/saved_model.pb  ## CRF vs ELECTRA through the harness
 	$(PY) -m training.evaluate --data $(DATA_DIR) --systems crf,electra \
 		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
 		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
 
 # The demo export as TFLite (float32, dynamic int8, float16) and ONNX (float32, dynamic int8),
 # each scored against the SavedModel on dev/test; offered to the component within 0.5 dev F1.
-formats: $(ELECTRA_DIR)/export/saved_model.pb
+formats: $(ELECTRA_DIR)/export/saved_model.pb  ## TFLite/ONNX formats of the demo export
 	$(PY) -m training.export_formats --export $(ELECTRA_DIR)/export --data $(DATA_DIR)
 
 # CRF vs ELECTRA on each backend through Rasa: latency, batch throughput, `rasa run` load test
 BENCH_SYSTEMS ?= crf,electra,electra@tflite-dynamic,electra@onnx,electra@onnx-dynamic
-bench: formats
+bench: formats  ## latency, throughput and load test per backend
 	$(PY) -m training.benchmark_serving --data $(DATA_DIR)/test.yml --messages 200 \
 		--train $(DATA_DIR)/train.yml --electra-export $(ELECTRA_DIR)/export \
 		--systems $(BENCH_SYSTEMS) --load-requests 300 --concurrency 8 \
@@ -146,7 +159,7 @@ $(SHARDS_DIR)/shards.json: | $(PRETRAIN_VOCAB)/vocab.txt
 		--max-seq-length $(PRETRAIN_SEQ) $(if $(SHARD_DOCUMENTS),--max-documents $(SHARD_DOCUMENTS)) \
 		--out $(SHARDS_DIR)
 
-pretrain: $(SHARDS_DIR)/shards.json
+pretrain: $(SHARDS_DIR)/shards.json  ## corpus → vocabulary → shards → RTD (resumes)
 	$(PRETRAIN_PY) -m training.pretrain --shards $(SHARDS_DIR) --preset $(PRETRAIN_PRESET) \
 		--out $(PRETRAIN_DIR) $(PRETRAIN_ARGS)
 
@@ -164,5 +177,5 @@ lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra onnx --python-version 3.10 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
-clean:
+clean:  ## remove environments, corpus, models and generated data
 	rm -rf $(VENV) $(PRETRAIN_VENV) $(CORPUS_DIR) $(MODEL_DIR) data/gsd_* .pytest_cache .ruff_cache .hypothesis

@@ -206,8 +206,13 @@ def _load_safetensors(model, path: Path) -> None:
     from safetensors.numpy import load_file
     from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
+    # the shipped encoder is stored in float16 to fit the repository; TF variables are float32
+    weights = {
+        name: array.astype("float32") if array.dtype.kind == "f" and array.itemsize < 4 else array
+        for name, array in load_file(str(path)).items()
+    }
     _, info = load_pytorch_state_dict_in_tf2_model(
-        model, load_file(str(path)), allow_missing_keys=True, output_loading_info=True,
+        model, weights, allow_missing_keys=True, output_loading_info=True,
         skip_logger_warnings=True,
     )  # fmt: skip
     missing = [name for name in info["missing_keys"] if "classifier" not in name]

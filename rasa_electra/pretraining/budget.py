@@ -24,6 +24,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -198,6 +199,7 @@ def run_budget(
     base = base or PretrainConfig(preset="small", dropout=0.0, log_every=50)
     data = load_sequences(data_dir)
     report: dict = {
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "data": data.info,
         "hardware": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU",
         "versions": {"torch": torch.__version__},

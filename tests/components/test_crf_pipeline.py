@@ -69,7 +69,13 @@ def test_crf_pipeline_on_hand_written_examples(hand_written_model):
         ("山田太郎", "PERSON"),
         ("東京", "GPE"),
     }
-    check_offsets("  \u3000 ", parse(agent, "  \u3000 "))
+    assert parse(agent, "  \u3000 ") == []  # whitespace alone: no entity
+    padded = "  \u3000" + text  # leading whitespace shifts every offset, never the value
+    shifted = parse(agent, padded)
+    check_offsets(padded, shifted)
+    assert sorted((e["start"] - 3, e["value"]) for e in shifted) == sorted(
+        (e["start"], e["value"]) for e in entities
+    )
 
 
 @pytest.mark.slow

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.slow  # reads and converts the full releases
+
 # sentences and entities per split, from the releases' own documentation
 EXPECTED = {
     "v2.6-NE": {"train": (7032, 10830), "dev": (501, 783), "test": (544, 609)},

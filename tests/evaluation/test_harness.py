@@ -20,7 +20,9 @@ def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_d
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert list(results["systems"]) == ["crf", "electra"]
     for system in results["systems"].values():
-        assert 0.0 <= system["micro"]["f1"]["mean"] <= 1.0
+        micro = {name: system["micro"][name]["mean"] for name in ("precision", "recall", "f1")}
+        p, r = micro["precision"], micro["recall"]
+        assert micro["f1"] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0, abs=1e-5)
         assert system["gold_entities"] == 51 and system["archive_mb"] >= 0
         assert system["load_seconds"]["mean"] > 0 and system["latency_ms_p95"]["mean"] > 0
     crf = results["systems"]["crf"]
