@@ -17,6 +17,7 @@ from pathlib import Path
 from rasa_electra.data.bio import BioFormatError
 from rasa_electra.data.conversion import DEFAULT_INTENT, convert_release, format_summary
 from rasa_electra.data.gsd import VERSIONS, GsdNotFoundError, locate
+from rasa_electra.tokenization.mecab import MecabTokenizer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or Path("data") / f"gsd_{args.version}"
     try:
         files = locate(args.version, args.source)
-        summaries = convert_release(files, out, args.intent, args.repair_orphan_inside)
+        summaries = convert_release(
+            files, out, args.intent, args.repair_orphan_inside, MecabTokenizer().offsets
+        )
     except (GsdNotFoundError, BioFormatError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -9,39 +9,17 @@ gets: span-level micro and per-label P/R/F1 (exact start, end, label) and per-me
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
-
-from tqdm import tqdm
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
-from rasa_electra.data.rasa_nlu import example_from_message, read_rasa_data
-from rasa_electra.data.spans import Example
-from rasa_electra.evaluation.harness import quiet_rasa
-from rasa_electra.evaluation.span_metrics import format_scores, score_spans
-
-
-async def parse_all(
-    model: Path, examples: list[Example]
-) -> tuple[list[Example], list[float], float]:
-    from rasa.core.agent import Agent
-
-    started = time.perf_counter()
-    agent = Agent.load(str(model))  # Rasa 3.6's CRFEntityExtractor refits its CRF here
-    load_seconds = time.perf_counter() - started
-    predictions, latencies = [], []
-    for example in tqdm(examples, desc="parsing", unit="msg"):
-        started = time.perf_counter()
-        result = await agent.parse_message(example.text)
-        latencies.append(time.perf_counter() - started)
-        predictions.append(example_from_message(result["text"], result["entities"], None))
-    return predictions, latencies, load_seconds
+from rasa_electra.data.rasa_nlu import read_rasa_data
+from rasa_electra.data.span_metrics import format_scores, score_spans
+from rasa_electra.evaluation.rasa_agent import parse_examples, percentile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,20 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.model.is_file():  # Rasa would silently load the newest model in the folder
         parser.error(f"no model archive at {args.model}")
-    quiet_rasa()
-
     gold = read_rasa_data(args.data)
-    predicted, latencies, load_seconds = asyncio.run(parse_all(args.model, gold))
+    parsed = parse_examples(args.model, [example.text for example in gold])
+    predicted, load_seconds = parsed.predictions, parsed.load_seconds
+    latencies = parsed.latencies_ms
+    p50, p95 = statistics.median(latencies), percentile(latencies, 95)
     for g, p in list(zip(gold, predicted, strict=True))[: args.show]:
         print(f"\n{g.text}\n  gold:      {g.entities()}\n  predicted: {p.entities()}")
     scores = score_spans(gold, predicted)
-    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
     print(f"\nspan-level scores on {args.data} ({len(gold)} messages, exact start/end/label):")
     print(format_scores(scores))
-    print(
-        f"model load {load_seconds:.2f}s; latency per message "
-        f"p50 {1000 * statistics.median(latencies):.1f} ms, p95 {1000 * cuts[18]:.1f} ms"
-    )
+    print(f"model load {load_seconds:.2f}s; latency per message p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     if args.out:
         report = {
             "model": str(args.model),
@@ -74,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             "micro": scores.micro.as_dict(),
             "per_label": {label: s.as_dict() for label, s in scores.per_label.items()},
             "load_seconds": load_seconds,
-            "latency_ms": {"p50": 1000 * statistics.median(latencies), "p95": 1000 * cuts[18]},
+            "latency_ms": {"p50": p50, "p95": p95},
         }
         args.out.write_text(
             json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

@@ -110,7 +110,7 @@ def spans_to_tags(token_lengths: Sequence[int], spans: Sequence[Span]) -> list[s
     """Encode spans as BIO tags over tokens of the given lengths.
 
     Raises ``ValueError`` for a span whose edges fall inside a token: callers that must keep
-    going count those with ``rasa_electra.tokenization.alignment`` first.
+    going count those with ``rasa_electra.data.alignment`` first.
     """
     starts, ends = {}, {}
     offset = 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from rasa_electra.data.alignment import TokenOffsets, count_misaligned
 from rasa_electra.data.bio import read_bio
 from rasa_electra.data.rasa_nlu import (
     read_rasa_data,
@@ -20,8 +21,6 @@ from rasa_electra.data.rasa_nlu import (
     write_rasa_yaml,
 )
 from rasa_electra.data.spans import Example, count_labels, same_annotation
-from rasa_electra.tokenization.alignment import count_misaligned
-from rasa_electra.tokenization.mecab import MecabTokenizer
 
 DEFAULT_INTENT = "gsd_sentence"
 
@@ -51,20 +50,20 @@ def convert_split(
     split: str,
     intent: str = DEFAULT_INTENT,
     repair_orphan_inside: bool = False,
-    mecab: MecabTokenizer | None = None,
+    word_offsets: TokenOffsets | None = None,
 ) -> SplitSummary:
-    """Convert one ``.bio`` file to ``<split>.yml`` and ``<split>.md`` and check both."""
+    """Convert one ``.bio`` file to ``<split>.yml`` and ``<split>.md`` and check both;
+    ``word_offsets`` (MeCab's, from the caller) counts entities off word boundaries."""
     document = read_bio(bio_path, intent=intent, repair_orphan_inside=repair_orphan_inside)
     examples = document.examples
     yaml_path, markdown_path = out_dir / f"{split}.yml", out_dir / f"{split}.md"
     write_rasa_yaml(examples, yaml_path)
     write_rasa_markdown(examples, markdown_path)
 
-    mecab = mecab or MecabTokenizer()
-    texts = tqdm(examples, desc=f"{split}: MeCab boundaries", unit="sent", leave=False)
-    misaligned = count_misaligned(
-        texts, lambda text: [(w.start, w.end) for w in mecab.tokenize(text)]
-    )
+    misaligned = {}
+    if word_offsets is not None:
+        texts = tqdm(examples, desc=f"{split}: word boundaries", unit="sent", leave=False)
+        misaligned = count_misaligned(texts, word_offsets).as_dict()
     labels = count_labels(examples)
     return SplitSummary(
         sentences=len(examples),
@@ -73,7 +72,7 @@ def convert_split(
         oddities=document.oddities.summary(),
         yaml_mismatches=_mismatches(examples, read_rasa_data(yaml_path)),
         markdown_mismatches=_mismatches(examples, read_rasa_markdown(markdown_path).examples),
-        mecab_misaligned=misaligned.as_dict(),
+        mecab_misaligned=misaligned,
     )
 
 
@@ -82,12 +81,12 @@ def convert_release(
     out_dir: Path,
     intent: str = DEFAULT_INTENT,
     repair_orphan_inside: bool = False,
+    word_offsets: TokenOffsets | None = None,
 ) -> dict[str, SplitSummary]:
     """Convert every split and write ``summary.json`` beside the data."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    mecab = MecabTokenizer()
     summaries = {
-        split: convert_split(path, out_dir, split, intent, repair_orphan_inside, mecab)
+        split: convert_split(path, out_dir, split, intent, repair_orphan_inside, word_offsets)
         for split, path in tqdm(files.items(), desc="converting", unit="split")
     }
     report = {split: vars(summary) for split, summary in summaries.items()}

@@ -8,9 +8,7 @@ so users can relate the two.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import statistics
 import subprocess
 import sys
@@ -21,12 +19,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from rasa_electra.data.rasa_nlu import example_from_message, read_rasa_data, write_rasa_yaml
+from rasa_electra.data.alignment import count_misaligned
+from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
+from rasa_electra.data.span_metrics import score_spans
 from rasa_electra.data.spans import Example
-from rasa_electra.evaluation.serving import percentile
-from rasa_electra.evaluation.span_metrics import score_spans
+from rasa_electra.evaluation.rasa_agent import parse_examples, percentile
 from rasa_electra.model.backends import split_format
-from rasa_electra.tokenization.alignment import count_misaligned
 from rasa_electra.tokenization.mecab import MecabTokenizer
 
 TOKENIZER = "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
@@ -131,33 +129,6 @@ def rasa_command(*args: str, cwd: Path, timeout: int = 24 * 3600) -> subprocess.
     return result
 
 
-def quiet_rasa() -> None:
-    """Rasa logs every parsed message at debug level through structlog unless told otherwise."""
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
-
-
-async def _parse_all(
-    archive: Path, gold: list[Example], label: str
-) -> tuple[list[Example], float, list[float]]:
-    from rasa.core.agent import Agent
-
-    quiet_rasa()
-    started = time.perf_counter()
-    agent = Agent.load(str(archive))
-    load_seconds = time.perf_counter() - started
-    predictions, latencies = [], []
-    for example in tqdm(gold, desc=f"{label}: parsing test", unit="msg", leave=False):
-        started = time.perf_counter()
-        result = await agent.parse_message(example.text)
-        latencies.append(1000 * (time.perf_counter() - started))
-        predictions.append(example_from_message(result["text"], result["entities"], None))
-    return predictions, load_seconds, latencies
-
-
 def token_level_report(archive: Path, test_file: Path, workdir: Path) -> dict[str, Any]:
     """``rasa test nlu``'s entity report (token-level, weighted averages) for each extractor."""
     out = workdir / "rasa_test"
@@ -216,7 +187,12 @@ def run_trial(
         # the export's model card
         card = json.loads((Path(options.electra_export) / "model_card.json").read_text("utf-8"))
         train_seconds += sum(card["training"]["seconds_per_epoch"])
-    predictions, load_seconds, latencies = asyncio.run(_parse_all(archive, gold, system))
+    parsed = parse_examples(archive, [example.text for example in gold], f"{system}: parsing test")
+    predictions, load_seconds, latencies = (
+        parsed.predictions,
+        parsed.load_seconds,
+        parsed.latencies_ms,
+    )
     scores = score_spans(gold, predictions)
     return TrialResult(
         system, trial, seed, round(train_seconds, 2), round(load_seconds, 2),
@@ -287,7 +263,7 @@ def evaluate_systems(
     gold = read_rasa_data(test_file)
     mecab = MecabTokenizer()
     # every system here reads MeCab words (ELECTRA labels the first subword of each word)
-    misaligned = count_misaligned(gold, lambda t: [(w.start, w.end) for w in mecab.tokenize(t)])
+    misaligned = count_misaligned(gold, mecab.offsets)
     results: dict[str, Any] = {
         "train": str(train_file), "test": str(test_file), "test_messages": len(gold),
         "systems": {}, "trials": {},

@@ -22,12 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-def percentile(values: Sequence[float], q: int) -> float:
-    """The q-th percentile (q in 1..99) by the exclusive method; the value itself for one."""
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100)[q - 1]
+from rasa_electra.evaluation.rasa_agent import load_agent, parse_texts, percentile, quiet_rasa
 
 
 @dataclass
@@ -74,22 +69,12 @@ def time_in_process(
 ) -> Timing:
     """Rasa's Agent in this process: load once, parse each text (after one warm-up), then
     throughput at each batch size."""
-    from rasa.core.agent import Agent
-
-    from rasa_electra.evaluation.harness import quiet_rasa
-
     quiet_rasa()  # Rasa otherwise logs every parsed message at debug level
 
     async def measure() -> Timing:
-        started = time.perf_counter()
-        agent = Agent.load(str(archive))
-        load = time.perf_counter() - started
+        agent, load = load_agent(archive)
         await agent.parse_message(texts[0])  # first call builds TF functions
-        latencies = []
-        for text in texts:
-            started = time.perf_counter()
-            await agent.parse_message(text)
-            latencies.append(1000 * (time.perf_counter() - started))
+        _, latencies = await parse_texts(agent, texts, "latency")
         timing = Timing(load, latencies)
         for batch_size in batch_sizes:
             _batch_throughput(agent, texts[:batch_size], batch_size)  # warm-up for this shape

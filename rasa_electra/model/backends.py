@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from rasa_electra.data.span_metrics import score_spans
 from rasa_electra.data.spans import Example, span_keys
-from rasa_electra.evaluation.span_metrics import score_spans
 from rasa_electra.model import features
 from rasa_electra.model.export import (
     REQUIRED,

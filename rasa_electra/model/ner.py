@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from rasa_electra.data.alignment import count_misaligned
+from rasa_electra.data.span_metrics import score_spans
 from rasa_electra.data.spans import Example
-from rasa_electra.evaluation.span_metrics import score_spans
 from rasa_electra.model import features
 from rasa_electra.model.data_loader import DataLoader
 from rasa_electra.model.labels import label_list
@@ -27,7 +28,6 @@ from rasa_electra.model.training import (
     make_strategy,
     train,
 )
-from rasa_electra.tokenization.alignment import count_misaligned
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class NerModel:
         gold = list(data)
         scores = score_spans(gold, self.predict(gold))
         words = self.spec.tokenizer.words
-        misaligned = count_misaligned(gold, lambda t: [(w.start, w.end) for w in words.tokenize(t)])
+        misaligned = count_misaligned(gold, words.offsets)
         return {
             "micro": scores.micro.as_dict(),
             "per_label": {label: s.as_dict() for label, s in scores.per_label.items()},

@@ -63,6 +63,10 @@ class MecabTokenizer:
         words.extend(self._analyse(text[cursor:], cursor))
         return words
 
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each word: what ``data.alignment.count_misaligned`` checks."""
+        return [(word.start, word.end) for word in self.tokenize(text)]
+
     def _analyse(self, piece: str, base: int) -> Iterator[Word]:
         """Analyse text free of NUL and surrogates, placing each surface by search."""
         if not piece.strip():

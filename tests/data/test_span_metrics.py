@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rasa_electra.data.span_metrics import format_scores, score_spans
 from rasa_electra.data.spans import Example, Span
-from rasa_electra.evaluation.span_metrics import format_scores, score_spans
 from rasa_electra.model.labels import decode
 
 

@@ -1,5 +1,5 @@
+from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.spans import Example, Span
-from rasa_electra.tokenization.alignment import count_misaligned
 from rasa_electra.tokenization.mecab import MecabTokenizer
 
 

@@ -1,0 +1,76 @@
+"""Messages through a trained Rasa model with Rasa's own ``Agent`` (what a deployed bot does),
+timed: the one place the harness, the parse command and the serving benchmark do this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rasa_electra.data.rasa_nlu import example_from_message
+from rasa_electra.data.spans import Example
+
+
+def quiet_rasa() -> None:
+    """Rasa logs every parsed message at debug level through structlog unless told otherwise."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
+def percentile(values: Sequence[float], q: int) -> float:
+    """The q-th percentile (q in 1..99) by the exclusive method; the value itself for one."""
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100)[q - 1]
+
+
+@dataclass
+class ParsedMessages:
+    """Each text's parse as an ``Example``, the model's load time and per-message latency."""
+
+    predictions: list[Example]
+    load_seconds: float
+    latencies_ms: list[float]
+
+
+def load_agent(archive: Path):
+    """Rasa's Agent for ``archive`` and the seconds it took (Rasa 3.6's CRFEntityExtractor
+    refits its CRF here)."""
+    from rasa.core.agent import Agent
+
+    started = time.perf_counter()
+    agent = Agent.load(str(archive))
+    return agent, time.perf_counter() - started
+
+
+async def parse_texts(agent, texts: Sequence[str], label: str = "parsing") -> tuple:
+    """(parses, latencies in ms), one message at a time."""
+    results, latencies = [], []
+    for text in tqdm(texts, desc=label, unit="msg", leave=False):
+        started = time.perf_counter()
+        results.append(await agent.parse_message(text))
+        latencies.append(1000 * (time.perf_counter() - started))
+    return results, latencies
+
+
+def parse_examples(archive: Path, texts: Sequence[str], label: str = "parsing") -> ParsedMessages:
+    """Load ``archive`` and parse every text once, in order."""
+    quiet_rasa()
+
+    async def run() -> ParsedMessages:
+        agent, load_seconds = load_agent(archive)
+        results, latencies = await parse_texts(agent, texts, label)
+        predictions = [example_from_message(r["text"], r["entities"], None) for r in results]
+        return ParsedMessages(predictions, load_seconds, latencies)
+
+    return asyncio.run(run())

@@ -1,0 +1,55 @@
+"""What a fresh GPU machine needs to go on training, within the 64 MiB a command may carry.
+
+The fp32 weights (57 MB for ELECTRA-small + generator) and the whole pack (58 MiB) do not fit
+together. A resume kit holds the weights in bfloat16 (half the bytes; the trainer's fp32
+parameters take them back, Adam restarts and the state says so), ``trainer_state.json`` and
+``run.json`` of the last run, and as many pack parts as fit in what is left.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from rasa_electra.pretraining.pack import PACK_MANIFEST, PACK_TOKENIZER
+from rasa_electra.pretraining.weights import merge_load, split_save
+
+MIB = 1024 * 1024
+WEIGHTS = "weights"
+PACK = "pack"
+
+
+def make_resume_kit(
+    carried: str | Path, pack_dir: str | Path, out_dir: str | Path, max_mib: float = 62.0
+) -> dict:
+    """Write ``out_dir/weights`` (bf16) and ``out_dir/pack`` (the first parts that fit)."""
+    carried, pack_dir, out_dir = Path(carried), Path(pack_dir), Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    state = {name: tensor.to(torch.bfloat16) for name, tensor in merge_load(carried).items()}
+    split_save(state, out_dir / WEIGHTS)
+    for name in ("trainer_state.json", "run.json"):
+        shutil.copy2(carried / name, out_dir / WEIGHTS / name)
+    manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
+    shutil.copytree(pack_dir / PACK_TOKENIZER, out_dir / PACK / PACK_TOKENIZER)
+    shutil.copy2(pack_dir / PACK_MANIFEST, out_dir / PACK / PACK_MANIFEST)
+    used = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
+    parts = []
+    for part in manifest["parts"]:
+        if used + part["bytes"] > max_mib * MIB:
+            break
+        shutil.copy2(pack_dir / part["name"], out_dir / PACK / part["name"])
+        used += part["bytes"]
+        parts.append(part)
+    if not parts:
+        raise ValueError(f"no pack part fits beside the weights in {max_mib} MiB")
+    return {
+        "mib": round(used / MIB, 2),
+        "parts": len(parts),
+        "of_parts": len(manifest["parts"]),
+        "tokens": sum(p["tokens"] for p in parts),
+        "of_tokens": manifest["tokens"],
+    }

@@ -1,0 +1,31 @@
+"""Build the folder a fresh GPU machine resumes pretraining from (bf16 weights + pack parts).
+
+python -m training.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
+    --out corpus/resume-kit --max-mib 62
+then on the device: bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
+(carry corpus/resume-kit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rasa_electra.pretraining.resume_kit import make_resume_kit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--carried", type=Path, required=True, help="what a GPU run sent back")
+    parser.add_argument("--pack", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--max-mib", type=float, default=62.0, help="the kit's size at most")
+    args = parser.parse_args(argv)
+    print(json.dumps(make_resume_kit(args.carried, args.pack, args.out, args.max_mib)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
