@@ -1,7 +1,7 @@
 """Build the folder a fresh GPU machine resumes pretraining from (bf16 weights + pack parts).
 
 python -m training.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
-    --out corpus/resume-kit --max-mib 62
+    --shipped pretrained/electra-small-ja --out corpus/resume-kit --max-mib 34
 then on the device: bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
 (carry corpus/resume-kit).
 """
@@ -22,8 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pack", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-mib", type=float, default=62.0, help="the kit's size at most")
+    parser.add_argument(
+        "--shipped", type=Path, help="the repository's copy of the discriminator (then left out)"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(make_resume_kit(args.carried, args.pack, args.out, args.max_mib)))
+    print(
+        json.dumps(make_resume_kit(args.carried, args.pack, args.out, args.max_mib, args.shipped))
+    )
     return 0
 
 

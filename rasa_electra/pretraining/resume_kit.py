@@ -3,7 +3,9 @@
 The fp32 weights (57 MB for ELECTRA-small + generator) and the whole pack (58 MiB) do not fit
 together. A resume kit holds the weights in bfloat16 (half the bytes; the trainer's fp32
 parameters take them back, Adam restarts and the state says so), ``trainer_state.json`` and
-``run.json`` of the last run, and as many pack parts as fit in what is left.
+``run.json`` of the last run, and as many pack parts as fit in what is left. When the
+discriminator is the one shipped in the repository (which travels with every command anyway),
+the kit holds only the generator and names the shipped folder in ``kit.json``.
 """
 
 from __future__ import annotations
@@ -20,17 +22,52 @@ from rasa_electra.pretraining.weights import merge_load, split_save
 MIB = 1024 * 1024
 WEIGHTS = "weights"
 PACK = "pack"
+KIT = "kit.json"
+DISCRIMINATOR_PREFIX = "discriminator."
+
+
+def discriminator_state(directory: str | Path) -> dict[str, torch.Tensor]:
+    """An HF ``ElectraForPreTraining`` folder's weights under the trainer's names."""
+    from safetensors.torch import load_file
+
+    weights = load_file(str(Path(directory) / "model.safetensors"))
+    return {DISCRIMINATOR_PREFIX + name: tensor for name, tensor in weights.items()}
+
+
+def kit_state(directory: str | Path) -> dict[str, torch.Tensor]:
+    """The weights a kit (or a plain carried folder) stands for, shipped discriminator merged."""
+    directory = Path(directory)
+    state = merge_load(directory)
+    if (directory / KIT).is_file():
+        kit = json.loads((directory / KIT).read_text(encoding="utf-8"))
+        if kit.get("discriminator_from"):
+            state.update(discriminator_state(kit["discriminator_from"]))
+    return state
 
 
 def make_resume_kit(
-    carried: str | Path, pack_dir: str | Path, out_dir: str | Path, max_mib: float = 62.0
+    carried: str | Path,
+    pack_dir: str | Path,
+    out_dir: str | Path,
+    max_mib: float = 62.0,
+    shipped: str | Path | None = None,
 ) -> dict:
-    """Write ``out_dir/weights`` (bf16) and ``out_dir/pack`` (the first parts that fit)."""
+    """Write ``out_dir/weights`` (bf16) and ``out_dir/pack`` (the first parts that fit);
+    with ``shipped`` (the repository's copy of this run's discriminator, a path relative to
+    the repository root) only the generator goes in the kit."""
     carried, pack_dir, out_dir = Path(carried), Path(pack_dir), Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     state = {name: tensor.to(torch.bfloat16) for name, tensor in merge_load(carried).items()}
+    if shipped is not None:
+        reference = discriminator_state(shipped)
+        for name, tensor in reference.items():  # the shipped copy must be this run's
+            if not torch.allclose(tensor.float(), state[name].float(), atol=1e-2, rtol=1e-2):
+                raise ValueError(f"{shipped} is not the discriminator of {carried} ({name})")
+        state = {k: v for k, v in state.items() if not k.startswith(DISCRIMINATOR_PREFIX)}
     split_save(state, out_dir / WEIGHTS)
+    kit = {"discriminator_from": str(shipped) if shipped is not None else None}
+    (out_dir / WEIGHTS / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
     for name in ("trainer_state.json", "run.json"):
         shutil.copy2(carried / name, out_dir / WEIGHTS / name)
     manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from rasa_electra.pretraining.curves import plot_curves
 from rasa_electra.pretraining.electra import DEFAULT_DROPOUT, PRESETS, ElectraRTD, electra_configs
 from rasa_electra.pretraining.pack import PACK_MANIFEST, read_pack
+from rasa_electra.pretraining.resume_kit import kit_state
 from rasa_electra.pretraining.sequences import SequenceSet
 from rasa_electra.pretraining.shards import read_shards
 from rasa_electra.pretraining.weights import merge_load, split_save
@@ -372,7 +373,7 @@ def _flush(window, window_tokens, accelerator, state: TrainerState) -> dict:
 
 
 def _start_from_carried(training: RtdTraining, directory: Path) -> TrainerState:
-    load_unique_state(training.unwrapped(), merge_load(directory))
+    load_unique_state(training.unwrapped(), kit_state(directory))
     state = TrainerState(**json.loads((directory / STATE).read_text(encoding="utf-8")))
     state.optimizer_restarts.append({"step": state.step, "reason": "weights carried back"})
     return state

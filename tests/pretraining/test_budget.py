@@ -110,3 +110,25 @@ def test_the_fastest_setting_over_the_time_left_wins() -> None:
     assert choose_setting([eager, compiled], train_seconds=400) is compiled
     assert choose_setting([eager, compiled], train_seconds=100) is eager
     assert scaled_learning_rate("small", 512) == pytest.approx(1e-3)
+
+
+def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path) -> None:
+    from rasa_electra.pretraining.resume_kit import kit_state, make_resume_kit
+    from rasa_electra.pretraining.ship import ship_encoder
+
+    root, report = first_run
+    config = PretrainConfig(**report["config"])
+    data = load_sequences(root / "pack")
+    model, state = load_carried_model(root / "out", config, data)
+    shipped = ship_encoder(
+        export(model, data, tmp_path / "run", config, state), [], tmp_path / "ship"
+    )
+    summary = make_resume_kit(root / "out", root / "pack", tmp_path / "kit", shipped=shipped)
+    kit_weights = merge_load(tmp_path / "kit" / "weights")
+    assert kit_weights and not any(k.startswith("discriminator.") for k in kit_weights)
+    assert summary["parts"] >= 1
+    merged = kit_state(tmp_path / "kit" / "weights")
+    assert set(merged) >= set(merge_load(root / "out"))  # nothing the trainer needs is missing
+    cold = run_command(tmp_path / "kit" / "pack", tmp_path / "work", tmp_path / "out",
+                       carried=tmp_path / "kit" / "weights")  # fmt: skip
+    assert cold["config"]["schedule_start"] == report["steps"] and cold["steps"] > report["steps"]
