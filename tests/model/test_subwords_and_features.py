@@ -78,3 +78,32 @@ def test_long_text_is_windowed_not_truncated(vocab_dir):
     assert owned == list(range(len(encoded.tokenized[0].word_offsets)))  # each word answered once
     assert max(len(w.input_ids) for w in encoded.windows) <= 16
     assert np.all([w.input_ids[0] == tokenizer.pieces.cls_token_id for w in encoded.windows])
+
+
+def test_an_entity_is_never_cut_at_a_window_seam(vocab_dir) -> None:
+    """A stub model tags every window B-GPE I-GPE I-GPE …: each window taken alone would start
+    a new entity, but words are decoded after the windows are merged, so a long run of place
+    names is one span."""
+    from rasa_electra.model.export import Servable
+
+    class EveryWindowStartsAnEntity(Servable):
+        def __init__(self) -> None:
+            self.labels = ["O", "B-GPE", "I-GPE"]
+            self.tokenizer = SubwordTokenizer.from_directory(vocab_dir)
+            self.max_seq_length = 32
+            self.windows = 0
+
+        def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+            probabilities = np.zeros((*inputs["input_ids"].shape, 3), np.float32)
+            probabilities[..., 2] = 1.0  # I-GPE everywhere …
+            for row, labeled in enumerate(inputs["labeled_positions"]):
+                first = int(np.flatnonzero(labeled)[0])
+                probabilities[row, first] = [0.0, 1.0, 0.0]  # … but B-GPE opens each window
+            self.windows += len(inputs["input_ids"])
+            return probabilities
+
+    model = EveryWindowStartsAnEntity()
+    text = "東京" * 500
+    (predicted,) = model.predict([text])
+    assert model.windows > 10  # the text really was cut into many windows
+    assert [(s.start, s.end, s.label) for s in predicted.spans] == [(0, len(text), "GPE")]
