@@ -25,7 +25,7 @@ from rasa_electra.pretraining.weights import merge_load, split_save
 MIB = 1024 * 1024
 
 
-def run_command(pack, work, deliver, carried=None, budget=25):
+def run_command(pack, work, deliver, carried=None, budget=15):
     command = [
         sys.executable, "-m", "training.gpu_pretrain", "--data", str(pack), "--work", str(work),
         "--deliver", str(deliver), "--budget-seconds", str(budget), "--preset", "tiny",
