@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="60 train / 30 test sentences, 1 trial"
     )
+    parser.add_argument(
+        "--crf-config", type=Path, default=Path("config.yml"), help="the CRF system's pipeline"
+    )
     parser.add_argument("--title", default="Entity extraction through Rasa")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -74,12 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     if any("@" in s for s in systems) and not args.electra_export:
         parser.error("electra@FORMAT needs --electra-export (with its formats converted)")
     options = HarnessOptions(
+        crf_config=args.crf_config,
         electra_start_point=absolute_start_point(args.electra_start_point),
         electra_export=str(Path(args.electra_export).resolve()) if args.electra_export else None,
         electra_epochs=2 if args.quick else args.electra_epochs,
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,
-        crf_max_iterations=50,
         diet_epochs=5 if args.quick else 100,
     )
     results = evaluate_systems(

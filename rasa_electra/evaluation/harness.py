@@ -41,7 +41,8 @@ class HarnessOptions:
     electra_learning_rate: float = 1e-4
     electra_batch_size: int = 16
     electra_max_seq_length: int = 128
-    crf_max_iterations: int = 50
+    crf_config: Path = Path("config.yml")  # the project's baseline pipeline, read, not retyped
+    crf_max_iterations: int | None = None  # None: config.yml's own value
     diet_epochs: int = 100
     electra_threads: int = 0  # per model call; 0 = all cores
 
@@ -52,6 +53,21 @@ def split_system(system: str) -> tuple[str, str | None]:
     if backend_format and base != "electra":
         raise ValueError(f"only electra runs on other backends, got {system!r}")
     return base, backend_format or None
+
+
+def _baseline_steps(options: HarnessOptions) -> str:
+    """The pipeline steps of ``options.crf_config`` after its tokenizer, as YAML lines."""
+    import yaml
+
+    config = yaml.safe_load(Path(options.crf_config).read_text(encoding="utf-8"))
+    steps = config["pipeline"]
+    if not steps or steps[0]["name"] != TOKENIZER:
+        raise ValueError(f"{options.crf_config}: the pipeline must start with {TOKENIZER}")
+    for step in steps:
+        if step["name"] == "CRFEntityExtractor" and options.crf_max_iterations is not None:
+            step["max_iterations"] = options.crf_max_iterations
+    text = yaml.safe_dump(steps[1:], allow_unicode=True, sort_keys=False, default_flow_style=None)
+    return "".join(f"  {line}\n" for line in text.splitlines())
 
 
 def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
@@ -66,22 +82,9 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
         f"pipeline:\n  - name: {TOKENIZER}\n"
     )
     if system == "crf":
-        # config.yml's baseline. The featurizers matter even though the CRF computes its own
-        # features: Rasa 3.6's CRFEntityExtractor silently trains on no examples when no
-        # featurizer has run (it keeps only messages with features present).
-        body = (
-            "  - name: LexicalSyntacticFeaturizer\n"
-            "    features:\n      - [low, pos, pos2]\n"
-            "      - [BOS, EOS, low, prefix2, suffix2, digit, pos, pos2]\n"
-            "      - [low, pos, pos2]\n"
-            "  - name: CountVectorsFeaturizer\n"
-            "    analyzer: char_wb\n    min_ngram: 1\n    max_ngram: 3\n"
-            "  - name: CRFEntityExtractor\n"
-            "    features:\n      - [low, pos, pos2]\n"
-            "      - [bias, low, prefix2, suffix2, suffix1, digit, pos, pos2]\n"
-            "      - [low, pos, pos2]\n"
-            f"    max_iterations: {options.crf_max_iterations}\n"
-        )
+        # config.yml's baseline, featurizers included: Rasa 3.6's CRFEntityExtractor silently
+        # trains on no examples when no featurizer has run (it keeps only featurized messages)
+        body = _baseline_steps(options)
     elif system == "diet":
         body = (
             "  - name: LexicalSyntacticFeaturizer\n"
