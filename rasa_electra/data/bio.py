@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rasa_electra.data.spans import Example, Location, Span
+from rasa_electra.data.tags import OUTSIDE, word_tags
 
 logger = logging.getLogger(__name__)
-
-OUTSIDE = "O"
 
 
 class BioFormatError(ValueError):
@@ -112,20 +111,13 @@ def spans_to_tags(token_lengths: Sequence[int], spans: Sequence[Span]) -> list[s
     Raises ``ValueError`` for a span whose edges fall inside a token: callers that must keep
     going count those with ``rasa_electra.data.alignment`` first.
     """
-    starts, ends = {}, {}
-    offset = 0
-    for index, length in enumerate(token_lengths):
-        starts[offset] = index
+    offsets, offset = [], 0
+    for length in token_lengths:
+        offsets.append((offset, offset + length))
         offset += length
-        ends[offset] = index
-    tags = [OUTSIDE] * len(token_lengths)
-    for span in spans:
-        if span.start not in starts or span.end not in ends:
-            raise ValueError(f"span {span} does not start and end on token boundaries")
-        first, last = starts[span.start], ends[span.end]
-        tags[first] = f"B-{span.label}"
-        for index in range(first + 1, last + 1):
-            tags[index] = f"I-{span.label}"
+    tags, unrepresentable = word_tags(offsets, spans, "BIO")
+    if unrepresentable:
+        raise ValueError(f"span {unrepresentable[0]} does not start and end on token boundaries")
     return tags
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rasa_electra.data.spans import Example, Span
-from rasa_electra.model.labels import decode, word_tags
+from rasa_electra.data.tags import decode, word_tags
 from rasa_electra.tokenization.subwords import SubwordTokenizer, TokenizedText
 
 IGNORE = -100  # label id of positions that carry no label

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from rasa_electra.data.tags import SCHEMES
 from rasa_electra.model import tf1_checkpoint
-from rasa_electra.model.labels import SCHEMES
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 # Short names for published Japanese encoders (hub ids; they need network on first use).

@@ -17,9 +17,9 @@ import numpy as np
 from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.span_metrics import score_spans
 from rasa_electra.data.spans import Example
+from rasa_electra.data.tags import label_list
 from rasa_electra.model import features
 from rasa_electra.model.data_loader import DataLoader
-from rasa_electra.model.labels import label_list
 from rasa_electra.model.model_spec import ModelSpec
 from rasa_electra.model.training import (
     History,

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from rasa_electra.data.span_metrics import format_scores, score_spans
 from rasa_electra.data.spans import Example, Span
-from rasa_electra.model.labels import decode
+from rasa_electra.data.tags import decode
 
 
 def test_exact_match_counts_per_label_and_micro():

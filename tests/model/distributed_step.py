@@ -14,8 +14,8 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 from rasa_electra.data.rasa_nlu import read_rasa_data  # noqa: E402
+from rasa_electra.data.tags import label_list  # noqa: E402
 from rasa_electra.model import features, model_spec  # noqa: E402
-from rasa_electra.model.labels import label_list  # noqa: E402
 from rasa_electra.model.training import TrainingConfig, deterministic, train  # noqa: E402
 
 start_point, data = sys.argv[1], sys.argv[2]

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rasa_electra.data.spans import Example, Span
+from rasa_electra.data.tags import label_list
 from rasa_electra.model.features import IGNORE, encode, window_bounds
-from rasa_electra.model.labels import label_list
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from rasa_electra.data.spans import Span
-from rasa_electra.model.labels import decode, label_list, word_tags
+from rasa_electra.data.tags import decode, label_list, word_tags
 
 WORDS = [(0, 2), (2, 4), (4, 5), (5, 7), (7, 8)]  # e.g. 山田|太郎|は|東京|へ
 
