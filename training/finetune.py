@@ -23,36 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
 
-
-def mean_std(values: list[float]) -> dict[str, float]:
-    return {
-        "mean": round(statistics.fmean(values), 6),
-        "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
-    }
-
-
-def summarize(trials: list[dict], split: str) -> dict:
-    """Mean ± std over trials of micro P/R/F1 and of each label's P/R/F1."""
-    micro = {
-        k: mean_std([t[split]["micro"][k] for t in trials]) for k in ("precision", "recall", "f1")
-    }
-    labels = sorted({label for t in trials for label in t[split]["per_label"]})
-    per_label = {
-        label: {
-            k: mean_std([t[split]["per_label"].get(label, {}).get(k, 0.0) for t in trials])
-            for k in ("precision", "recall", "f1")
-        }
-        | {"support": trials[0][split]["per_label"].get(label, {}).get("support", 0)}
-        for label in labels
-    }
-    return {"micro": micro, "per_label": per_label}
+from rasa_electra.data.span_metrics import summarize_trials
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         "train_examples": len(train),
         "hyperparameters": trials and best[1].config.as_dict(),
         "trials": trials,
-        "dev": summarize(trials, "dev"),
-        "test": summarize(trials, "test"),
+        "dev": summarize_trials([t["dev"] for t in trials]),
+        "test": summarize_trials([t["test"] for t in trials]),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(

@@ -6,6 +6,7 @@ subwords are judged on the same gold spans.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,3 +80,30 @@ def format_scores(scores: SpanScores) -> str:
             f"  {score.gold:7d}"
         )
     return "\n".join(rows)
+
+
+def mean_std(values: Sequence[float]) -> dict[str, float]:
+    """Mean and sample standard deviation (0 for one value), rounded for reports."""
+    return {
+        "mean": round(statistics.fmean(values), 6),
+        "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
+    }
+
+
+def summarize_trials(trial_scores: Sequence[dict]) -> dict:
+    """Mean ± std over trials of micro P/R/F1 and of each label's P/R/F1, from each trial's
+    ``{"micro": …, "per_label": …}`` (what ``SpanScores`` gives as dicts): the one summary the
+    fine-tuning command and the harness report."""
+    keys = ("precision", "recall", "f1")
+    labels = sorted({label for scores in trial_scores for label in scores["per_label"]})
+    first = trial_scores[0]["per_label"]
+
+    def label_summary(label: str) -> dict:
+        values = [scores["per_label"].get(label, {}) for scores in trial_scores]
+        summary = {k: mean_std([v.get(k, 0.0) for v in values]) for k in keys}
+        return summary | {"support": first.get(label, {}).get("support", 0)}
+
+    return {
+        "micro": {k: mean_std([s["micro"][k] for s in trial_scores]) for k in keys},
+        "per_label": {label: label_summary(label) for label in labels},
+    }

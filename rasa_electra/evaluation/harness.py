@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
-from rasa_electra.data.span_metrics import score_spans
+from rasa_electra.data.span_metrics import mean_std, score_spans, summarize_trials
 from rasa_electra.data.spans import Example
 from rasa_electra.evaluation.rasa_agent import parse_examples, percentile
 from rasa_electra.model.backends import split_format
@@ -209,30 +209,11 @@ def run_trial(
     )  # fmt: skip
 
 
-def mean_std(values: list[float]) -> dict[str, float]:
-    return {
-        "mean": round(statistics.fmean(values), 6),
-        "std": round(statistics.stdev(values), 6) if len(values) > 1 else 0.0,
-    }
-
-
 def summarize(trials: list[TrialResult], unrepresentable: int, entities: int) -> dict[str, Any]:
     """Mean ± std over a system's trials of every figure the report shows."""
-    labels = sorted({label for t in trials for label in t.scores["per_label"]})
     return {
         "trials": len(trials),
-        "micro": {
-            k: mean_std([t.scores["micro"][k] for t in trials])
-            for k in ("precision", "recall", "f1")
-        },
-        "per_label": {
-            label: {
-                k: mean_std([t.scores["per_label"].get(label, {}).get(k, 0.0) for t in trials])
-                for k in ("precision", "recall", "f1")
-            }
-            | {"support": trials[0].scores["per_label"].get(label, {}).get("support", 0)}
-            for label in labels
-        },
+        **summarize_trials([t.scores for t in trials]),
         "train_seconds": mean_std([t.train_seconds for t in trials]),
         "load_seconds": mean_std([t.load_seconds for t in trials]),
         "latency_ms_p50": mean_std([t.latency_ms["p50"] for t in trials]),

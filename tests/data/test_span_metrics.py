@@ -60,3 +60,16 @@ def test_span_scores_equal_seqeval_on_token_aligned_tags(pairs):
     assert ours.precision == pytest.approx(precision_score(gold_tags, pred_tags, zero_division=0))
     assert ours.recall == pytest.approx(recall_score(gold_tags, pred_tags, zero_division=0))
     assert ours.f1 == pytest.approx(f1_score(gold_tags, pred_tags, zero_division=0))
+
+
+def test_trials_summarize_to_mean_and_sample_std() -> None:
+    from rasa_electra.data.span_metrics import summarize_trials
+
+    def trial(f1: float, person_f1: float) -> dict:
+        micro = {"precision": f1, "recall": f1, "f1": f1}
+        return {"micro": micro, "per_label": {"PERSON": {**micro, "f1": person_f1, "support": 4}}}
+
+    summary = summarize_trials([trial(0.5, 0.2), trial(0.7, 0.4)])
+    assert summary["micro"]["f1"] == {"mean": 0.6, "std": round(2**0.5 / 10, 6)}
+    assert summary["per_label"]["PERSON"]["f1"]["mean"] == 0.3
+    assert summary["per_label"]["PERSON"]["support"] == 4
