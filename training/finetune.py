@@ -85,15 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         candidates = [f"random-init:{args.random_init}:{args.vocab}", *args.fallback]
     else:
         candidates = [args.start_point, *args.fallback]
-    spec = None
-    for number, candidate in enumerate(candidates):
-        try:
-            spec = model_spec.get(candidate, args.max_seq_length, args.label_scheme)
-            break
-        except (model_spec.StartPointError, FileNotFoundError, ValueError) as error:
-            print(f"start point {candidate!r} cannot be used: {error}", file=sys.stderr)
-            if number + 1 < len(candidates):
-                print(f"falling back to {candidates[number + 1]!r}", file=sys.stderr)
+    spec = model_spec.first_usable(
+        candidates, args.max_seq_length, args.label_scheme,
+        report=lambda line: print(line, file=sys.stderr),
+    )  # fmt: skip
     if spec is None:
         print("error: no usable start point", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ point when nothing pretrained is at hand.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,24 @@ def get(source: str | Path, max_seq_length: int = 128, label_scheme: str = "BIO"
     hub_id = KNOWN.get(str(source), str(source))
     spec = _hf_directory(_download(hub_id), str(source), max_seq_length, label_scheme, mecab_args)
     return replace(spec, source=str(source))
+
+
+def first_usable(
+    candidates: Sequence[str],
+    max_seq_length: int = 128,
+    label_scheme: str = "BIO",
+    report: Callable[[str], None] = print,
+) -> ModelSpec | None:
+    """The first start point of ``candidates`` that can be had (hub → shipped encoder →
+    untrained, say), saying why each earlier one could not; ``None`` when none can."""
+    for number, candidate in enumerate(candidates):
+        try:
+            return get(candidate, max_seq_length, label_scheme)
+        except (StartPointError, FileNotFoundError, ValueError) as error:
+            report(f"start point {candidate!r} cannot be used: {error}")
+            if number + 1 < len(candidates):
+                report(f"falling back to {candidates[number + 1]!r}")
+    return None
 
 
 def random_init(size: str, vocab_dir: str | Path, max_seq_length: int = 128,
