@@ -100,3 +100,27 @@ def test_random_init_uses_the_paper_sizes(vocab_dir):
     assert (base.config.hidden_size, base.config.embedding_size) == (768, 768)
     again = model_spec.get(spec.source)  # the recorded source string names the same start point
     assert again.kind == "random-init" and again.config.to_dict() == spec.config.to_dict()
+
+
+def test_the_shipped_encoder_loads_from_float16_without_torch(repo):
+    """pretrained/electra-small-ja (GPU-pretrained, stored in float16) is a start point: its
+    weights come back as float32 equal to the stored values, and its card says where from."""
+    import json
+    import sys
+
+    from safetensors.numpy import load_file
+
+    shipped = repo / "pretrained" / "electra-small-ja"
+    spec = model_spec.get(shipped)
+    model = spec.build_model(LABELS)
+    stored = load_file(str(shipped / "model.safetensors"))
+    word_embeddings = stored["electra.embeddings.word_embeddings.weight"]
+    assert word_embeddings.dtype == np.float16
+    loaded = {w.name: w.numpy() for w in model.weights}
+    (name,) = [n for n in loaded if "word_embeddings" in n]
+    np.testing.assert_array_equal(loaded[name], word_embeddings.astype(np.float32))
+    assert spec.tokenizer.vocab_size == len(word_embeddings)
+    card = json.loads((shipped / "pretraining_card.json").read_text(encoding="utf-8"))
+    assert card["runs"] and all(run["hardware"] and run["tokens_seen"] for run in card["runs"])
+    assert card["corpus_licences"] and card["steps"] == card["runs"][-1]["steps"]
+    assert "torch" not in sys.modules
