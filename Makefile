@@ -93,7 +93,7 @@ convert: $(DATA_DIR)/summary.json
 
 # a file target: eval, formats and bench reuse the converted data instead of converting again
 $(DATA_DIR)/summary.json: | $(SETUP_STAMP)
-	$(PY) -m training.convert $(if $(GSD_SOURCE),--source $(GSD_SOURCE)) \
+	$(PY) -m rasa_electra.cli.convert $(if $(GSD_SOURCE),--source $(GSD_SOURCE)) \
 		--version $(GSD_VERSION) --out $(DATA_DIR)
 
 train-crf: $(CRF_MODEL)
@@ -104,10 +104,10 @@ $(CRF_MODEL): $(DATA_DIR)/summary.json config.yml
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(CRF_MODEL:.tar.gz=))
 
 $(VOCAB_DIR)/vocab.txt: | $(DATA_DIR)/summary.json
-	$(PY) -m training.build_vocab --rasa $(DATA_DIR)/train.yml --size 8000 --out $(VOCAB_DIR)
+	$(PY) -m rasa_electra.cli.build_vocab --rasa $(DATA_DIR)/train.yml --size 8000 --out $(VOCAB_DIR)
 
 $(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
-	$(PY) -m training.finetune \
+	$(PY) -m rasa_electra.cli.finetune \
 		--start-point $(START_POINT) --fallback $(SHIPPED_ENCODER) \
 		--fallback random-init:small:$(VOCAB_DIR) \
 		--data $(DATA_DIR) --epochs $(DEMO_EPOCHS) --batch-size 32 --learning-rate 5e-4 \
@@ -122,24 +122,24 @@ train-electra: $(ELECTRA_DIR)/export/saved_model.pb
 # The main job: GSD → Rasa data, train the CRF baseline and the ELECTRA pipeline, then parse
 # and score the test split through each trained Rasa model.
 demo: train-crf train-electra  ## convert GSD, train CRF + ELECTRA, score test through Rasa
-	$(PY) -m training.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
-	$(PY) -m training.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
+	$(PY) -m rasa_electra.cli.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
+	$(PY) -m rasa_electra.cli.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
 
 # CRF vs ELECTRA (the demo export) through Rasa on the test split: reports/gsd-<version>/
 eval: $(ELECTRA_DIR)/export/saved_model.pb  ## CRF vs ELECTRA through the harness
-	$(PY) -m training.evaluate --data $(DATA_DIR) --systems crf,electra \
+	$(PY) -m rasa_electra.cli.evaluate --data $(DATA_DIR) --systems crf,electra \
 		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
 		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
 
 # The demo export as TFLite (float32, dynamic int8, float16) and ONNX (float32, dynamic int8),
 # each scored against the SavedModel on dev/test; offered to the component within 0.5 dev F1.
 formats: $(ELECTRA_DIR)/export/saved_model.pb  ## TFLite/ONNX formats of the demo export
-	$(PY) -m training.export_formats --export $(ELECTRA_DIR)/export --data $(DATA_DIR)
+	$(PY) -m rasa_electra.cli.export_formats --export $(ELECTRA_DIR)/export --data $(DATA_DIR)
 
 # CRF vs ELECTRA on each backend through Rasa: latency, batch throughput, `rasa run` load test
 BENCH_SYSTEMS ?= crf,electra,electra@tflite-dynamic,electra@onnx,electra@onnx-dynamic
 bench: formats  ## latency, throughput and load test per backend
-	$(PY) -m training.benchmark_serving --data $(DATA_DIR)/test.yml --messages 200 \
+	$(PY) -m rasa_electra.cli.benchmark_serving --data $(DATA_DIR)/test.yml --messages 200 \
 		--train $(DATA_DIR)/train.yml --electra-export $(ELECTRA_DIR)/export \
 		--systems $(BENCH_SYSTEMS) --load-requests 300 --concurrency 8 \
 		--out reports/serving-$(GSD_VERSION)
@@ -148,26 +148,26 @@ bench: formats  ## latency, throughput and load test per backend
 # Re-running `make pretrain` resumes from the last checkpoint. PRETRAIN_ARGS passes more options,
 # e.g. PRETRAIN_ARGS="--train-steps 20000 --batch-size 32 --stop-at 2000".
 $(CORPUS_DIR)/ja.txt: | $(PRETRAIN_STAMP)
-	$(PRETRAIN_PY) -m training.prepare_corpus $(addprefix --source ,$(CORPUS_SOURCES)) --out $@
+	$(PRETRAIN_PY) -m rasa_electra.cli.prepare_corpus $(addprefix --source ,$(CORPUS_SOURCES)) --out $@
 
 $(PRETRAIN_VOCAB)/vocab.txt: | $(CORPUS_DIR)/ja.txt
-	$(PRETRAIN_PY) -m training.build_vocab --text $(CORPUS_DIR)/ja.txt \
+	$(PRETRAIN_PY) -m rasa_electra.cli.build_vocab --text $(CORPUS_DIR)/ja.txt \
 		--size $(PRETRAIN_VOCAB_SIZE) --out $(PRETRAIN_VOCAB)
 
 $(SHARDS_DIR)/shards.json: | $(PRETRAIN_VOCAB)/vocab.txt
-	$(PRETRAIN_PY) -m training.make_shards --corpus $(CORPUS_DIR)/ja.txt --vocab $(PRETRAIN_VOCAB) \
+	$(PRETRAIN_PY) -m rasa_electra.cli.make_shards --corpus $(CORPUS_DIR)/ja.txt --vocab $(PRETRAIN_VOCAB) \
 		--max-seq-length $(PRETRAIN_SEQ) $(if $(SHARD_DOCUMENTS),--max-documents $(SHARD_DOCUMENTS)) \
 		--out $(SHARDS_DIR)
 
 pretrain: $(SHARDS_DIR)/shards.json  ## corpus → vocabulary → shards → RTD (resumes)
-	$(PRETRAIN_PY) -m training.pretrain --shards $(SHARDS_DIR) --preset $(PRETRAIN_PRESET) \
+	$(PRETRAIN_PY) -m rasa_electra.cli.pretrain --shards $(SHARDS_DIR) --preset $(PRETRAIN_PRESET) \
 		--out $(PRETRAIN_DIR) $(PRETRAIN_ARGS)
 
 # livedoor 9-class probe of the pretrained discriminator and of the same model untrained
 probe: | $(PRETRAIN_STAMP)
-	$(PRETRAIN_PY) -m training.probe_livedoor --start-point $(PRETRAIN_DIR)/discriminator \
+	$(PRETRAIN_PY) -m rasa_electra.cli.probe_livedoor --start-point $(PRETRAIN_DIR)/discriminator \
 		--livedoor $(JA_TEXT)/livedoor --trials $(PROBE_TRIALS) --out $(PRETRAIN_DIR)/probe.json
-	$(PRETRAIN_PY) -m training.probe_livedoor --start-point $(PRETRAIN_DIR)/discriminator \
+	$(PRETRAIN_PY) -m rasa_electra.cli.probe_livedoor --start-point $(PRETRAIN_DIR)/discriminator \
 		--livedoor $(JA_TEXT)/livedoor --trials $(PROBE_TRIALS) --random-init \
 		--out $(PRETRAIN_DIR)/probe-random-init.json
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The lent GPU machine's pretraining command (docs/pretraining-gpu.md): unpack nothing by
+# The lent GPU machine's pretraining command (README: "On a lent GPU machine"): unpack nothing by
 # hand — the pack is read as it travelled — then smoke test, speed sweep, training to the
 # deadline, weights + logs into $OUT. Run from the repository root:
 #   bash scripts/gpu_pretrain.sh PACK_DIR [CARRIED_WEIGHTS_DIR]
@@ -21,7 +21,7 @@ date -u +%FT%TZ
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv 2>&1 || true
 "$PYTHON" -c 'import torch, transformers, accelerate; print("torch", torch.__version__,
 "transformers", transformers.__version__, "accelerate", accelerate.__version__)'
-"$PYTHON" -m training.gpu_pretrain --data "$PACK" --work "$WORK" --deliver "$OUT" \
+"$PYTHON" -m rasa_electra.cli.gpu_pretrain --data "$PACK" --work "$WORK" --deliver "$OUT" \
     --budget-seconds "$BUDGET_SECONDS" ${CARRIED:+--init-weights "$CARRIED"} ${GPU_PRETRAIN_ARGS:-}
 status=$?
 ls -la "$OUT"

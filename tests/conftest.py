@@ -50,8 +50,8 @@ def gsd_root() -> Path:
 
 @pytest.fixture(scope="session")
 def converted_gsd(gsd_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Both real GSD NE versions converted once with the real command (``training.convert``)."""
-    from training.convert import main
+    """Both real GSD NE versions converted once with the real command (``cli.convert``)."""
+    from rasa_electra.cli.convert import main
 
     folders = {}
     for version in ("v2.6-NE", "r2.8-NE"):

@@ -2,7 +2,7 @@
 
 Walks the source (``ast``, nothing imported): every ``rasa_electra`` import, at module level or
 inside a function, is an edge. Layers, bottom first: data (spans, readers, metrics,
-alignment) < tokenization < model, pretraining < components < evaluation.
+alignment) < tokenization < model, pretraining < components < evaluation < cli (commands).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rasa_electra"
 LAYERS = {"data": 0, "tokenization": 1, "model": 2, "pretraining": 2, "components": 3,
-          "evaluation": 4}  # fmt: skip
+          "evaluation": 4, "cli": 5}  # fmt: skip
 
 
 def module_name(path: Path) -> str:

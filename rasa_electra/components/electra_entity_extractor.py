@@ -74,7 +74,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # an export directory (NerModel.export / training.finetune --out …/export)
+            # an export directory (NerModel.export / rasa_electra.cli.finetune --out …/export)
             "model_path": None,
             # trainable mode instead: a start point fine-tuned on the bot's NLU data at `rasa train`
             "pretrained": None,
@@ -90,7 +90,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "label_map": "label2id.pkl",  # tf1_legacy only
             "do_lower_case": False,  # tf1_legacy only
             # serving: "savedmodel", or a converted format that kept dev F1 within 0.5 points
-            # (python -m training.export_formats): "tflite" or "onnx", with `quantization`
+            # (python -m rasa_electra.cli.export_formats): "tflite" or "onnx", with `quantization`
             # "none", "dynamic" (int8 weights) or "float16" (tflite only)
             "backend": "savedmodel",
             "quantization": "none",

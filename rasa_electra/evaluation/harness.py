@@ -36,7 +36,7 @@ class HarnessOptions:
     """What the systems need beyond the data; ELECTRA needs a start point or an export."""
 
     electra_start_point: str | None = None  # fine-tuned during `rasa train` (trainable mode)
-    electra_export: str | None = None  # or an export made by training.finetune
+    electra_export: str | None = None  # or an export made by rasa_electra.cli.finetune
     electra_epochs: int = 3
     electra_learning_rate: float = 1e-4
     electra_batch_size: int = 16

@@ -240,7 +240,7 @@ def check_offered(export_dir: Path, name: str) -> None:
     file = format_file(export_dir, name)
     entry = read_formats(export_dir).get("formats", {}).get(name)
     hint = (
-        f"python -m training.export_formats --export {export_dir} --formats {name} "
+        f"python -m rasa_electra.cli.export_formats --export {export_dir} --formats {name} "
         "--data DIR_WITH_DEV_YML"
     )
     if not file.is_file() or entry is None:

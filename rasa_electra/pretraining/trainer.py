@@ -1,5 +1,5 @@
 """The pretraining loop, driven by Hugging Face Accelerate (one CPU, GPUs, machines or TPU with
-the same code: ``accelerate launch -m training.pretrain …``).
+the same code: ``accelerate launch -m rasa_electra.cli.pretrain …``).
 
 Exact resume: the batch order and each step's masks, samples and dropout are functions of
 (seed, step), and the learning rate is computed from the step, so a run interrupted after a

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from rasa_electra.data.rasa_nlu import read_rasa_data
 
@@ -19,7 +20,7 @@ def test_convert_writes_yaml_markdown_and_summary(tmp_path, repo, mini_bio):
     for split in ("train", "dev", "test"):
         (source / f"{split}.bio").write_bytes(mini_bio.read_bytes())
     out = tmp_path / "out"
-    result = run("training.convert", "--source", str(source), "--out", str(out), cwd=repo)
+    result = run("rasa_electra.cli.convert", "--source", str(source), "--out", str(out), cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "PERSON" in result.stdout and "round-trip mismatches yaml=0 markdown=0" in result.stdout
     assert "CRLF line ending, read as LF: 10 line(s)" in result.stderr
@@ -38,7 +39,7 @@ def test_convert_names_the_bad_line(tmp_path, repo):
     for split in ("train", "dev", "test"):
         (source / f"{split}.bio").write_text("東京\tB-GPE\nに\tI-ORG\n", encoding="utf-8")
     result = run(
-        "training.convert", "--source", str(source), "--out", str(tmp_path / "o"), cwd=repo
+        "rasa_electra.cli.convert", "--source", str(source), "--out", str(tmp_path / "o"), cwd=repo
     )
     assert result.returncode == 2
     assert f"{source / 'train.bio'}:2: I-ORG after 'GPE' entity" in result.stderr
@@ -46,7 +47,12 @@ def test_convert_names_the_bad_line(tmp_path, repo):
 
 def test_convert_without_data_says_how_to_point_at_it(tmp_path, repo):
     result = run(
-        "training.convert", "--source", str(tmp_path), "--out", str(tmp_path / "o"), cwd=repo
+        "rasa_electra.cli.convert",
+        "--source",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "o"),
+        cwd=repo,
     )
     assert result.returncode == 2
     assert "holds neither {train,dev,test}.bio nor a v2.6-NE/ folder" in result.stderr
@@ -71,7 +77,22 @@ def test_download_failure_is_a_clear_error(tmp_path, repo, monkeypatch):
 def test_md2yaml_converts_a_users_rasa2_file(tmp_path, repo):
     source = tmp_path / "nlu.md"
     source.write_text("## intent:greet\n- [東京](GPE)からこんにちは\n", encoding="utf-8")
-    result = run("training.md2yaml", str(source), cwd=repo)
+    result = run("rasa_electra.cli.md2yaml", str(source), cwd=repo)
     assert result.returncode == 0, result.stderr
     assert "1 examples, 1 entities, 0 other sections; 0 round-trip mismatches" in result.stdout
     assert read_rasa_data(tmp_path / "nlu.yml")[0].entities() == [("東京", "GPE")]
+
+
+def test_every_listed_command_is_a_module_with_main_and_unknown_ones_are_refused(capsys):
+    import importlib
+
+    from rasa_electra.cli import COMMANDS
+    from rasa_electra.cli.__main__ import main
+
+    modules = {
+        p.stem
+        for p in Path(importlib.import_module("rasa_electra.cli").__file__).parent.glob("*.py")
+    }
+    assert {name.replace("-", "_") for name in COMMANDS} == modules - {"__init__", "__main__"}
+    assert main(["--help"]) == 0 and "finetune" in capsys.readouterr().out
+    assert main(["no-such-command"]) == 2 and "unknown command" in capsys.readouterr().err

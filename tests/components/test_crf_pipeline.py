@@ -99,7 +99,7 @@ def test_crf_pipeline_on_a_gsd_slice(repo, tmp_path, converted_gsd):
 def test_parse_command_scores_through_the_rasa_model(repo, hand_written_model, tmp_path):
     report = tmp_path / "scores.json"
     data = repo / "data/examples/nlu.yml"
-    command = [sys.executable, "-m", "training.parse", "--model", str(hand_written_model),
+    command = [sys.executable, "-m", "rasa_electra.cli.parse", "--model", str(hand_written_model),
                "--data", str(data), "--show", "1", "--out", str(report)]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -111,7 +111,8 @@ def test_parse_command_scores_through_the_rasa_model(repo, hand_written_model, t
 
 
 def test_parse_command_refuses_a_missing_model(repo, tmp_path):
-    command = [sys.executable, "-m", "training.parse", "--model", str(tmp_path / "none.tar.gz"),
+    command = [sys.executable, "-m", "rasa_electra.cli.parse",
+               "--model", str(tmp_path / "none.tar.gz"),
                "--data", str(repo / "data/examples/nlu.yml")]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2

@@ -224,8 +224,9 @@ def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, t
 def test_serving_benchmark_measures_batches_http_and_a_bounded_load(repo, archive, tmp_path):
     out = tmp_path / "bench"
     data = repo / "data/examples/nlu.yml"
-    command = [sys.executable, "-m", "training.benchmark_serving", "--model", f"electra={archive}",
-               "--data", str(data), "--messages", "5", "--batch-sizes", "1,2", "--http",
+    command = [sys.executable, "-m", "rasa_electra.cli.benchmark_serving",
+               "--model", f"electra={archive}", "--data", str(data), "--messages", "5",
+               "--batch-sizes", "1,2", "--http",
                "--load-requests", "6", "--concurrency", "2", "--servers", "2",
                "--out", str(out)]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=900)

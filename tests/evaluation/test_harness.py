@@ -12,7 +12,7 @@ from rasa_electra.evaluation.harness import HarnessOptions, pipeline
 @pytest.mark.slow
 def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_dir, tmp_path):
     data = str(repo / "data/examples/nlu.yml")  # a bot's own data: train = test here
-    command = [sys.executable, "-m", "training.evaluate", "--train", data, "--test", data,
+    command = [sys.executable, "-m", "rasa_electra.cli.evaluate", "--train", data, "--test", data,
                "--systems", "crf,electra", "--electra-start-point", str(pytorch_layout_dir),
                "--quick", "--out", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800)

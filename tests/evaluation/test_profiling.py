@@ -22,8 +22,9 @@ def test_every_stage_is_timed_for_every_message(exported_tiny):
 
 
 def test_profile_command_prints_the_table(repo, exported_tiny):
-    command = [sys.executable, "-m", "training.profile_latency", "--export", str(exported_tiny),
-               "--data", str(repo / "data/examples/nlu.yml"), "--messages", "5"]  # fmt: skip
+    command = [sys.executable, "-m", "rasa_electra.cli.profile_latency",
+               "--export", str(exported_tiny), "--data", str(repo / "data/examples/nlu.yml"),
+               "--messages", "5"]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| mecab |" in result.stdout and "| total |" in result.stdout

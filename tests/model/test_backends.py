@@ -68,7 +68,9 @@ def test_a_format_that_lost_too_much_f1_is_refused(formats_export, tmp_path):
 
 
 def test_an_unconverted_format_says_how_to_make_it(exported_tiny):
-    with pytest.raises(backends.BackendError, match=r"training.export_formats .* --formats onnx"):
+    with pytest.raises(
+        backends.BackendError, match=r"rasa_electra.cli.export_formats .* --formats onnx"
+    ):
         backends.load(exported_tiny, "onnx")
     with pytest.raises(backends.BackendError, match="quantization must be one of none, dynamic"):
         backends.load(exported_tiny, "onnx", "float16")

@@ -20,7 +20,7 @@ def run(repo, *args, timeout=900):
 def test_two_trials_give_mean_and_std_and_an_export(repo, pytorch_layout_dir, tmp_path):
     data = str(repo / "data/examples/nlu.yml")
     result = run(
-        repo, "training.finetune", "--start-point", str(pytorch_layout_dir),
+        repo, "rasa_electra.cli.finetune", "--start-point", str(pytorch_layout_dir),
         "--train", data, "--dev", data, "--test", data, "--epochs", "2", "--trials", "2",
         "--batch-size", "8", "--learning-rate", "3e-3", "--max-seq-length", "24",
         "--label-scheme", "BIOES", "--layerwise-lr-decay", "0.8", "--out", str(tmp_path),
@@ -41,13 +41,15 @@ def test_two_trials_give_mean_and_std_and_an_export(repo, pytorch_layout_dir, tm
 
 def test_random_init_needs_a_vocabulary(repo, tmp_path):
     data = str(repo / "data/examples/nlu.yml")
-    result = run(repo, "training.finetune", "--random-init", "tiny", "--train", data, "--dev", data,
-                 "--test", data, "--out", str(tmp_path))  # fmt: skip
+    result = run(repo, "rasa_electra.cli.finetune", "--random-init", "tiny",
+                 "--train", data, "--dev", data, "--test", data,
+                 "--out", str(tmp_path))  # fmt: skip
     assert result.returncode == 2 and "--random-init needs --vocab" in result.stderr
 
 
 def test_vocabulary_from_rasa_data_loads_in_the_fine_tuning_tokenizer(repo, tmp_path):
-    result = run(repo, "training.build_vocab", "--rasa", str(repo / "data/examples/nlu.yml"),
+    result = run(repo, "rasa_electra.cli.build_vocab", "--rasa",
+                 str(repo / "data/examples/nlu.yml"),
                  "--size", "300", "--min-frequency", "1", "--out", str(tmp_path))  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     vocab = (tmp_path / "vocab.txt").read_text(encoding="utf-8").splitlines()
@@ -64,7 +66,8 @@ def test_unreachable_start_point_falls_back_and_says_so(repo, pytorch_layout_dir
     data = str(repo / "data/examples/nlu.yml")
     offline = {**os.environ, "HF_HUB_OFFLINE": "1"}  # the hub unreachable, as on these machines
     result = subprocess.run(
-        [sys.executable, "-m", "training.finetune", "--start-point", "electra-small-japanese",
+        [sys.executable, "-m", "rasa_electra.cli.finetune",
+         "--start-point", "electra-small-japanese",
          "--fallback", str(tmp_path / "not-pretrained-yet"), "--fallback", str(pytorch_layout_dir),
          "--train", data, "--dev", data, "--test", data, "--epochs", "1", "--batch-size", "8",
          "--max-seq-length", "24", "--out", str(tmp_path / "out")],
@@ -77,6 +80,6 @@ def test_unreachable_start_point_falls_back_and_says_so(repo, pytorch_layout_dir
     assert results["start_point"]["source"] == str(pytorch_layout_dir)
 
     missing = str(tmp_path / "missing")
-    nothing = run(repo, "training.finetune", "--start-point", missing, "--train", data,
+    nothing = run(repo, "rasa_electra.cli.finetune", "--start-point", missing, "--train", data,
                   "--dev", data, "--test", data, "--out", str(tmp_path / "x"))  # fmt: skip
     assert nothing.returncode == 2 and "no usable start point" in nothing.stderr

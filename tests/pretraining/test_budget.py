@@ -27,8 +27,9 @@ MIB = 1024 * 1024
 
 def run_command(pack, work, deliver, carried=None, budget=15):
     command = [
-        sys.executable, "-m", "training.gpu_pretrain", "--data", str(pack), "--work", str(work),
-        "--deliver", str(deliver), "--budget-seconds", str(budget), "--preset", "tiny",
+        sys.executable, "-m", "rasa_electra.cli.gpu_pretrain",
+        "--data", str(pack), "--work", str(work), "--deliver", str(deliver),
+        "--budget-seconds", str(budget), "--preset", "tiny",
         "--batch-sizes", "4,8", "--no-compile", "--sweep-seconds", "5", "--reserve-seconds",
         "3", "--log-every", "2",
     ]  # fmt: skip

@@ -1,9 +1,9 @@
 """Compare entity extraction systems through Rasa on any Rasa NLU data with train and test files.
 
-    python -m training.evaluate --data data/gsd_v2.6-NE --systems crf,electra \
+    python -m rasa_electra.cli.evaluate --data data/gsd_v2.6-NE --systems crf,electra \
         --electra-export models/electra-demo-v2_6-NE/export --trials 5 --out reports/gsd-v2.6
 
-    python -m training.evaluate --data data/gsd_v2.6-NE --systems crf,electra,diet \
+    python -m rasa_electra.cli.evaluate --data data/gsd_v2.6-NE --systems crf,electra,diet \
         --electra-start-point DIR_OR_HUB_ID --quick --out reports/quick
 
 Writes results.json, results.md, f1.png and per_label_f1.png to --out. ``--quick`` uses a few
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         "--systems",
         default="crf,electra",
         help="comma-separated: crf, electra, diet, electra@FORMAT (e.g. electra@tflite-dynamic: "
-        "the export on a converted format, made by training.export_formats)",
+        "the export on a converted format, made by rasa_electra.cli.export_formats)",
     )
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument("--seed", type=int, default=42)
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "--electra-start-point", help="fine-tuned inside `rasa train` (trainable mode)"
     )
     parser.add_argument(
-        "--electra-export", help="an export from training.finetune (model_path mode)"
+        "--electra-export", help="an export from rasa_electra.cli.finetune (model_path mode)"
     )
     parser.add_argument("--electra-epochs", type=int, default=3)
     parser.add_argument("--electra-learning-rate", type=float, default=1e-4)

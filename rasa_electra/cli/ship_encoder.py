@@ -1,6 +1,7 @@
 """Make a pretrained discriminator the shipped offline encoder (pretrained/electra-small-ja/).
 
-python -m training.ship_encoder --discriminator models/electra-small-ja-h200-run2/discriminator \
+python -m rasa_electra.cli.ship_encoder \
+    --discriminator models/electra-small-ja-h200-run2/discriminator \
     --run models/gpu-run-2/run.json [--run …]
 
 Each --run is the run.json a GPU command sent back; it becomes a row of the card's ``runs``.

@@ -1,6 +1,6 @@
 """Plot a pretraining run's loss curves (the export does this too).
 
-python -m training.plot_pretraining models/electra-small-ja   # writes RUN/curves.png
+python -m rasa_electra.cli.plot_pretraining models/electra-small-ja   # writes RUN/curves.png
 """
 
 from __future__ import annotations

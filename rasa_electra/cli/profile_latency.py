@@ -1,6 +1,6 @@
 """Per-stage latency of the ELECTRA component's per-message path, for one export and backend.
 
-    python -m training.profile_latency --export results/electra-small/export \
+    python -m rasa_electra.cli.profile_latency --export results/electra-small/export \
         --data data/gsd_v2.6-NE/test.yml --messages 200 --backend tflite --quantization dynamic
 
 Prints a markdown table (MeCab, subwords, windows, padding, model call, decoding).

@@ -1,6 +1,6 @@
 """Convert UD_Japanese-GSD NE (BIO) to Rasa NLU data: ``{train,dev,test}.yml`` and ``.md``.
 
-    python -m training.convert --source ../shared/data/ud_japanese_gsd_ne --version v2.6-NE \
+    rasa-electra convert --source ../shared/data/ud_japanese_gsd_ne --version v2.6-NE \
         --out data/gsd_v2.6-NE
 
 Without ``--source`` (or $RASA_ELECTRA_GSD_DIR) the release files are downloaded into

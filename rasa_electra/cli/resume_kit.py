@@ -1,6 +1,6 @@
 """Build the folder a fresh GPU machine resumes pretraining from (bf16 weights + pack parts).
 
-python -m training.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
+python -m rasa_electra.cli.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
     --shipped pretrained/electra-small-ja --out corpus/resume-kit --max-mib 34
 then on the device: bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
 (carry corpus/resume-kit).

@@ -1,6 +1,6 @@
 """Tokenize a pretraining corpus once into token-id shards (MeCab words + WordPiece).
 
-python -m training.make_shards --corpus corpus/ja.txt --vocab models/vocab-ja-32k \
+python -m rasa_electra.cli.make_shards --corpus corpus/ja.txt --vocab models/vocab-ja-32k \
     --max-seq-length 128 --out corpus/shards-128
 """
 

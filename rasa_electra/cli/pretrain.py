@@ -1,14 +1,15 @@
 """ELECTRA replaced-token-detection pretraining on token-id shards (PyTorch + Accelerate).
 
-python -m training.pretrain --shards corpus/shards-128 --preset small --out models/electra-small-ja
-accelerate launch -m training.pretrain …      # several GPUs / machines / TPU, same arguments
+python -m rasa_electra.cli.pretrain --shards corpus/shards-128 --preset small \
+    --out models/electra-small-ja
+accelerate launch -m rasa_electra.cli.pretrain …   # several GPUs / machines / TPU, same arguments
 
 Run it again with the same --out to resume from the last complete checkpoint; --stop-at N
 leaves after step N (for job time limits) without changing the learning-rate schedule;
 --export-now exports the last checkpoint of an unfinished run; --export-carried DIR exports the
 weights a GPU machine sent back (scripts/gpu_pretrain.sh), with --shards naming the pack they
 were trained on. The discriminator lands in OUT/discriminator, a start point for
-`training.finetune --start-point`.
+`rasa_electra.cli.finetune --start-point`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pack token-id shards for the trip to the GPU machine (ids only, xz, checksummed parts).
 
-python -m training.pack_shards --shards corpus/shards-128 --out corpus/pack-128 --max-mib 58
+python -m rasa_electra.cli.pack_shards --shards corpus/shards-128 --out corpus/pack-128 --max-mib 58
 """
 
 from __future__ import annotations

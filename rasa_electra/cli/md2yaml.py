@@ -1,6 +1,6 @@
 """Convert Rasa 1.x/2.x markdown NLU data to Rasa 3 YAML (Rasa 3 no longer reads markdown).
 
-    python -m training.md2yaml data/nlu.md -o data/nlu.yml
+    python -m rasa_electra.cli.md2yaml data/nlu.md -o data/nlu.yml
 
 Intents, entity annotations (with synonym values, roles and groups), synonym, regex and lookup
 sections carry over; the YAML is read back with Rasa's loader and must match exactly.

@@ -1,6 +1,6 @@
 """Latency and throughput of Rasa pipelines side by side, and a bounded load test of `rasa run`.
 
-    python -m training.benchmark_serving --data data/gsd_v2.6-NE/test.yml --messages 200 \
+    python -m rasa_electra.cli.benchmark_serving --data data/gsd_v2.6-NE/test.yml --messages 200 \
         --train data/gsd_v2.6-NE/train.yml --electra-export results/electra-small/export \
         --systems crf,electra,electra@tflite-dynamic,electra@onnx \
         --load-requests 300 --concurrency 8 --out reports/serving

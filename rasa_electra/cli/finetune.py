@@ -1,15 +1,15 @@
 """Fine-tune ELECTRA (or any BERT-family encoder) for Japanese NER; N seeds, mean ± std.
 
-    python -m training.finetune --start-point path/to/electra --data data/gsd_v2.6-NE \
+    python -m rasa_electra.cli.finetune --start-point path/to/electra --data data/gsd_v2.6-NE \
         --epochs 3 --batch-size 16 --learning-rate 1e-4 --max-seq-length 128 --trials 5 \
         --out results/electra-gsd
 
-    python -m training.finetune --random-init small --vocab models/vocab-gsd ...   # untrained
+    rasa-electra finetune --random-init small --vocab models/vocab-gsd ...   # untrained
 
-    python -m training.finetune ... --distribute mirrored     # every local GPU (tf.distribute)
+    rasa-electra finetune ... --distribute mirrored     # every local GPU (tf.distribute)
 
     # the hub model when it can be had, else the local pretraining output, else untrained
-    python -m training.finetune --start-point electra-small-japanese \
+    python -m rasa_electra.cli.finetune --start-point electra-small-japanese \
         --fallback models/electra-small-ja/discriminator \
         --fallback random-init:small:models/vocab-gsd-8k ...
 

@@ -1,6 +1,6 @@
 """Parse a Rasa NLU data file through a trained Rasa model and score its entities.
 
-    python -m training.parse --model models/crf-gsd-v2_6-NE.tar.gz --data data/gsd_v2.6-NE/test.yml
+    rasa-electra parse --model models/crf-gsd-v2_6-NE.tar.gz --data data/gsd_v2.6-NE/test.yml
 
 Goes through Rasa's own Agent (what a deployed bot does), so the figures are what a Rasa user
 gets: span-level micro and per-label P/R/F1 (exact start, end, label) and per-message latency.

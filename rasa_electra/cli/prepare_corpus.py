@@ -1,6 +1,7 @@
 """Raw Japanese text → pretraining corpus (a sentence a line, blank line between documents).
 
-python -m training.prepare_corpus --source ../shared/data/ja_text/aozora/aozora_150M.txt.xz:plain \
+python -m rasa_electra.cli.prepare_corpus \
+    --source ../shared/data/ja_text/aozora/aozora_150M.txt.xz:plain \
     --source ../shared/data/ja_text/jglue/jglue_text.txt:lines --out corpus/ja.txt
 
 A source is PATH:FORMAT with FORMAT one of wiki (WikiExtractor output, the write-up's rules),

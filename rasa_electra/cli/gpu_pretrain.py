@@ -1,7 +1,7 @@
 """One device command of budget pretraining: smoke test, speed sweep, train to a deadline,
 weights back (see rasa_electra.pretraining.budget).
 
-python -m training.gpu_pretrain --data pack/ --work /tmp/pretrain --deliver "$OUT" \
+python -m rasa_electra.cli.gpu_pretrain --data pack/ --work /tmp/pretrain --deliver "$OUT" \
     --budget-seconds 540 [--init-weights carried/]
 
 Usually started by scripts/gpu_pretrain.sh on the lent GPU machine; runs on a CPU too (tests

@@ -1,6 +1,6 @@
 """Convert an export to TFLite / ONNX formats and score each against the SavedModel.
 
-    python -m training.export_formats --export results/electra-small/export \
+    python -m rasa_electra.cli.export_formats --export results/electra-small/export \
         --data data/gsd_v2.6-NE [--formats tflite-dynamic,onnx]
 
 Writes ``<export>/formats/<format>.{tflite,onnx}`` and ``formats/formats.json``, and prints a
