@@ -20,6 +20,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
+from rasa_electra import defaults
+
 
 def absolute_start_point(source: str | None) -> str | None:
     """Rasa runs in a work folder per trial, so local paths must not be relative."""
@@ -50,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--electra-export", help="an export from rasa_electra.cli.finetune (model_path mode)"
     )
-    parser.add_argument("--electra-epochs", type=int, default=3)
-    parser.add_argument("--electra-learning-rate", type=float, default=1e-4)
+    parser.add_argument("--electra-epochs", type=int, default=defaults.EPOCHS)
+    parser.add_argument("--electra-learning-rate", type=float, default=defaults.LEARNING_RATE)
     parser.add_argument(
         "--quick", action="store_true", help="60 train / 30 test sentences, 1 trial"
     )

@@ -29,6 +29,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
 
+from rasa_electra import defaults
 from rasa_electra.data.span_metrics import summarize_trials
 
 
@@ -47,15 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=Path)
     parser.add_argument("--dev", type=Path)
     parser.add_argument("--test", type=Path)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--max-seq-length", type=int, default=128)
+    parser.add_argument("--epochs", type=int, default=defaults.EPOCHS)
+    parser.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE)
+    parser.add_argument("--learning-rate", type=float, default=defaults.LEARNING_RATE)
+    parser.add_argument("--max-seq-length", type=int, default=defaults.MAX_SEQ_LENGTH)
     parser.add_argument(
         "--seed", type=int, default=42, help="seed of the first trial (then +1, +2…)"
     )
     parser.add_argument("--trials", type=int, default=1)
-    parser.add_argument("--label-scheme", choices=["BIO", "BIOES"], default="BIO")
+    parser.add_argument(
+        "--label-scheme", choices=defaults.LABEL_SCHEMES, default=defaults.LABEL_SCHEME
+    )
     parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
     parser.add_argument("--dropout", type=float, help="override the start point's dropout")
     parser.add_argument("--warmup-ratio", type=float, default=0.1)

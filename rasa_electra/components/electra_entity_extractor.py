@@ -33,6 +33,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from rasa_electra import defaults
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span
 
@@ -78,11 +79,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "model_path": None,
             # trainable mode instead: a start point fine-tuned on the bot's NLU data at `rasa train`
             "pretrained": None,
-            "epochs": 3,
-            "learning_rate": 1e-4,
-            "train_batch_size": 16,
-            "max_seq_length": 128,
-            "label_scheme": "BIO",
+            "epochs": defaults.EPOCHS,
+            "learning_rate": defaults.LEARNING_RATE,
+            "train_batch_size": defaults.BATCH_SIZE,
+            "max_seq_length": defaults.MAX_SEQ_LENGTH,
+            "label_scheme": defaults.LABEL_SCHEME,
             "random_seed": 42,
             # "savedmodel" (our export) or "tf1_legacy" (the original write-up's TF1 export:
             # outputs chunk_probs/chunk_predictions, vocab.txt and a pickled label map beside it)

@@ -19,6 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from rasa_electra import defaults
 from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import mean_std, score_spans, summarize_trials
@@ -37,10 +38,10 @@ class HarnessOptions:
 
     electra_start_point: str | None = None  # fine-tuned during `rasa train` (trainable mode)
     electra_export: str | None = None  # or an export made by rasa_electra.cli.finetune
-    electra_epochs: int = 3
-    electra_learning_rate: float = 1e-4
-    electra_batch_size: int = 16
-    electra_max_seq_length: int = 128
+    electra_epochs: int = defaults.EPOCHS
+    electra_learning_rate: float = defaults.LEARNING_RATE
+    electra_batch_size: int = defaults.BATCH_SIZE
+    electra_max_seq_length: int = defaults.MAX_SEQ_LENGTH
     crf_config: Path = Path("config.yml")  # the project's baseline pipeline, read, not retyped
     crf_max_iterations: int | None = None  # None: config.yml's own value
     diet_epochs: int = 100

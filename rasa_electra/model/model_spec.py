@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from rasa_electra import defaults
 from rasa_electra.data.tags import SCHEMES
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
@@ -61,8 +62,8 @@ class ModelSpec:
     tokenizer: SubwordTokenizer
     directory: Path | None = None
     checkpoint: str | None = None
-    max_seq_length: int = 128
-    label_scheme: str = "BIO"
+    max_seq_length: int = defaults.MAX_SEQ_LENGTH
+    label_scheme: str = defaults.LABEL_SCHEME
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -108,8 +109,12 @@ class ModelSpec:
         }
 
 
-def get(source: str | Path, max_seq_length: int = 128, label_scheme: str = "BIO",
-        mecab_args: str | None = None) -> ModelSpec:  # fmt: skip
+def get(
+    source: str | Path,
+    max_seq_length: int = defaults.MAX_SEQ_LENGTH,
+    label_scheme: str = defaults.LABEL_SCHEME,
+    mecab_args: str | None = None,
+) -> ModelSpec:
     """Resolve a start point: a directory (HF or TF1 checkpoint), a hub id or a short name.
 
     ``random-init:SIZE:VOCAB_DIR`` (what ``random_init`` records as its source) is accepted too,
@@ -139,8 +144,8 @@ def get(source: str | Path, max_seq_length: int = 128, label_scheme: str = "BIO"
 
 def first_usable(
     candidates: Sequence[str],
-    max_seq_length: int = 128,
-    label_scheme: str = "BIO",
+    max_seq_length: int = defaults.MAX_SEQ_LENGTH,
+    label_scheme: str = defaults.LABEL_SCHEME,
     report: Callable[[str], None] = print,
 ) -> ModelSpec | None:
     """The first start point of ``candidates`` that can be had (hub → shipped encoder →
@@ -155,8 +160,13 @@ def first_usable(
     return None
 
 
-def random_init(size: str, vocab_dir: str | Path, max_seq_length: int = 128,
-                label_scheme: str = "BIO", mecab_args: str | None = None) -> ModelSpec:  # fmt: skip
+def random_init(
+    size: str,
+    vocab_dir: str | Path,
+    max_seq_length: int = defaults.MAX_SEQ_LENGTH,
+    label_scheme: str = defaults.LABEL_SCHEME,
+    mecab_args: str | None = None,
+) -> ModelSpec:
     """An untrained ELECTRA discriminator of a paper size over a vocabulary (``vocab.txt``)."""
     from transformers import ElectraConfig
 

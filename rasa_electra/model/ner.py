@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from rasa_electra import defaults
 from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.span_metrics import score_spans
 from rasa_electra.data.spans import Example
@@ -87,9 +88,9 @@ def create(
     train_data: DataLoader,
     model_spec: ModelSpec | None = None,
     validation_data: DataLoader | None = None,
-    epochs: int = 3,
-    batch_size: int = 16,
-    learning_rate: float = 1e-4,
+    epochs: int = defaults.EPOCHS,
+    batch_size: int = defaults.BATCH_SIZE,
+    learning_rate: float = defaults.LEARNING_RATE,
     **options: Any,
 ) -> NerModel:
     """Fine-tune the spec's encoder on ``train_data``; select the epoch on ``validation_data``."""

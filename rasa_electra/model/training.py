@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from rasa_electra import defaults
 from rasa_electra.model.features import IGNORE, Encoded, batches
 
 logger = logging.getLogger(__name__)
@@ -29,9 +30,9 @@ logger = logging.getLogger(__name__)
 class TrainingConfig:
     """Hyper-parameters; defaults follow the ELECTRA paper's fine-tuning values where it has one."""
 
-    epochs: int = 3
-    batch_size: int = 16
-    learning_rate: float = 1e-4
+    epochs: int = defaults.EPOCHS
+    batch_size: int = defaults.BATCH_SIZE
+    learning_rate: float = defaults.LEARNING_RATE
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     layerwise_lr_decay: float | None = None  # e.g. 0.8 (ELECTRA-base) or 0.8-0.9; None = off
