@@ -1,4 +1,4 @@
-"""Subword offsets, label alignment on first subwords, and windows for long texts."""
+"""Label alignment on first subwords, windows for long texts, and decoding across window seams."""
 
 from itertools import pairwise
 
@@ -10,29 +10,6 @@ from rasa_electra.data.spans import Example, Span
 from rasa_electra.data.tags import label_list
 from rasa_electra.model.features import IGNORE, encode, window_bounds
 from rasa_electra.tokenization.subwords import SubwordTokenizer
-
-
-def test_pieces_have_exact_offsets_and_unknown_words_are_kept(vocab_dir):
-    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
-    text = "山田太郎さんは 東京\u3000に🦜いる"
-    tokenized = tokenizer.tokenize(text)
-    for (start, end), pieces in zip(tokenized.word_offsets, tokenized.word_pieces, strict=True):
-        assert pieces, "every word has at least one piece"
-        assert pieces[0].start == start and pieces[-1].end == end
-        for piece in pieces:
-            assert text[piece.start : piece.end]
-    unknown = tokenizer.pieces.unk_token_id
-    pieces = [p for word in tokenized.word_pieces for p in word]
-    parrot = [p for p in pieces if text[p.start : p.end] == "🦜"]
-    assert [p.id for p in parrot] == [unknown]
-
-
-def test_tokenizer_round_trips_through_save(vocab_dir, tmp_path):
-    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
-    tokenizer.save(tmp_path)
-    again = SubwordTokenizer.from_directory(tmp_path)
-    text = "鈴木花子は大阪の出身です。"
-    assert again.tokenize(text) == tokenizer.tokenize(text)
 
 
 def test_first_subword_carries_the_label_and_misaligned_entities_are_counted(vocab_dir):
