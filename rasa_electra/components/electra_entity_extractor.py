@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ from rasa_electra.data.spans import Example, Span
 logger = logging.getLogger(__name__)
 
 EXPORT_SUBDIR = "export"
+# "savedmodel": this project's export; "tf1_legacy": the original write-up's TF1 export
+MODEL_FORMATS = ("savedmodel", "tf1_legacy")
 
 
 class ModelLoadError(RuntimeError):
@@ -105,6 +108,14 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "inter_op_threads": 0,  # TF only; 0 = TensorFlow's choice
         }
 
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """A tokenizer: Rasa needs one before any entity extractor, though this component
+        segments the original text itself (so its offsets never depend on another's)."""
+        from rasa.nlu.tokenizers.tokenizer import Tokenizer
+
+        return [Tokenizer]
+
     @staticmethod
     def supported_languages() -> list[str] | None:
         return ["ja"]
@@ -147,6 +158,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         if config.get("model_path") and not Path(config["model_path"]).is_dir():
             raise ModelLoadError(f"model_path {config['model_path']} is not a directory")
+        if config.get("model_format", "savedmodel") not in MODEL_FORMATS:
+            raise ModelLoadError(  # before `rasa train` copies or fine-tunes anything
+                f"model_format must be one of {MODEL_FORMATS}, got {config['model_format']!r}"
+            )
         if config.get("model_path") and config.get("model_format", "savedmodel") == "savedmodel":
             cls._check_backend(config, Path(config["model_path"]))  # fail before training
         return cls(config, model_storage, resource)
@@ -164,22 +179,33 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise ModelLoadError(str(error)) from error
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Store the export in Rasa's model storage (fine-tuning it first in trainable mode)."""
+        """Fine-tune in trainable mode, then ``persist`` the export into Rasa's model storage
+        and serve it from there (what `rasa run` will load)."""
+        if self._config.get("model_path"):
+            self.persist(Path(self._config["model_path"]))
+        else:
+            with tempfile.TemporaryDirectory() as scratch:
+                fine_tuned = Path(scratch) / EXPORT_SUBDIR
+                self._fine_tune(training_data, fine_tuned)
+                self.persist(fine_tuned)
+        with self._model_storage.read_from(self._resource) as directory:
+            self._model = self._load_export(Path(directory) / EXPORT_SUBDIR)
+        return self._resource
+
+    def persist(self, export_dir: Path) -> None:
+        """Copy what the configured backend serves from ``export_dir`` into the model storage,
+        so the trained archive is self-contained."""
         with self._model_storage.write_to(self._resource) as directory:
             target = Path(directory) / EXPORT_SUBDIR
-            if not self._config.get("model_path"):
-                self._fine_tune(training_data, target)
-            elif self._config["model_format"] == "savedmodel":
+            if self._config["model_format"] == "savedmodel":
                 from rasa_electra.model import backends
 
                 backends.copy_for(
-                    Path(self._config["model_path"]), target, self._config["backend"],
-                    self._config["quantization"], bool(self._config["serving_url"]),
+                    export_dir, target, self._config["backend"], self._config["quantization"],
+                    bool(self._config["serving_url"]),
                 )  # fmt: skip
             else:
-                shutil.copytree(self._config["model_path"], target)
-        self._model = self._load_export(target)
-        return self._resource
+                shutil.copytree(export_dir, target)
 
     def _fine_tune(self, training_data: TrainingData, target: Path) -> None:
         from rasa_electra.model import DataLoader, model_spec, ner
@@ -216,11 +242,6 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     self._config["label_map"],
                     self._config["max_seq_length"],
                     self._config["do_lower_case"],
-                )
-            if self._config["model_format"] != "savedmodel":
-                raise ModelLoadError(
-                    "model_format must be 'savedmodel' or 'tf1_legacy', "
-                    f"got {self._config['model_format']!r}"
                 )
             return backends.load(
                 directory, self._config["backend"], self._config["quantization"],

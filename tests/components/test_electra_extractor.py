@@ -306,3 +306,15 @@ def test_a_format_not_converted_fails_at_create(exported_tiny):
         ElectraEntityExtractor.create(
             {**config, "backend": "tflite", "quantization": "dynamic"}, None, None, None
         )
+
+
+def test_an_unknown_model_format_fails_at_create_and_a_tokenizer_is_required(exported_tiny):
+    from rasa.nlu.tokenizers.tokenizer import Tokenizer
+
+    from rasa_electra.components.japanese_tokenizer import JapaneseTokenizer
+
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    with pytest.raises(ModelLoadError, match="model_format must be one of"):
+        ElectraEntityExtractor.create({**config, "model_format": "onnx"}, None, None, None)
+    required = ElectraEntityExtractor.required_components()
+    assert required == [Tokenizer] and issubclass(JapaneseTokenizer, Tokenizer)
