@@ -1,0 +1,63 @@
+"""The report writer and the serving statistics on numbers made here (no Rasa run)."""
+
+import json
+
+import pytest
+
+from rasa_electra.data.span_metrics import summarize_trials
+from rasa_electra.evaluation.rasa_agent import percentile
+from rasa_electra.evaluation.report import write_report
+from rasa_electra.evaluation.serving import LoadResult, Timing
+
+
+def system(f1: float, person_f1: float) -> dict:
+    trial = {
+        "micro": {"precision": f1, "recall": f1, "f1": f1},
+        "per_label": {"PERSON": {"precision": 1, "recall": 1, "f1": person_f1, "support": 7}},
+    }
+    stat = {"mean": 1.5, "std": 0.0}
+    return {
+        "trials": 1, **summarize_trials([trial]), "train_seconds": stat, "load_seconds": stat,
+        "latency_ms_p50": stat, "latency_ms_p95": stat, "archive_mb": 3.25,
+        "unrepresentable_gold_entities": 2, "gold_entities": 40,
+        "token_level_weighted_avg": {"CRFEntityExtractor": {"precision": 0.5, "recall": 0.25,
+                                                            "f1-score": 0.3}},
+    }  # fmt: skip
+
+
+def test_report_writes_json_markdown_and_charts(tmp_path):
+    systems = {"crf": system(0.7324, 0.5), "electra": system(0.3112, 0.25)}
+    results = {"train": "train.yml", "test": "test.yml", "test_messages": 12, "systems": systems}
+    paths = write_report(results, tmp_path, "GSD test")
+    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == results
+    report = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert report.startswith("# GSD test")
+    assert "| crf | 1 | 73.24 ± 0.00 | 73.24 ± 0.00 | 73.24 ± 0.00 |" in report
+    assert "| electra | 1 | 31.12 ± 0.00 |" in report
+    assert "| PERSON | 7 | 50.00 ± 0.00 | 25.00 ± 0.00 |" in report
+    assert "2 of 40" in report and "| crf | CRFEntityExtractor | 50.00 | 25.00 | 30.00 |" in report
+    charts = [p for p in paths if p.suffix == ".png"]
+    assert charts and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in charts)
+
+
+def test_percentile_and_timing_statistics():
+    values = list(range(1, 101))  # 1..100 ms
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 95) == pytest.approx(95.95)
+    assert percentile([7.0], 95) == 7.0
+    timing = Timing(load_seconds=2.0, latencies_ms=[float(v) for v in values])
+    assert timing.p50 == pytest.approx(50.5) and timing.p95 == pytest.approx(95.95)
+
+
+def test_load_result_summary():
+    latencies = [10.0] * 19 + [90.0]
+    result = LoadResult(requests=20, concurrency=4, seconds=4.0, latencies_ms=latencies, errors=1,
+                        rss_mb=512.04, peak_rss_mb=600.06, ready_seconds=30.04)  # fmt: skip
+    summary = result.as_dict()
+    assert summary["requests_per_second"] == 5.0 and summary["errors"] == 1
+    assert summary["p50_ms"] == 10.0 and summary["p95_ms"] == pytest.approx(86.0)
+    assert (summary["rss_mb"], summary["peak_rss_mb"], summary["ready_seconds"]) == (
+        512.0,
+        600.1,
+        30.0,
+    )
