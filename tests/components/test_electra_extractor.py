@@ -214,10 +214,20 @@ def test_rasa_run_http_api_answers_model_parse(archive, tmp_path):
 
 @pytest.mark.slow
 def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, tmp_path):
-    extra = f"    pretrained: {pytorch_layout_dir}\n    epochs: 2\n    max_seq_length: 32\n"
+    # long enough for the tiny model to learn the bot's own examples: the archive must then
+    # find a training sentence's entities (an untrained head finds none, or wrong ones)
+    extra = (
+        f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    learning_rate: 0.003\n"
+        "    max_seq_length: 32\n"
+    )
     archive = rasa_train(repo, tmp_path, extra)
-    text = "鈴木花子は大阪の出身です。"
-    check(text, parse(archive, text))
+    text = "山田太郎さんは東京に住んでいます。"
+    entities = parse(archive, text)
+    check(text, entities)
+    assert {(e["value"], e["entity"]) for e in entities} == {
+        ("山田太郎", "PERSON"),
+        ("東京", "GPE"),
+    }
 
 
 @pytest.mark.slow
