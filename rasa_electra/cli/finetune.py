@@ -24,13 +24,11 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
 
 from rasa_electra import defaults
-from rasa_electra.data.span_metrics import summarize_trials
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,47 +105,25 @@ def main(argv: list[str] | None = None) -> int:
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
         distribute=args.distribute,
     )  # fmt: skip
-    trials, best = [], None
-    for trial in range(args.trials):
-        seed = args.seed + trial
-        print(f"\n=== trial {trial + 1}/{args.trials} (seed {seed}) ===")
-        started = time.perf_counter()
-        model = ner.create(
-            train, model_spec=spec, validation_data=dev, epochs=args.epochs,
-            batch_size=args.batch_size, learning_rate=args.learning_rate, seed=seed, **options,
-        )  # fmt: skip
-        model.scores["test"] = model.evaluate(test)  # once, after selection on dev
-        record = {
-            "seed": seed,
-            "dev": model.scores["dev"],
-            "test": model.scores["test"],
-            "best_epoch": model.history.best_epoch,
-            "epochs": [vars(e) for e in model.history.epochs],
-            "unrepresentable_train_entities": model.unrepresentable_train,
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-        trials.append(record)
-        print(
-            f"trial {trial + 1}: dev F1 {record['dev']['micro']['f1']:.4f}, "
-            f"test F1 {record['test']['micro']['f1']:.4f}"
-        )
-        if best is None or record["dev"]["micro"]["f1"] > best[0]:
-            best = (record["dev"]["micro"]["f1"], model)
+    trials = ner.run_trials(
+        train, dev, test, args.trials, args.seed, model_spec=spec, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, **options,
+    )  # fmt: skip
 
     results = {
         "start_point": spec.describe(),
         "data": {s: str(p) for s, p in paths.items()},
         "train_examples": len(train),
-        "hyperparameters": trials and best[1].config.as_dict(),
-        "trials": trials,
-        "dev": summarize_trials([t["dev"] for t in trials]),
-        "test": summarize_trials([t["test"] for t in trials]),
+        "hyperparameters": trials.best.config.as_dict(),
+        "trials": trials.records,
+        "dev": trials.summary("dev"),
+        "test": trials.summary("test"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    best[1].export(
+    trials.best.export(
         args.out / "export",
         data=results["data"],
         trials_summary={"dev": results["dev"]["micro"], "test": results["test"]["micro"]},

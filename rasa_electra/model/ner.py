@@ -7,6 +7,7 @@ load (spec, DataLoader) → align labels (features.encode) → train (training.t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 
 from rasa_electra import defaults
 from rasa_electra.data.alignment import count_misaligned
-from rasa_electra.data.span_metrics import score_spans
+from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import label_list
 from rasa_electra.model import features
@@ -129,3 +130,50 @@ def create(
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)
     return ner_model
+
+
+@dataclass
+class Trials:
+    """Several fine-tunings that differ only in their seed: each trial's record, and the
+    model of the trial with the best dev F1 (the one to export)."""
+
+    records: list[dict]
+    best: NerModel
+
+    def summary(self, split: str) -> dict:
+        return summarize_trials([record[split] for record in self.records])
+
+
+def run_trials(
+    train_data: DataLoader,
+    validation_data: DataLoader,
+    test_data: DataLoader,
+    trials: int = 1,
+    seed: int = 42,
+    report: Any = print,
+    **create_options: Any,
+) -> Trials:
+    """``trials`` runs of ``create`` with seeds ``seed``, ``seed + 1``, …; each trial's epoch is
+    selected on dev and test is read once, after that selection."""
+    records, best, best_f1 = [], None, -1.0
+    for trial in range(trials):
+        report(f"\n=== trial {trial + 1}/{trials} (seed {seed + trial}) ===")
+        started = time.perf_counter()
+        model = create(train_data, validation_data=validation_data, seed=seed + trial,
+                       **create_options)  # fmt: skip
+        model.scores["test"] = model.evaluate(test_data)
+        record = {
+            "seed": seed + trial,
+            "dev": model.scores["dev"],
+            "test": model.scores["test"],
+            "best_epoch": model.history.best_epoch,
+            "epochs": [vars(e) for e in model.history.epochs],
+            "unrepresentable_train_entities": model.unrepresentable_train,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        records.append(record)
+        report(f"trial {trial + 1}: dev F1 {record['dev']['micro']['f1']:.4f}, "
+               f"test F1 {record['test']['micro']['f1']:.4f}")  # fmt: skip
+        if record["dev"]["micro"]["f1"] > best_f1:
+            best, best_f1 = model, record["dev"]["micro"]["f1"]
+    return Trials(records, best)
