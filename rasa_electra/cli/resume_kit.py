@@ -3,7 +3,8 @@
 python -m rasa_electra.cli.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
     --shipped pretrained/electra-small-ja --out corpus/resume-kit --max-mib 34
 then on the device: bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
-(carry corpus/resume-kit).
+(carry corpus/resume-kit). Without --carried (the GPU run's files are gone), the kit is the
+shipped encoder alone: `--shipped pretrained/electra-small-ja --max-mib 34`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from rasa_electra.pretraining.resume_kit import make_resume_kit
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--carried", type=Path, required=True, help="what a GPU run sent back")
+    parser.add_argument(
+        "--carried", type=Path, help="what a GPU run sent back (none: the shipped encoder alone)"
+    )
     parser.add_argument("--pack", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-mib", type=float, default=62.0, help="the kit's size at most")

@@ -5,7 +5,10 @@ together. A resume kit holds the weights in bfloat16 (half the bytes; the traine
 parameters take them back, Adam restarts and the state says so), ``trainer_state.json`` and
 ``run.json`` of the last run, and as many pack parts as fit in what is left. When the
 discriminator is the one shipped in the repository (which travels with every command anyway),
-the kit holds only the generator and names the shipped folder in ``kit.json``.
+the kit holds only the generator and names the shipped folder in ``kit.json``. Where the
+generator did not survive (weights that came back stay out of git and off new machines), a kit
+can be made from the shipped encoder alone: its discriminator and card's step count go on, a
+fresh generator and optimizer start, and the trainer state records both restarts.
 """
 
 from __future__ import annotations
@@ -34,19 +37,23 @@ def discriminator_state(directory: str | Path) -> dict[str, torch.Tensor]:
     return {DISCRIMINATOR_PREFIX + name: tensor for name, tensor in weights.items()}
 
 
+def read_kit(directory: str | Path) -> dict:
+    path = Path(directory) / KIT
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def kit_state(directory: str | Path) -> dict[str, torch.Tensor]:
     """The weights a kit (or a plain carried folder) stands for, shipped discriminator merged."""
     directory = Path(directory)
-    state = merge_load(directory)
-    if (directory / KIT).is_file():
-        kit = json.loads((directory / KIT).read_text(encoding="utf-8"))
-        if kit.get("discriminator_from"):
-            state.update(discriminator_state(kit["discriminator_from"]))
+    kit = read_kit(directory)
+    state = {} if kit.get("fresh_generator") else merge_load(directory)
+    if kit.get("discriminator_from"):
+        state.update(discriminator_state(kit["discriminator_from"]))
     return state
 
 
 def make_resume_kit(
-    carried: str | Path,
+    carried: str | Path | None,
     pack_dir: str | Path,
     out_dir: str | Path,
     max_mib: float = 62.0,
@@ -54,10 +61,17 @@ def make_resume_kit(
 ) -> dict:
     """Write ``out_dir/weights`` (bf16) and ``out_dir/pack`` (the first parts that fit);
     with ``shipped`` (the repository's copy of this run's discriminator, a path relative to
-    the repository root) only the generator goes in the kit."""
-    carried, pack_dir, out_dir = Path(carried), Path(pack_dir), Path(out_dir)
+    the repository root) only the generator goes in the kit; with ``carried=None`` the kit is
+    the shipped encoder alone (fresh generator)."""
+    pack_dir, out_dir = Path(pack_dir), Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
+    if carried is None:
+        if shipped is None:
+            raise ValueError("a kit needs carried weights or the shipped encoder")
+        _shipped_only_kit(Path(shipped), out_dir / WEIGHTS)
+        return _add_pack_parts(pack_dir, out_dir, max_mib)
+    carried = Path(carried)
     state = {name: tensor.to(torch.bfloat16) for name, tensor in merge_load(carried).items()}
     if shipped is not None:
         reference = discriminator_state(shipped)
@@ -66,10 +80,30 @@ def make_resume_kit(
                 raise ValueError(f"{shipped} is not the discriminator of {carried} ({name})")
         state = {k: v for k, v in state.items() if not k.startswith(DISCRIMINATOR_PREFIX)}
     split_save(state, out_dir / WEIGHTS)
-    kit = {"discriminator_from": str(shipped) if shipped is not None else None}
-    (out_dir / WEIGHTS / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
     for name in ("trainer_state.json", "run.json"):
         shutil.copy2(carried / name, out_dir / WEIGHTS / name)
+    kit = {"discriminator_from": str(shipped) if shipped is not None else None}
+    (out_dir / WEIGHTS / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
+    return _add_pack_parts(pack_dir, out_dir, max_mib)
+
+
+def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
+    """kit.json + a trainer state taken from the shipped encoder's card."""
+    card = json.loads((shipped / "pretraining_card.json").read_text(encoding="utf-8"))
+    weights_dir.mkdir(parents=True)
+    kit = {"discriminator_from": str(shipped), "fresh_generator": True}
+    (weights_dir / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
+    state = {
+        "step": card["steps"],
+        "tokens_seen": card["tokens_seen"],
+        "seconds": sum(run.get("train_seconds") or 0 for run in card.get("runs", [])),
+        "history": [],
+        "optimizer_restarts": [],
+    }
+    (weights_dir / "trainer_state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
+
+
+def _add_pack_parts(pack_dir: Path, out_dir: Path, max_mib: float) -> dict:
     manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
     shutil.copytree(pack_dir / PACK_TOKENIZER, out_dir / PACK / PACK_TOKENIZER)
     shutil.copy2(pack_dir / PACK_MANIFEST, out_dir / PACK / PACK_MANIFEST)

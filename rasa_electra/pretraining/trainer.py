@@ -33,7 +33,7 @@ from tqdm import tqdm
 from rasa_electra.pretraining.curves import plot_curves
 from rasa_electra.pretraining.electra import DEFAULT_DROPOUT, PRESETS, ElectraRTD, electra_configs
 from rasa_electra.pretraining.pack import PACK_MANIFEST, read_pack
-from rasa_electra.pretraining.resume_kit import kit_state
+from rasa_electra.pretraining.resume_kit import kit_state, read_kit
 from rasa_electra.pretraining.sequences import SequenceSet
 from rasa_electra.pretraining.shards import read_shards
 from rasa_electra.pretraining.weights import merge_load, split_save
@@ -159,10 +159,15 @@ def unique_state(model: ElectraRTD) -> dict[str, torch.Tensor]:
     return state
 
 
-def load_unique_state(model: ElectraRTD, state: dict[str, torch.Tensor]) -> None:
+def load_unique_state(
+    model: ElectraRTD, state: dict[str, torch.Tensor], fresh_prefix: str | None = None
+) -> None:
+    """Load ``state``; only the generator's aliases of shared tensors (and, with
+    ``fresh_prefix``, the parameters left at their initial values) may be missing."""
     missing, unexpected = model.load_state_dict(state, strict=False)
     aliases = set(model.state_dict()) - set(unique_state(model))
-    if unexpected or set(missing) - aliases:
+    fresh = {name for name in missing if fresh_prefix and name.startswith(fresh_prefix)}
+    if unexpected or set(missing) - aliases - fresh:
         raise ValueError(f"weights do not fit: missing {missing}, unexpected {unexpected}")
 
 
@@ -373,9 +378,17 @@ def _flush(window, window_tokens, accelerator, state: TrainerState) -> dict:
 
 
 def _start_from_carried(training: RtdTraining, directory: Path) -> TrainerState:
-    load_unique_state(training.unwrapped(), kit_state(directory))
+    fresh_generator = bool(read_kit(directory).get("fresh_generator"))
+    load_unique_state(
+        training.unwrapped(), kit_state(directory), "generator." if fresh_generator else None
+    )
     state = TrainerState(**json.loads((directory / STATE).read_text(encoding="utf-8")))
-    state.optimizer_restarts.append({"step": state.step, "reason": "weights carried back"})
+    reason = (
+        "discriminator from the shipped encoder; generator and optimizer restarted"
+        if fresh_generator
+        else "weights carried back"
+    )
+    state.optimizer_restarts.append({"step": state.step, "reason": reason})
     return state
 
 

@@ -133,3 +133,27 @@ def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path
     cold = run_command(tmp_path / "kit" / "pack", tmp_path / "work", tmp_path / "out",
                        carried=tmp_path / "kit" / "weights")  # fmt: skip
     assert cold["config"]["schedule_start"] == report["steps"] and cold["steps"] > report["steps"]
+
+
+def test_the_shipped_encoder_alone_resumes_with_a_fresh_generator(first_run, tmp_path) -> None:
+    """The weights that came back stay off git and off new machines: the next GPU session may
+    have only the shipped discriminator, whose steps go on while a new generator starts."""
+    from rasa_electra.pretraining.resume_kit import make_resume_kit
+    from rasa_electra.pretraining.ship import ship_encoder
+
+    root, report = first_run
+    config = PretrainConfig(**report["config"])
+    data = load_sequences(root / "pack")
+    model, state = load_carried_model(root / "out", config, data)
+    run = {"steps": state.step, "tokens_seen": state.tokens_seen, "train_seconds": 1.0}
+    target = export(model, data, tmp_path / "run", config, state)
+    shipped = ship_encoder(target, [run], tmp_path / "ship")
+    make_resume_kit(None, root / "pack", tmp_path / "kit", shipped=shipped)
+    assert not list((tmp_path / "kit" / "weights").glob("*.safetensors"))
+    resumed = run_command(tmp_path / "kit" / "pack", tmp_path / "work", tmp_path / "out",
+                          carried=tmp_path / "kit" / "weights")  # fmt: skip
+    assert resumed["sweep"] and resumed["config"]["schedule_start"] == report["steps"]
+    after = json.loads((tmp_path / "out" / "trainer_state.json").read_text("utf-8"))
+    assert after["step"] > report["steps"] and after["optimizer_restarts"][0]["reason"].startswith(
+        "discriminator from the shipped encoder"
+    )
