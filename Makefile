@@ -58,7 +58,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 .PHONY: help setup pretrain-setup test test-fast lint demo eval convert train-crf train-electra \
-	lock clean pretrain probe formats bench
+	lock clean pretrain probe formats bench gpu-kit
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
 
@@ -162,6 +162,24 @@ $(SHARDS_DIR)/shards.json: | $(PRETRAIN_VOCAB)/vocab.txt
 pretrain: $(SHARDS_DIR)/shards.json  ## corpus → vocabulary → shards → RTD (resumes)
 	$(PRETRAIN_PY) -m rasa_electra.cli.pretrain --shards $(SHARDS_DIR) --preset $(PRETRAIN_PRESET) \
 		--out $(PRETRAIN_DIR) $(PRETRAIN_ARGS)
+
+# The next GPU session's cargo: the corpus tokenized with the shipped encoder's own vocabulary,
+# packed, and a resume kit (the shipped encoder travels with the repository; the kit holds the
+# pack parts that fit beside it). On the device, carrying corpus/resume-kit:
+#   bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
+GPU_SHARDS := $(CORPUS_DIR)/shards-shipped-$(PRETRAIN_SEQ)
+GPU_PACK := $(CORPUS_DIR)/pack-shipped-$(PRETRAIN_SEQ)
+GPU_KIT := $(CORPUS_DIR)/resume-kit
+
+gpu-kit: $(GPU_SHARDS)/shards.json  ## what the next GPU session carries (resume the shipped encoder)
+	$(PRETRAIN_PY) -m rasa_electra.cli.pack_shards --shards $(GPU_SHARDS) --out $(GPU_PACK) \
+		--max-mib 61
+	$(PRETRAIN_PY) -m rasa_electra.cli.resume_kit --pack $(GPU_PACK) \
+		--shipped $(SHIPPED_ENCODER) --out $(GPU_KIT) --max-mib 34
+
+$(GPU_SHARDS)/shards.json: | $(CORPUS_DIR)/ja.txt
+	$(PRETRAIN_PY) -m rasa_electra.cli.make_shards --corpus $(CORPUS_DIR)/ja.txt \
+		--vocab $(SHIPPED_ENCODER) --max-seq-length $(PRETRAIN_SEQ) --out $(GPU_SHARDS)
 
 # livedoor 9-class probe of the pretrained discriminator and of the same model untrained
 probe: | $(PRETRAIN_STAMP)
