@@ -10,8 +10,9 @@ delivery folder. A later call on the same warm machine resumes from the local ch
 (optimizer included); on a fresh machine, from the carried weights (new optimizer, recorded).
 
 The recipe is ELECTRA-small's (Clark et al. 2020) with what budget pretraining found to matter
-(Cramming, Geiping & Goldstein 2023): dropout off, learning rate scaled with the batch (square
-root, from 5e-4 at 128), a short warmup and linear decay to zero at the end of the budget.
+(Cramming, Geiping & Goldstein 2023): dropout off, a schedule fitted to the time budget (10%
+warmup, linear decay to zero at the deadline), the learning rate at most the preset's (a larger
+batch does not raise it: that collapsed the discriminator once, docs/results.md).
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ WARMUP_FRACTION = 0.1
 
 
 def scaled_learning_rate(preset: str, batch_size: int) -> float:
-    """The preset's learning rate at its batch size, scaled by √(batch / preset batch)."""
+    """The preset's learning rate scaled by √(batch / preset batch) for smaller batches, and
+    never above the preset's own: the √-scaled 1e-3 at batch 512 collapsed the discriminator
+    on the H200 (run 1), the preset's 5e-4 at 512 did not (run 2; docs/results.md)."""
     base = PRESETS[preset]
-    return base.learning_rate * math.sqrt(batch_size / base.batch_size)
+    return base.learning_rate * min(1.0, math.sqrt(batch_size / base.batch_size))
 
 
 def _synchronize() -> None:

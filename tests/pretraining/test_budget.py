@@ -110,7 +110,8 @@ def test_the_fastest_setting_over_the_time_left_wins() -> None:
     compiled = {"tokens_per_second": 150.0, "warmup_seconds": 60.0, "steps_per_second": 1}
     assert choose_setting([eager, compiled], train_seconds=400) is compiled
     assert choose_setting([eager, compiled], train_seconds=100) is eager
-    assert scaled_learning_rate("small", 512) == pytest.approx(1e-3)
+    assert scaled_learning_rate("small", 512) == pytest.approx(5e-4)  # capped: 1e-3 collapsed
+    assert scaled_learning_rate("small", 32) == pytest.approx(2.5e-4)
 
 
 def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path) -> None:
