@@ -215,7 +215,7 @@ class StandIn(BaseHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def tf_serving(exported_tiny):
     """A local stand-in for TensorFlow Serving (not installable here); yields its model URL."""
-    from rasa_electra.model.export import ExportedModel
+    from rasa_electra.serving.servable import ExportedModel
 
     StandIn.model = ExportedModel(exported_tiny)
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
@@ -236,9 +236,10 @@ def tf_serving_standin(tf_serving):
 @pytest.fixture(scope="session")
 def formats_export(exported_tiny, examples, tmp_path_factory) -> Path:
     """A copy of the tiny export with every format converted and evaluated."""
-    from rasa_electra.model import backends
+    from rasa_electra.evaluation.formats import evaluate_formats
+    from rasa_electra.serving import backends
 
     export = tmp_path_factory.mktemp("formats") / "export"
     shutil.copytree(exported_tiny, export)
-    backends.evaluate_formats(export, backends.all_format_names(), examples, examples[:5])
+    evaluate_formats(export, backends.all_format_names(), examples, examples[:5])
     return export

@@ -2,7 +2,7 @@
 
 Walks the source (``ast``, nothing imported): every ``rasa_electra`` import, at module level or
 inside a function, is an edge. Layers, bottom first: data (spans, readers, metrics,
-alignment) < tokenization < model, pretraining < components < evaluation < cli (commands).
+alignment) < tokenization < model, pretraining < serving < components < evaluation < cli.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rasa_electra"
-LAYERS = {"data": 0, "tokenization": 1, "model": 2, "pretraining": 2, "components": 3,
-          "evaluation": 4, "cli": 5}  # fmt: skip
+LAYERS = {"data": 0, "tokenization": 1, "model": 2, "pretraining": 2, "serving": 3,
+          "components": 4, "evaluation": 5, "cli": 6}  # fmt: skip
 
 
 def module_name(path: Path) -> str:

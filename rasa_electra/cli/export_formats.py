@@ -20,7 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rasa_electra.model import backends
+    from rasa_electra.evaluation.formats import evaluate_formats
+    from rasa_electra.serving import backends
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--export", type=Path, required=True, help="an export directory")
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rasa_electra.data.rasa_nlu import read_rasa_data
 
-    report = backends.evaluate_formats(
+    report = evaluate_formats(
         args.export,
         names,
         read_rasa_data(dev),

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.evaluation.profiling import profile_stages, stage_table
-    from rasa_electra.model import backends
+    from rasa_electra.serving import backends
 
     model = backends.load(args.export, args.backend, args.quantization, args.threads)
     texts = [e.text for e in read_rasa_data(args.data)][: args.messages]

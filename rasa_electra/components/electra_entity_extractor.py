@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,15 +33,14 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from rasa_electra import defaults
+from rasa_electra import defaults, serving
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span
+from rasa_electra.model.export import ExportError
 
 logger = logging.getLogger(__name__)
 
 EXPORT_SUBDIR = "export"
-# "savedmodel": this project's export; "tf1_legacy": the original write-up's TF1 export
-MODEL_FORMATS = ("savedmodel", "tf1_legacy")
 
 
 class ModelLoadError(RuntimeError):
@@ -158,25 +156,14 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         if config.get("model_path") and not Path(config["model_path"]).is_dir():
             raise ModelLoadError(f"model_path {config['model_path']} is not a directory")
-        if config.get("model_format", "savedmodel") not in MODEL_FORMATS:
-            raise ModelLoadError(  # before `rasa train` copies or fine-tunes anything
-                f"model_format must be one of {MODEL_FORMATS}, got {config['model_format']!r}"
+        try:  # before `rasa train` copies or fine-tunes anything
+            serving.check(
+                serving.ServingOptions.from_config(config),
+                Path(config["model_path"]) if config.get("model_path") else None,
             )
-        if config.get("model_path") and config.get("model_format", "savedmodel") == "savedmodel":
-            cls._check_backend(config, Path(config["model_path"]))  # fail before training
-        return cls(config, model_storage, resource)
-
-    @staticmethod
-    def _check_backend(config: dict[str, Any], export_dir: Path) -> None:
-        from rasa_electra.model import backends
-
-        try:
-            backends.check_backend(
-                export_dir, config.get("backend", "savedmodel"),
-                config.get("quantization", "none"), config.get("serving_url"),
-            )  # fmt: skip
-        except backends.BackendError as error:
+        except ExportError as error:
             raise ModelLoadError(str(error)) from error
+        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fine-tune in trainable mode, then ``persist`` the export into Rasa's model storage
@@ -196,16 +183,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Copy what the configured backend serves from ``export_dir`` into the model storage,
         so the trained archive is self-contained."""
         with self._model_storage.write_to(self._resource) as directory:
-            target = Path(directory) / EXPORT_SUBDIR
-            if self._config["model_format"] == "savedmodel":
-                from rasa_electra.model import backends
-
-                backends.copy_for(
-                    export_dir, target, self._config["backend"], self._config["quantization"],
-                    bool(self._config["serving_url"]),
-                )  # fmt: skip
-            else:
-                shutil.copytree(export_dir, target)
+            serving.copy_export(
+                serving.ServingOptions.from_config(self._config), export_dir,
+                Path(directory) / EXPORT_SUBDIR,
+            )  # fmt: skip
 
     def _fine_tune(self, training_data: TrainingData, target: Path) -> None:
         from rasa_electra.model import DataLoader, model_spec, ner
@@ -228,26 +209,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         model.export(target, data="rasa train (the bot's NLU data)")
 
     def _load_export(self, directory: Path):
-        from rasa_electra.model import backends
-        from rasa_electra.model.export import ExportError
-        from rasa_electra.model.legacy import LegacyTF1Model
-
         try:
-            if self._config["model_format"] == "tf1_legacy":
-                backends.set_tf_threads(
-                    self._config["intra_op_threads"], self._config["inter_op_threads"]
-                )
-                return LegacyTF1Model(
-                    directory,
-                    self._config["label_map"],
-                    self._config["max_seq_length"],
-                    self._config["do_lower_case"],
-                )
-            return backends.load(
-                directory, self._config["backend"], self._config["quantization"],
-                self._config["intra_op_threads"], self._config["serving_url"],
-                self._config["inter_op_threads"],
-            )  # fmt: skip
+            return serving.open_export(directory, serving.ServingOptions.from_config(self._config))
         except ExportError as error:
             raise ModelLoadError(str(error)) from error
 

@@ -25,7 +25,7 @@ from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import mean_std, score_spans, summarize_trials
 from rasa_electra.data.spans import Example
 from rasa_electra.evaluation.rasa_agent import parse_examples, percentile
-from rasa_electra.model.backends import split_format
+from rasa_electra.serving.backends import split_format
 from rasa_electra.tokenization.mecab import MecabTokenizer
 
 TOKENIZER = "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
@@ -75,7 +75,7 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
     """The Rasa config (YAML text) of one system; all share the MeCab tokenizer.
 
     ``electra@FORMAT`` is the ELECTRA export served by a converted format (``tflite``,
-    ``tflite-dynamic``, ``tflite-float16``, ``onnx``, ``onnx-dynamic``; see model.backends).
+    ``tflite-dynamic``, ``tflite-float16``, ``onnx``, ``onnx-dynamic``; see serving.backends).
     """
     system, backend_format = split_system(system)
     head = (

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rasa_electra.data.spans import Example
 from rasa_electra.model import features
-from rasa_electra.model.export import Servable
+from rasa_electra.serving.servable import Servable
 
 STAGES = ("mecab", "subwords", "windows", "padding", "model", "decoding")
 

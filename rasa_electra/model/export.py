@@ -1,4 +1,4 @@
-"""A self-contained export directory, and loading it back with TensorFlow alone.
+"""A self-contained export directory (written here; read back by ``rasa_electra.serving``).
 
     <dir>/saved_model.pb, variables/   SavedModel, signature ``serving_default``:
         inputs  input_ids, input_mask, segment_ids, labeled_positions   int32 [batch, seq]
@@ -22,11 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from rasa_electra.data.spans import Example
 from rasa_electra.model import features
-from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 SIGNATURE = "serving_default"
 LABELS_FILE = "labels.json"
@@ -134,56 +130,4 @@ def check_parts(directory: Path, required: Sequence[str], what: str) -> None:
         raise ExportError(f"{directory} is not a complete {what}: missing {', '.join(missing)}")
 
 
-def load_signature(directory: Path):
-    """(loaded object, its serving signature); keep the object alive as long as the signature."""
-    import tensorflow as tf
-
-    try:
-        loaded = tf.saved_model.load(str(directory))
-        return loaded, loaded.signatures[SIGNATURE]
-    except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
-        raise ExportError(f"{directory}: cannot load the SavedModel ({error})") from error
-
-
-SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)
-
-
-class Servable:
-    """What the Rasa component needs: labels, a tokenizer, and ``run`` on padded batches."""
-
-    labels: list[str]
-    tokenizer: SubwordTokenizer
-    max_seq_length: int
-
-    def _read_side_files(self, directory: Path) -> None:
-        """Labels, model card and tokenizer: shared by every backend of one export."""
-        table = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
-        self.labels = [table[str(i)] for i in range(len(table))]
-        self.card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
-        self.max_seq_length = int(self.card["start_point"]["max_seq_length"])
-        self.tokenizer = SubwordTokenizer.from_directory(directory / TOKENIZER_DIR)
-
-    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        raise NotImplementedError
-
-    def predict(self, texts, batch_size: int = 32) -> list[Example]:
-        examples = [t if isinstance(t, Example) else Example(t) for t in texts]
-        return features.predict(
-            examples, self.tokenizer, self.labels, self.run, self.max_seq_length, batch_size
-        )
-
-
-class ExportedModel(Servable):
-    """An export directory loaded with ``tf.saved_model.load`` — no transformers model class."""
-
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        check_parts(self.directory, REQUIRED, "export")
-        self._loaded, self._serve = load_signature(self.directory)
-        self._read_side_files(self.directory)
-
-    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        import tensorflow as tf
-
-        outputs = self._serve(**{k: tf.constant(inputs[k]) for k in features.INPUT_NAMES})
-        return outputs["probabilities"].numpy()
+SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)  # what every backend of an export reads

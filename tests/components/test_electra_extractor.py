@@ -21,7 +21,7 @@ from rasa_electra.components.electra_entity_extractor import (
     ModelLoadError,
     directory_fingerprint,
 )
-from rasa_electra.model.export import ExportedModel
+from rasa_electra.serving.servable import ExportedModel
 
 NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
 

@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor, ModelLoadError
 from rasa_electra.model.export import ExportError
-from rasa_electra.model.legacy import LegacyTF1Model, read_label_map
+from rasa_electra.serving.tf1_legacy import LegacyTF1Model, read_label_map
 
 LABELS = ["O", "B-GPE", "I-GPE", "B-PERSON", "I-PERSON"]
 VOCAB = [

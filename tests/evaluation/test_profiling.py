@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from rasa_electra.evaluation.profiling import STAGES, profile_stages, stage_table
-from rasa_electra.model.export import ExportedModel
+from rasa_electra.serving.servable import ExportedModel
 
 
 def test_every_stage_is_timed_for_every_message(exported_tiny):

@@ -61,7 +61,7 @@ def test_an_entity_is_never_cut_at_a_window_seam(vocab_dir) -> None:
     """A stub model tags every window B-GPE I-GPE I-GPE …: each window taken alone would start
     a new entity, but words are decoded after the windows are merged, so a long run of place
     names is one span."""
-    from rasa_electra.model.export import Servable
+    from rasa_electra.serving.servable import Servable
 
     class EveryWindowStartsAnEntity(Servable):
         def __init__(self) -> None:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from rasa_electra.model import DataLoader, model_spec, ner
-from rasa_electra.model.export import ExportedModel, ExportError
+from rasa_electra.model.export import ExportError
+from rasa_electra.serving.servable import ExportedModel
 
 TEXTS = ["山田太郎さんは東京に住んでいます。", "", "   ", "鈴木花子は大阪の出身です。" * 6]
 
@@ -79,7 +80,7 @@ def test_export_directory_is_self_contained(exported, repo):
     assert card["scores"]["dev"]["micro"]["f1"] > 0 and card["versions"]["tensorflow"] == "2.12.0"
     # a fresh interpreter: no transformers *model* class is needed to serve the export
     code = (
-        "import sys; from rasa_electra.model.export import ExportedModel;"
+        "import sys; from rasa_electra.serving.servable import ExportedModel;"
         f"m = ExportedModel({str(exported)!r}); print(len(m.predict(['東京に行く'])));"
         "print(sorted(k for k in sys.modules if 'modeling_tf_electra' in k))"
     )

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from rasa_electra.data.spans import span_keys
-from rasa_electra.model import backends, features
-from rasa_electra.model.export import ExportedModel
+from rasa_electra.model import features
+from rasa_electra.serving import backends
+from rasa_electra.serving.servable import ExportedModel
 
 TEXTS = ["山田太郎さんは東京に住んでいます。", "", "鈴木花子は大阪の出身です。" * 6, "東京"]
 # probability tolerance per format: float32 formats match the SavedModel to rounding,

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from rasa_electra.model import features
-from rasa_electra.model.export import ExportError, Servable, check_parts, load_signature
+from rasa_electra.model.export import ExportError, check_parts
+from rasa_electra.serving.servable import Servable, load_signature
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 

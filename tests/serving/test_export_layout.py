@@ -6,14 +6,8 @@ import shutil
 
 import pytest
 
-from rasa_electra.model.export import (
-    CARD_FILE,
-    LABELS_FILE,
-    REQUIRED,
-    TOKENIZER_DIR,
-    ExportedModel,
-    ExportError,
-)
+from rasa_electra.model.export import CARD_FILE, LABELS_FILE, REQUIRED, TOKENIZER_DIR, ExportError
+from rasa_electra.serving.servable import ExportedModel
 
 
 def test_an_export_holds_every_required_part_and_reads_back(exported_tiny):

@@ -9,10 +9,10 @@ TFLite Model Maker's export options, for this model's SavedModel::
     <export>/formats/onnx-dynamic.onnx      ONNX Runtime's dynamic int8 quantisation
     <export>/formats/formats.json           per format: file, MB, F1 against the SavedModel
 
-Every format keeps the signature (the four int32 inputs, any batch and length) and is scored on
-the same span metric as the SavedModel (``evaluate_formats``). A format is *offered* to the Rasa
-component only when its dev-split F1 is at most ``MAX_F1_DROP`` points below the SavedModel's;
-the test split is reported, never used to decide.
+Every format keeps the signature (the four int32 inputs, any batch and length) and is scored
+on the same span metric as the SavedModel (``evaluation.formats.evaluate_formats``). A format
+is *offered* to the Rasa component only when its dev-split F1 is at most ``MAX_F1_DROP``
+points below the SavedModel's; the test split is reported, never used to decide.
 """
 
 from __future__ import annotations
@@ -23,25 +23,14 @@ import shutil
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rasa_electra.data.span_metrics import score_spans
-from rasa_electra.data.spans import Example, span_keys
 from rasa_electra.model import features
-from rasa_electra.model.export import (
-    REQUIRED,
-    SIDE_FILES,
-    SIGNATURE,
-    ExportedModel,
-    ExportError,
-    Servable,
-    check_parts,
-)
+from rasa_electra.model.export import REQUIRED, SIDE_FILES, SIGNATURE, ExportError, check_parts
+from rasa_electra.serving.servable import ExportedModel, Servable
 
 logger = logging.getLogger(__name__)
 
@@ -277,7 +266,7 @@ def check_backend(
     return name
 
 
-def _open_format(export_dir: Path, name: str, threads: int) -> Servable:
+def open_format(export_dir: Path, name: str, threads: int = 0) -> Servable:
     model_class = TFLiteModel if split_format(name)[0] == "tflite" else OnnxModel
     return model_class(export_dir, name, threads)
 
@@ -299,7 +288,7 @@ def load(
         return ExportedModel(export_dir)
     check_parts(export_dir, SIDE_FILES, "export")
     name = check_backend(export_dir, backend, quantization, serving_url)
-    return _open_format(export_dir, name, threads)
+    return open_format(export_dir, name, threads)
 
 
 def files_for(export_dir: Path, backend: str, quantization: str, remote: bool) -> list[Path]:
@@ -322,63 +311,3 @@ def copy_for(export_dir: Path, target: Path, backend: str, quantization: str, re
             shutil.copytree(source, destination)
         else:
             shutil.copy2(source, destination)
-
-
-# --- evaluation (TFLite Model Maker's evaluate_tflite, for every format) ------------------------
-
-
-@dataclass
-class FormatScore:
-    """One format on one split, against gold and against the SavedModel's own predictions."""
-
-    f1: float
-    f1_drop: float  # SavedModel F1 − this F1, in points
-    same_spans: float  # share of messages whose predicted spans equal the SavedModel's
-
-    def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in vars(self).items()}
-
-
-def score_format(
-    gold: Sequence[Example], reference: Sequence[Example], predicted: Sequence[Example]
-) -> FormatScore:
-    f1 = 100 * score_spans(gold, predicted).micro.f1
-    reference_f1 = 100 * score_spans(gold, reference).micro.f1
-    same = sum(span_keys(r) == span_keys(p) for r, p in zip(reference, predicted, strict=True))
-    return FormatScore(f1, reference_f1 - f1, same / max(len(gold), 1))
-
-
-def evaluate_formats(
-    export_dir: str | Path,
-    names: Sequence[str],
-    dev: Sequence[Example],
-    test: Sequence[Example] = (),
-    threads: int = 0,
-) -> dict[str, Any]:
-    """Convert each format, score it beside the SavedModel and write ``formats/formats.json``."""
-    from tqdm import tqdm
-
-    export_dir = Path(export_dir)
-    splits = {"dev": list(dev), **({"test": list(test)} if test else {})}
-    saved_model = ExportedModel(export_dir)
-    reference = {split: saved_model.predict(gold) for split, gold in splits.items()}
-    report = read_formats(export_dir)
-    report["max_f1_drop"] = MAX_F1_DROP
-    report["savedmodel"] = {
-        split: {"f1": round(100 * score_spans(gold, reference[split]).micro.f1, 4)}
-        for split, gold in splits.items()
-    }
-    report.setdefault("formats", {})
-    for name in tqdm(names, desc="formats", unit="format"):
-        file = convert(export_dir, name)
-        servable = _open_format(export_dir, name, threads)
-        entry: dict[str, Any] = {"file": str(file.relative_to(export_dir)),
-                                 "megabytes": round(file.stat().st_size / 1e6, 2)}  # fmt: skip
-        for split, gold in splits.items():
-            entry[split] = score_format(gold, reference[split], servable.predict(gold)).as_dict()
-        entry["offered"] = entry["dev"]["f1_drop"] <= MAX_F1_DROP
-        report["formats"][name] = entry
-    (export_dir / FORMATS_DIR / FORMATS_FILE).write_text(
-        json.dumps(report, indent=2) + "\n", encoding="utf-8"
-    )
-    return report
