@@ -86,8 +86,10 @@ def _classifier(start_point: str | Path, num_labels: int, random_init: bool):
     if random_init:
         config = AutoConfig.from_pretrained(str(start_point), num_labels=num_labels)
         return AutoModelForSequenceClassification.from_config(config)
+    # float32 whatever the checkpoint's storage (the shipped encoder is float16 on disk, and
+    # transformers 5 would otherwise keep that dtype)
     return AutoModelForSequenceClassification.from_pretrained(
-        str(start_point), num_labels=num_labels
+        str(start_point), num_labels=num_labels, dtype=torch.float32
     )
 
 
