@@ -16,10 +16,8 @@ server RSS. The first system is the reference of the ratio columns. Prints markd
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import sys
 from pathlib import Path
 
@@ -48,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.evaluation import serving
+    from rasa_electra.evaluation.report import serving_tables
 
     archives = {name: Path(path) for name, path in (m.split("=", 1) for m in args.model)}
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -69,85 +68,17 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = [e.text for e in read_rasa_data(args.data)][: args.messages]
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
-    machine = f"{platform.node()}, {os.cpu_count()} CPUs"
-    report: dict = {"messages": len(texts), "data": str(args.data), "date": str(dt.date.today()),
-                    "machine": machine, "systems": {}}  # fmt: skip
-    for name, archive in archives.items():
-        print(f"{name}: in-process …", file=sys.stderr)
-        timing = serving.time_in_process(archive, texts, batch_sizes)
-        row = {
-            "archive_mb": round(archive.stat().st_size / 2**20, 2),
-            "load_seconds": round(timing.load_seconds, 2),
-            "p50_ms": round(timing.p50, 2),
-            "p95_ms": round(timing.p95, 2),
-            "messages_per_second": {str(b): round(v, 1) for b, v in timing.throughput.items()},
-        }
-        if args.http:
-            print(f"{name}: rasa run, sequential …", file=sys.stderr)
-            http = serving.time_http(archive, texts)
-            row["http"] = {"ready_seconds": round(http.load_seconds, 2),
-                           "p50_ms": round(http.p50, 2), "p95_ms": round(http.p95, 2)}  # fmt: skip
-        if args.load_requests:
-            print(f"{name}: rasa run, load test …", file=sys.stderr)
-            row["load_test"] = serving.load_test(
-                archive, texts, args.load_requests, args.concurrency, servers=args.servers
-            ).as_dict()
-        report["systems"][name] = row
+    report = serving.benchmark(
+        archives, texts, batch_sizes, http=args.http, load_requests=args.load_requests,
+        concurrency=args.concurrency, servers=args.servers,
+    )  # fmt: skip
+    report["data"] = str(args.data)
     print(f"\n{len(texts)} messages from {args.data}; {report['date']}, {report['machine']}\n")
-    print(tables(report, batch_sizes))
+    print(serving_tables(report, batch_sizes))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     return 0
-
-
-def tables(report: dict, batch_sizes: list[int]) -> str:
-    """Markdown: latency and throughput with ratios to the first system; load test; HTTP."""
-    rows = report["systems"]
-    reference = next(iter(rows))
-    ref = rows[reference]
-    head = "| system | archive MB | load s | p50 ms | p95 ms | " + " | ".join(
-        f"msg/s @{b}" for b in batch_sizes
-    )
-    lines = [
-        f"{head} | p50 ÷ {reference} | msg/s @{batch_sizes[-1]} ÷ {reference} |",
-        "|---|" + "---:|" * (6 + len(batch_sizes)),
-    ]
-    last = str(batch_sizes[-1])
-    for name, row in rows.items():
-        rates = " | ".join(f"{row['messages_per_second'][str(b)]:.1f}" for b in batch_sizes)
-        lines.append(
-            f"| {name} | {row['archive_mb']:.1f} | {row['load_seconds']:.1f} | "
-            f"{row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {rates} | "
-            f"{row['p50_ms'] / ref['p50_ms']:.2f}× | "
-            f"{row['messages_per_second'][last] / ref['messages_per_second'][last]:.2f}× |"
-        )
-    if any("load_test" in row for row in rows.values()):
-        lines += ["", "| system (rasa run) | servers | ready s | requests | concurrency | req/s | "
-                  "p50 ms | p95 ms | errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
-                  "|---|" + "---:|" * 11]  # fmt: skip
-        for name, row in rows.items():
-            load = row.get("load_test")
-            if load:
-                ratio = load["requests_per_second"] / ref["load_test"]["requests_per_second"]
-                lines.append(
-                    f"| {name} | {load['servers']} | {load['ready_seconds']:.1f} | "
-                    f"{load['requests']} | {load['concurrency']} | "
-                    f"{load['requests_per_second']:.1f} | {load['p50_ms']:.1f} | "
-                    f"{load['p95_ms']:.1f} | {load['errors']} | {load['rss_mb']:.0f} | "
-                    f"{load['peak_rss_mb']:.0f} | {ratio:.2f}× |"
-                )
-    if any("http" in row for row in rows.values()):
-        lines += ["", "| system (rasa run, one at a time) | ready s | p50 ms | p95 ms |",
-                  "|---|---:|---:|---:|"]  # fmt: skip
-        for name, row in rows.items():
-            if "http" in row:
-                http = row["http"]
-                lines.append(
-                    f"| {name} | {http['ready_seconds']:.1f} | {http['p50_ms']:.1f} | "
-                    f"{http['p95_ms']:.1f} |"
-                )
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -137,3 +137,52 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> list[Pat
     )
     (out_dir / "results.md").write_text(markdown(results, title), encoding="utf-8")
     return [out_dir / "results.json", out_dir / "results.md", *plot(results, out_dir, title)]
+
+
+def serving_tables(report: dict, batch_sizes: list[int]) -> str:
+    """Markdown: latency and throughput with ratios to the first system; load test; HTTP."""
+    rows = report["systems"]
+    reference = next(iter(rows))
+    ref = rows[reference]
+    head = "| system | archive MB | load s | p50 ms | p95 ms | " + " | ".join(
+        f"msg/s @{b}" for b in batch_sizes
+    )
+    lines = [
+        f"{head} | p50 ÷ {reference} | msg/s @{batch_sizes[-1]} ÷ {reference} |",
+        "|---|" + "---:|" * (6 + len(batch_sizes)),
+    ]
+    last = str(batch_sizes[-1])
+    for name, row in rows.items():
+        rates = " | ".join(f"{row['messages_per_second'][str(b)]:.1f}" for b in batch_sizes)
+        lines.append(
+            f"| {name} | {row['archive_mb']:.1f} | {row['load_seconds']:.1f} | "
+            f"{row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {rates} | "
+            f"{row['p50_ms'] / ref['p50_ms']:.2f}× | "
+            f"{row['messages_per_second'][last] / ref['messages_per_second'][last]:.2f}× |"
+        )
+    if any("load_test" in row for row in rows.values()):
+        lines += ["", "| system (rasa run) | servers | ready s | requests | concurrency | req/s | "
+                  "p50 ms | p95 ms | errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
+                  "|---|" + "---:|" * 11]  # fmt: skip
+        for name, row in rows.items():
+            load = row.get("load_test")
+            if load:
+                ratio = load["requests_per_second"] / ref["load_test"]["requests_per_second"]
+                lines.append(
+                    f"| {name} | {load['servers']} | {load['ready_seconds']:.1f} | "
+                    f"{load['requests']} | {load['concurrency']} | "
+                    f"{load['requests_per_second']:.1f} | {load['p50_ms']:.1f} | "
+                    f"{load['p95_ms']:.1f} | {load['errors']} | {load['rss_mb']:.0f} | "
+                    f"{load['peak_rss_mb']:.0f} | {ratio:.2f}× |"
+                )
+    if any("http" in row for row in rows.values()):
+        lines += ["", "| system (rasa run, one at a time) | ready s | p50 ms | p95 ms |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        for name, row in rows.items():
+            if "http" in row:
+                http = row["http"]
+                lines.append(
+                    f"| {name} | {http['ready_seconds']:.1f} | {http['p50_ms']:.1f} | "
+                    f"{http['p95_ms']:.1f} |"
+                )
+    return "\n".join(lines)

@@ -234,3 +234,47 @@ def load_test(
             sum(s.rss_mb() for s in running), sum(s.rss_mb(peak=True) for s in running),
             max(s.ready_seconds for s in running), servers,
         )  # fmt: skip
+
+
+def benchmark(
+    archives: dict[str, Path],
+    texts: list[str],
+    batch_sizes: Sequence[int] = (1, 8, 32),
+    http: bool = False,
+    load_requests: int = 0,
+    concurrency: int = 8,
+    servers: int = 1,
+) -> dict:
+    """Every archive measured in this one run: size, load time, p50/p95 through Rasa's Agent,
+    messages/s per batch size; with ``http`` sequential `rasa run` calls, with
+    ``load_requests`` a bounded load test. The first archive is the ratios' reference."""
+    import datetime as dt
+    import os
+    import platform
+
+    machine = f"{platform.node()}, {os.cpu_count()} CPUs"
+    report: dict = {"messages": len(texts), "date": str(dt.date.today()), "machine": machine,
+                    "systems": {}}  # fmt: skip
+    for name, archive in archives.items():
+        print(f"{name}: in-process …", file=sys.stderr)
+        timing = time_in_process(archive, texts, batch_sizes)
+        row = {
+            "archive_mb": round(archive.stat().st_size / 2**20, 2),
+            "load_seconds": round(timing.load_seconds, 2),
+            "p50_ms": round(timing.p50, 2),
+            "p95_ms": round(timing.p95, 2),
+            "messages_per_second": {str(b): round(v, 1) for b, v in timing.throughput.items()},
+        }
+        if http:
+            print(f"{name}: rasa run, sequential …", file=sys.stderr)
+            sequential = time_http(archive, texts)
+            row["http"] = {"ready_seconds": round(sequential.load_seconds, 2),
+                           "p50_ms": round(sequential.p50, 2),
+                           "p95_ms": round(sequential.p95, 2)}  # fmt: skip
+        if load_requests:
+            print(f"{name}: rasa run, load test …", file=sys.stderr)
+            row["load_test"] = load_test(
+                archive, texts, load_requests, concurrency, servers=servers
+            ).as_dict()
+        report["systems"][name] = row
+    return report

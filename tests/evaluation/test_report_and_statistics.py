@@ -61,3 +61,16 @@ def test_load_result_summary():
         600.1,
         30.0,
     )
+
+
+def test_serving_tables_give_ratios_to_the_first_system():
+    from rasa_electra.evaluation.report import serving_tables
+
+    def row(p50: float, rate: float) -> dict:
+        return {"archive_mb": 1.0, "load_seconds": 2.0, "p50_ms": p50, "p95_ms": 2 * p50,
+                "messages_per_second": {"1": rate, "8": 2 * rate}}  # fmt: skip
+
+    report = {"systems": {"crf": row(3.0, 100.0), "electra": row(12.0, 50.0)}}
+    table = serving_tables(report, [1, 8])
+    assert "| electra | 1.0 | 2.0 | 12.0 | 24.0 | 50.0 | 100.0 | 4.00× | 0.50× |" in table
+    assert "| crf |" in table and "load test" not in table
