@@ -30,6 +30,7 @@ def run_row(path: Path) -> dict:
         "learning_rate": config.get("learning_rate"),
         "schedule_start": config.get("schedule_start"),
         "resumed": report.get("choice", {}).get("resumed"),
+        "versions": report.get("versions"),  # the GPU machine's, not this machine's
     }
 
 
