@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         args.budget_seconds,
         base=base,
         batch_sizes=tuple(int(b) for b in args.batch_sizes.split(",")),
-        compile_options=(False,) if args.no_compile else (False, True),
+        try_compile=not args.no_compile,
         sweep_seconds=args.sweep_seconds,
         reserve_seconds=args.reserve_seconds,
         init_weights=args.init_weights,

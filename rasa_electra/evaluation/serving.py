@@ -8,7 +8,10 @@ never asserted in tests. Every HTTP measurement targets a `rasa run` this module
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+import os
+import platform
 import socket
 import statistics
 import subprocess
@@ -248,10 +251,6 @@ def benchmark(
     """Every archive measured in this one run: size, load time, p50/p95 through Rasa's Agent,
     messages/s per batch size; with ``http`` sequential `rasa run` calls, with
     ``load_requests`` a bounded load test. The first archive is the ratios' reference."""
-    import datetime as dt
-    import os
-    import platform
-
     machine = f"{platform.node()}, {os.cpu_count()} CPUs"
     report: dict = {"messages": len(texts), "date": str(dt.date.today()), "machine": machine,
                     "systems": {}}  # fmt: skip

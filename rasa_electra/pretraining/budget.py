@@ -118,7 +118,7 @@ def speed_sweep(
     config: PretrainConfig,
     data: SequenceSet,
     batch_sizes: list[int],
-    compile_options: list[bool],
+    try_compile: bool,
     seconds_budget: float,
     steps: int = 20,
 ) -> list[dict]:
@@ -132,7 +132,7 @@ def speed_sweep(
         rows.append(time_steps(replace(config, batch_size=batch_size, compile=False), data, steps))
         print("speed", json.dumps(rows[-1]), flush=True)
     left = seconds_budget - (time.monotonic() - started)
-    if True in compile_options and rows and left > 10:
+    if try_compile and rows and left > 10:
         best = max(rows, key=lambda r: r["tokens_per_second"])
         compiled = replace(config, batch_size=best["batch_size"], compile=True)
         try:
@@ -187,7 +187,7 @@ def run_budget(
     budget_seconds: float,
     base: PretrainConfig | None = None,
     batch_sizes: tuple[int, ...] = (128, 256, 512),
-    compile_options: tuple[bool, ...] = (False, True),
+    try_compile: bool = True,
     sweep_seconds: float = 90.0,
     reserve_seconds: float = 25.0,
     init_weights: str | Path | None = None,
@@ -215,9 +215,7 @@ def run_budget(
     report["smoke"] = smoke_test(replace(base, batch_size=128), data, smoke_steps)
     print("smoke", json.dumps(report["smoke"]), flush=True)
     if previous is None:
-        report["sweep"] = speed_sweep(
-            base, data, list(batch_sizes), list(compile_options), sweep_seconds
-        )
+        report["sweep"] = speed_sweep(base, data, list(batch_sizes), try_compile, sweep_seconds)
         train_seconds = deadline - time.monotonic() - reserve_seconds
         choice = choose_setting(report["sweep"], train_seconds)
     else:

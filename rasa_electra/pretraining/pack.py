@@ -20,9 +20,9 @@ import numpy as np
 from tqdm import tqdm
 
 from rasa_electra.pretraining.sequences import SequenceSet
+from rasa_electra.pretraining.shards import TOKENIZER_DIR
 
 PACK_MANIFEST = "pack.json"
-PACK_TOKENIZER = "tokenizer"
 
 
 def _encode_part(ids: np.ndarray, lengths: np.ndarray) -> bytes:
@@ -60,7 +60,7 @@ def pack_sequences(
     counted in the manifest as ``left_behind``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(sequences.tokenizer_dir, out_dir / PACK_TOKENIZER, dirs_exist_ok=True)
+    shutil.copytree(sequences.tokenizer_dir, out_dir / TOKENIZER_DIR, dirs_exist_ok=True)
     parts = []
     starts = range(0, len(sequences), part_sequences)
     for number, start in enumerate(tqdm(starts, desc="pack (xz)", unit="part")):
@@ -114,5 +114,5 @@ def read_pack(pack_dir: str | Path, max_parts: int | None = None) -> SequenceSet
     info["parts_used"] = [p["name"] for p in present]
     return SequenceSet(
         np.concatenate(all_ids), np.concatenate(all_lengths), manifest["vocab_size"],
-        manifest["special_ids"], pack_dir / PACK_TOKENIZER, info,
+        manifest["special_ids"], pack_dir / TOKENIZER_DIR, info,
     )  # fmt: skip

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import torch
 
-from rasa_electra.pretraining.pack import PACK_MANIFEST, PACK_TOKENIZER
-from rasa_electra.pretraining.weights import merge_load, split_save
+from rasa_electra.pretraining.pack import PACK_MANIFEST
+from rasa_electra.pretraining.shards import TOKENIZER_DIR
+from rasa_electra.pretraining.weights import MIB, merge_load, split_save
 
-MIB = 1024 * 1024
 WEIGHTS = "weights"
 PACK = "pack"
 KIT = "kit.json"
@@ -105,7 +105,7 @@ def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
 
 def _add_pack_parts(pack_dir: Path, out_dir: Path, max_mib: float) -> dict:
     manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
-    shutil.copytree(pack_dir / PACK_TOKENIZER, out_dir / PACK / PACK_TOKENIZER)
+    shutil.copytree(pack_dir / TOKENIZER_DIR, out_dir / PACK / TOKENIZER_DIR)
     shutil.copy2(pack_dir / PACK_MANIFEST, out_dir / PACK / PACK_MANIFEST)
     used = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     parts = []

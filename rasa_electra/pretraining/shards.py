@@ -3,9 +3,10 @@
 Sentences of a document are packed, as in google-research/electra's ``ExampleBuilder``, into
 sequences ``[CLS] A [SEP] B [SEP]`` of at most ``max_seq_length`` ids, A and B split at a random
 sentence boundary. A sentence longer than a whole sequence is cut into sequence-sized pieces
-rather than truncated, so no text is lost. Each shard is ``.npy`` files (ids, segments,
-lengths); ``shards.json`` describes them and ``tokenizer/`` is the vocabulary they were made
-with. ``read_shards`` reads them into a ``SequenceSet``; ``pack`` prepares them for a trip.
+rather than truncated, so no text is lost. Each shard is two ``.npy`` files (ids, lengths;
+segments come back from the first [SEP]); ``shards.json`` describes them and ``tokenizer/`` is
+the vocabulary they were made with. ``read_shards`` reads them into a ``SequenceSet``;
+``pack`` prepares them for a trip.
 """
 
 from __future__ import annotations
@@ -110,16 +111,13 @@ class ShardWriter:
             return
         count, length = len(self.rows), self.max_seq_length
         ids = np.zeros((count, length), dtype=self.dtype)  # 0 is [PAD] in BERT vocabularies
-        segments = np.zeros((count, length), dtype=np.int8)
         lengths = np.zeros(count, dtype=np.int32)
         for row, (a, b) in enumerate(self.rows):
             sequence = [self.cls_id, *a, self.sep_id] + ([*b, self.sep_id] if b else [])
             ids[row, : len(sequence)] = sequence
-            segments[row, len(a) + 2 : len(sequence)] = 1
             lengths[row] = len(sequence)
         name = f"shard-{len(self.shards):05d}"
-        for suffix, array in (("input_ids", ids), ("token_type_ids", segments),
-                              ("lengths", lengths)):  # fmt: skip
+        for suffix, array in (("input_ids", ids), ("lengths", lengths)):
             np.save(self.out_dir / f"{name}.{suffix}.npy", array)
         self.shards.append({"name": name, "sequences": count, "tokens": int(lengths.sum())})
         self.rows = []

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from rasa_electra.tokenization.subwords import WORDPIECE_FILES
+
 SHIPPED = Path("pretrained/electra-small-ja")
 MAX_BYTES = 30 * 1024 * 1024
-COPIED = ("config.json", "vocab.txt", "tokenizer_config.json", "subword_tokenizer.json")
+COPIED = ("config.json", *WORDPIECE_FILES)
 # the text the shipped encoder was pretrained on (../shared/data/ja_text, livedoor excluded)
 CORPUS_LICENCES = [
     {"text": "Japanese Wikipedia: NICT Kyoto articles 2.01, JaQuAD contexts, KWAC",

@@ -37,6 +37,7 @@ from rasa_electra.pretraining.resume_kit import kit_state, read_kit
 from rasa_electra.pretraining.sequences import SequenceSet
 from rasa_electra.pretraining.shards import read_shards
 from rasa_electra.pretraining.weights import merge_load, split_save
+from rasa_electra.tokenization.subwords import WORDPIECE_FILES
 
 CHECKPOINTS = "checkpoints"
 COMPLETE = "complete"
@@ -44,7 +45,6 @@ STATE = "trainer_state.json"
 LOG = "log.jsonl"
 DISCRIMINATOR = "discriminator"
 GENERATOR = "generator"
-TOKENIZER_FILES = ("vocab.txt", "tokenizer_config.json", "subword_tokenizer.json")
 METRICS = ("loss", "mlm_loss", "disc_loss", "disc_accuracy", "disc_auc", "replaced_fraction")
 
 
@@ -279,7 +279,6 @@ def pretrain(
     deadline: float | None = None,
     init_weights: str | Path | None = None,
     data: SequenceSet | None = None,
-    on_log: Callable[[dict], None] | None = None,
     on_end: Callable[[ElectraRTD, TrainerState], None] | None = None,
 ) -> TrainerState:
     """Pretrain (or resume) into ``out_dir`` from shards or a pack in ``data_dir``.
@@ -349,8 +348,6 @@ def pretrain(
             if accelerator.is_main_process:
                 with (out_dir / LOG).open("a", encoding="utf-8") as log:
                     log.write(json.dumps(record) + "\n")
-            if on_log is not None:
-                on_log(record)
         if saving:
             state.seconds = time.perf_counter() - started
             _save_checkpoint(accelerator, out_dir, state, config.keep_checkpoints)
@@ -439,7 +436,7 @@ def export(
         module.config.hidden_dropout_prob = DEFAULT_DROPOUT
         module.config.attention_probs_dropout_prob = DEFAULT_DROPOUT
         module.save_pretrained(str(folder), safe_serialization=True)
-        for name in TOKENIZER_FILES:
+        for name in WORDPIECE_FILES:
             if (data.tokenizer_dir / name).is_file():
                 shutil.copy2(data.tokenizer_dir / name, folder / name)
     card = {

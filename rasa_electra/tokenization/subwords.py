@@ -17,6 +17,8 @@ from pathlib import Path
 from rasa_electra.tokenization.mecab import MecabTokenizer, Word
 
 SETTINGS_FILE = "subword_tokenizer.json"
+# what ``SubwordTokenizer.save`` writes for a WordPiece vocabulary (copied along with a model)
+WORDPIECE_FILES = ("vocab.txt", "tokenizer_config.json", SETTINGS_FILE)
 # BERT's special tokens, by the names transformers gives them
 SPECIAL_TOKENS = {
     "unk_token": "[UNK]",

@@ -49,6 +49,18 @@ def shards_dir(corpus_file, corpus_vocab, tmp_path_factory) -> Path:
     return directory
 
 
+def _cpu_batch(data, rows) -> dict:
+    """The trainer's own batch of ``rows`` (ids, segments, mask from ``DeviceBatches``), on
+    the CPU, as numpy arrays."""
+    import numpy as np
+    import torch
+
+    from rasa_electra.pretraining.trainer import DeviceBatches
+
+    batch = DeviceBatches(data, torch.device("cpu"))(np.asarray(rows))
+    return {name: tensor.numpy() for name, tensor in batch.items()}
+
+
 def _livedoor_tree(root: Path, per_category: int = 3) -> Path:
     """A corpus folder shaped like ldcc-20140209 (URL, date, title, body; LICENSE.txt)."""
     for category in ("sports-watch", "it-life-hack", "peachy"):
@@ -68,3 +80,9 @@ def _livedoor_tree(root: Path, per_category: int = 3) -> Path:
 def livedoor_tree():
     """Makes a livedoor-shaped corpus folder: ``livedoor_tree(root, per_category)``."""
     return _livedoor_tree
+
+
+@pytest.fixture(scope="session")
+def cpu_batch():
+    """Cuts a batch the way the trainer does: ``cpu_batch(data, rows)``."""
+    return _cpu_batch

@@ -39,10 +39,10 @@ def test_embeddings_are_shared_and_tied(shards_dir) -> None:
     assert model.generator.generator_lm_head.weight is shared.word_embeddings.weight
 
 
-def test_discriminator_loss_does_not_reach_the_generator(shards_dir) -> None:
+def test_discriminator_loss_does_not_reach_the_generator(shards_dir, cpu_batch) -> None:
     model, _ = tiny_model(shards_dir)
-    batch = {k: torch.from_numpy(v) for k, v in read_shards(shards_dir).batch(
-        torch.arange(8).numpy()).items()}  # fmt: skip
+    batch = {k: torch.from_numpy(v) for k, v in cpu_batch(read_shards(shards_dir),
+                                                           range(8)).items()}  # fmt: skip
     output = model(**batch, rng=torch.Generator().manual_seed(1))
     assert 0.0 < float(output.replaced_fraction) < 0.3
     output.disc_loss.backward()
@@ -54,9 +54,9 @@ def test_discriminator_loss_does_not_reach_the_generator(shards_dir) -> None:
     )
 
 
-def test_a_few_steps_lower_the_loss(shards_dir) -> None:
+def test_a_few_steps_lower_the_loss(shards_dir, cpu_batch) -> None:
     model, data = tiny_model(shards_dir)
-    batch = {k: torch.from_numpy(v) for k, v in data.batch(torch.arange(16).numpy()).items()}
+    batch = {k: torch.from_numpy(v) for k, v in cpu_batch(data, range(16)).items()}
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
     losses = []
     for step in range(25):
@@ -68,9 +68,9 @@ def test_a_few_steps_lower_the_loss(shards_dir) -> None:
     assert sum(losses[-5:]) / 5 < 0.8 * sum(losses[:5]) / 5
 
 
-def test_masking_has_fixed_shapes_and_the_paper_rate(shards_dir) -> None:
+def test_masking_has_fixed_shapes_and_the_paper_rate(shards_dir, cpu_batch) -> None:
     model, data = tiny_model(shards_dir)
-    batch = {k: torch.from_numpy(v) for k, v in data.batch(torch.arange(16).numpy()).items()}
+    batch = {k: torch.from_numpy(v) for k, v in cpu_batch(data, range(16)).items()}
     output = model(**batch, rng=torch.Generator().manual_seed(3))
     # 15% of the maskable tokens are chosen, and sampling keeps some of them unchanged
     assert 0.03 < float(output.replaced_fraction) <= 0.155

@@ -31,14 +31,14 @@ def test_packing_keeps_every_id_in_order() -> None:
     assert all(a for a, _ in packed)
 
 
-def test_shards_read_back(corpus_file, corpus_vocab, shards_dir) -> None:
+def test_shards_read_back(corpus_file, corpus_vocab, shards_dir, cpu_batch) -> None:
     data = read_shards(shards_dir)
     tokenizer = SubwordTokenizer.from_directory(shards_dir / "tokenizer")
     assert data.vocab_size == tokenizer.vocab_size
     assert len(list(shards_dir.glob("shard-*.lengths.npy"))) > 1  # shard_size=20 in the fixture
     assert data.special_ids["sep_token"] == tokenizer.pieces.sep_token_id
     cls, sep = tokenizer.pieces.cls_token_id, tokenizer.pieces.sep_token_id
-    batch = data.batch(np.arange(len(data)))
+    batch = cpu_batch(data, np.arange(len(data)))
     content = []
     for ids, segments, mask in zip(batch["input_ids"], batch["token_type_ids"],
                                    batch["attention_mask"], strict=True):  # fmt: skip
@@ -65,7 +65,7 @@ def test_two_workers_make_the_same_shards(corpus_file, corpus_vocab, shards_dir,
     assert np.array_equal(one.ids, two.ids) and np.array_equal(one.lengths, two.lengths)
 
 
-def test_pack_round_trip_and_damage(shards_dir, tmp_path) -> None:
+def test_pack_round_trip_and_damage(shards_dir, tmp_path, cpu_batch) -> None:
     data = read_shards(shards_dir)
     manifest = pack_sequences(data, tmp_path / "pack", part_sequences=7)
     assert len(manifest["parts"]) == -(-len(data) // 7) and manifest["tokens"] == data.tokens
@@ -73,7 +73,9 @@ def test_pack_round_trip_and_damage(shards_dir, tmp_path) -> None:
     assert np.array_equal(back.ids, data.ids) and np.array_equal(back.lengths, data.lengths)
     assert back.special_ids == data.special_ids
     for name in ("input_ids", "token_type_ids", "attention_mask"):
-        assert np.array_equal(back.batch(np.arange(5))[name], data.batch(np.arange(5))[name])
+        assert np.array_equal(
+            cpu_batch(back, np.arange(5))[name], cpu_batch(data, np.arange(5))[name]
+        )
     # a trip that carried only the first parts
     assert len(read_pack(tmp_path / "pack", max_parts=2)) == 14
     part = tmp_path / "pack" / manifest["parts"][0]["name"]
