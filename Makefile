@@ -57,7 +57,7 @@ PRETRAIN_DIR ?= $(MODEL_DIR)/electra-$(PRETRAIN_PRESET)-ja
 PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
-.PHONY: help setup pretrain-setup test test-fast lint demo eval convert train-crf train-electra \
+.PHONY: help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
 	lock clean pretrain probe formats bench gpu-kit
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
@@ -77,7 +77,10 @@ help:  ## this list
 
 # Rasa/TF tests in .venv, pretraining tests in .venv-pretrain (torch); the TF side also loads a
 # model the pretraining commands make, so it is handed that environment's interpreter.
-test: lint pretrain-setup  ## ruff, then the whole suite (both environments)
+system-deps:  ## Debian packages the tests need (redis-server), via apt-get when missing
+	bash scripts/system-deps.sh
+
+test: lint pretrain-setup system-deps  ## ruff, then the whole suite (both environments)
 	RASA_ELECTRA_PRETRAIN_PYTHON=$(PRETRAIN_PY) $(PY) -m pytest --ignore=tests/pretraining
 	$(PRETRAIN_PY) -m pytest tests/pretraining
 
@@ -130,6 +133,19 @@ eval: $(ELECTRA_DIR)/export/saved_model.pb  ## CRF vs ELECTRA through the harnes
 	$(PY) -m rasa_electra.cli.evaluate --data $(DATA_DIR) --systems crf,electra \
 		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
 		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
+
+# The example booking bot (examples/booking_bot): its own domain, intents, form and stories,
+# entities from the demo export under the bot's names. Talk to it: `make bot-shell`, or
+# `rasa run --enable-api -m $(BOT_MODEL) --credentials $(BOT_DIR)/credentials.yml` and the REST channel.
+BOT_DIR := examples/booking_bot
+BOT_MODEL := $(MODEL_DIR)/booking-bot.tar.gz
+bot: $(ELECTRA_DIR)/export/saved_model.pb  ## train the example booking bot on the demo export
+	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' $(BOT_DIR)/config.yml > $(ELECTRA_DIR)/bot-config.yml
+	$(VENV)/bin/rasa train --config $(ELECTRA_DIR)/bot-config.yml --domain $(BOT_DIR)/domain.yml \
+		--data $(BOT_DIR)/data --out $(MODEL_DIR) --fixed-model-name $(notdir $(BOT_MODEL:.tar.gz=))
+
+bot-shell: bot  ## talk to the booking bot in `rasa shell`
+	$(VENV)/bin/rasa shell -m $(BOT_MODEL)
 
 # The demo export as TFLite (float32, dynamic int8, float16) and ONNX (float32, dynamic int8),
 # each scored against the SavedModel on dev/test; offered to the component within 0.5 dev F1.

@@ -74,18 +74,21 @@ def examples():
     return read_rasa_data(REPO / "data/examples/nlu.yml")
 
 
-@pytest.fixture(scope="session")
-def vocab_dir(tmp_path_factory, examples) -> Path:
+def write_vocab(texts: list[str], directory: Path) -> Path:
     """A deterministic WordPiece vocabulary: whole MeCab words, single characters, ##characters."""
     mecab = MecabTokenizer()
-    words = {w.text for e in examples for w in mecab.tokenize(e.text)}
-    chars = {c for e in examples for c in e.text if not c.isspace()}
+    words = {w.text for text in texts for w in mecab.tokenize(text)}
+    chars = {c for text in texts for c in text if not c.isspace()}
     tokens = (
         VOCAB_SPECIALS + sorted(words) + sorted(chars - words) + sorted(f"##{c}" for c in chars)
     )
-    directory = tmp_path_factory.mktemp("vocab")
     (directory / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
     return directory
+
+
+@pytest.fixture(scope="session")
+def vocab_dir(tmp_path_factory, examples) -> Path:
+    return write_vocab([e.text for e in examples], tmp_path_factory.mktemp("vocab"))
 
 
 def tiny_electra_config(vocab_dir: Path):
@@ -95,8 +98,7 @@ def tiny_electra_config(vocab_dir: Path):
     return ElectraConfig(vocab_size=size, **TINY)
 
 
-@pytest.fixture(scope="session")
-def pretrained_tf_model(vocab_dir):
+def random_tiny_discriminator(vocab_dir: Path):
     """A tiny ELECTRA discriminator with random weights, as a pretraining run would leave one."""
     import tensorflow as tf
     from transformers import TFElectraForPreTraining
@@ -107,18 +109,16 @@ def pretrained_tf_model(vocab_dir):
     return model
 
 
-@pytest.fixture(scope="session")
-def pytorch_layout_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path:
-    """An HF directory in PyTorch layout (model.safetensors), written without torch."""
+def write_pytorch_layout(model, vocab_dir: Path, directory: Path) -> Path:
+    """``model`` as an HF directory in PyTorch layout (model.safetensors), written without torch."""
     from safetensors.numpy import save_file
     from transformers.modeling_tf_pytorch_utils import (
         apply_transpose,
         convert_tf_weight_name_to_pt_weight_name,
     )
 
-    directory = tmp_path_factory.mktemp("pt_layout")
     state = {}
-    for weight in pretrained_tf_model.weights:
+    for weight in model.weights:
         name, transpose = convert_tf_weight_name_to_pt_weight_name(
             weight.name, tf_weight_shape=weight.shape
         )
@@ -126,9 +126,33 @@ def pytorch_layout_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path
             apply_transpose(transpose, weight.numpy(), pt_to_tf=False)
         )
     save_file(state, str(directory / "model.safetensors"))
-    pretrained_tf_model.config.save_pretrained(str(directory))
+    model.config.save_pretrained(str(directory))
     (directory / "vocab.txt").write_bytes((vocab_dir / "vocab.txt").read_bytes())
     return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_start_point(tmp_path_factory):
+    """texts → a tiny random ELECTRA start point (PyTorch layout) whose vocabulary covers them."""
+
+    def make(texts: list[str]) -> Path:
+        vocab = write_vocab(texts, tmp_path_factory.mktemp("vocab"))
+        model = random_tiny_discriminator(vocab)
+        return write_pytorch_layout(model, vocab, tmp_path_factory.mktemp("start"))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pretrained_tf_model(vocab_dir):
+    return random_tiny_discriminator(vocab_dir)
+
+
+@pytest.fixture(scope="session")
+def pytorch_layout_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path:
+    return write_pytorch_layout(
+        pretrained_tf_model, vocab_dir, tmp_path_factory.mktemp("pt_layout")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa_electra import defaults, serving
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span
-from rasa_electra.model.export import ExportError
+from rasa_electra.data.tags import entity_labels
+from rasa_electra.model.export import LABELS_FILE, ExportError
+from rasa_electra.serving.servable import read_labels
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +58,33 @@ def directory_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def to_rasa_entity(text: str, span: Span) -> dict[str, Any]:
-    """The edge from the core type to Rasa's entity dict."""
+def check_entity_map(entity_map: dict[str, str] | None, known: list[str], where: str) -> None:
+    """Every label the map names must be one the model predicts: a typo would otherwise leave
+    a slot that is never filled, silently."""
+    if not entity_map:
+        return
+    if not isinstance(entity_map, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in entity_map.items()
+    ):
+        raise ModelLoadError(f"entity_map must map model labels to entity names: {entity_map!r}")
+    unknown = sorted(set(entity_map) - set(known))
+    if unknown:
+        raise ModelLoadError(
+            f"entity_map names labels that {where} does not predict: {', '.join(unknown)}; "
+            f"it predicts {', '.join(known)}"
+        )
+
+
+def overlaps(span: Span, entities: list[dict[str, Any]]) -> bool:
+    """Whether ``span`` shares a character with any of ``entities`` (Rasa entity dicts)."""
+    return any(span.start < e["end"] and e["start"] < span.end for e in entities)
+
+
+def to_rasa_entity(text: str, span: Span, name: str | None = None) -> dict[str, Any]:
+    """The edge from the core type to Rasa's entity dict, under the bot's ``name`` for the
+    span's label when one is given."""
     entity: dict[str, Any] = {
-        "entity": span.label,
+        "entity": name or span.label,
         "start": span.start,
         "end": span.end,
         "value": text[span.start : span.end],
@@ -101,6 +126,14 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "serving_url": None,
             "batch_size": 32,
             "confidence_threshold": 0.0,  # drop entities below this confidence
+            # the bot's entity names for the model's labels, e.g. {GPE: place, LOC: place,
+            # DATE: date, PERSON: name, QUANTITY: people}; labels left out are dropped.
+            # None keeps every label under its own name. Checked against the model's labels.
+            "entity_map": None,
+            # an entity of ours that overlaps one an earlier extractor (a regex, a lookup
+            # table, Duckling) already put on the message is dropped: theirs is the more
+            # specific rule; True keeps both
+            "keep_overlapping": False,
             # threads for one model call (TF intra-op, TFLite, ONNX Runtime); 0 = all cores
             "intra_op_threads": 0,
             "inter_op_threads": 0,  # TF only; 0 = TensorFlow's choice
@@ -163,6 +196,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         except ExportError as error:
             raise ModelLoadError(str(error)) from error
+        export = Path(config["model_path"]) if config.get("model_path") else None
+        if export is not None and (export / LABELS_FILE).is_file():
+            check_entity_map(
+                config.get("entity_map"), entity_labels(read_labels(export)), f"the export {export}"
+            )
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -210,9 +248,13 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def _load_export(self, directory: Path):
         try:
-            return serving.open_export(directory, serving.ServingOptions.from_config(self._config))
+            model = serving.open_export(directory, serving.ServingOptions.from_config(self._config))
         except ExportError as error:
             raise ModelLoadError(str(error)) from error
+        check_entity_map(
+            self._config.get("entity_map"), entity_labels(model.labels), f"the model in {directory}"
+        )
+        return model
 
     @classmethod
     def load(
@@ -235,13 +277,27 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise ModelLoadError("ElectraEntityExtractor was used before it was trained or loaded")
         texts = [m.get(TEXT) if isinstance(m.get(TEXT), str) else "" for m in messages]
         predictions = self._model.predict([Example(t) for t in texts], self._config["batch_size"])
-        threshold = self._config["confidence_threshold"]
         for message, text, prediction in zip(messages, texts, predictions, strict=True):
-            entities = [
-                to_rasa_entity(text, span)
-                for span in prediction.spans
-                if span.confidence is None or span.confidence >= threshold
-            ]
-            entities = self.add_extractor_name(entities)
-            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+            existing = message.get(ENTITIES, [])
+            entities = self.add_extractor_name(self._rasa_entities(text, prediction, existing))
+            message.set(ENTITIES, existing + entities, add_to_output=True)
         return messages
+
+    def _rasa_entities(
+        self, text: str, prediction: Example, existing: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The predicted spans the options keep (confidence, entity_map, overlaps), as Rasa
+        entities under the bot's names."""
+        threshold = self._config["confidence_threshold"]
+        entity_map = self._config.get("entity_map")
+        kept = []
+        for span in prediction.spans:
+            if span.confidence is not None and span.confidence < threshold:
+                continue
+            if entity_map and span.label not in entity_map:
+                continue
+            if not self._config.get("keep_overlapping") and overlaps(span, existing):
+                continue
+            name = entity_map.get(span.label) if entity_map else None
+            kept.append(to_rasa_entity(text, span, name))
+        return kept

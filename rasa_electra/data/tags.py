@@ -24,6 +24,12 @@ def label_list(entity_labels: Iterable[str], scheme: str = "BIO") -> list[str]:
     return [OUTSIDE] + [f"{p}-{label}" for label in sorted(set(entity_labels)) for p in prefixes]
 
 
+def entity_labels(tags: Iterable[str]) -> list[str]:
+    """The entity labels behind a tag list (``B-GPE``, ``I-GPE`` → ``GPE``), sorted: what a
+    model can predict, whichever scheme its tags use."""
+    return sorted({tag.split("-", 1)[1] for tag in tags if tag != OUTSIDE})
+
+
 def word_tags(
     word_offsets: Sequence[tuple[int, int]], spans: Sequence[Span], scheme: str = "BIO"
 ) -> tuple[list[str], list[Span]]:

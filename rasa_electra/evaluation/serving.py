@@ -18,8 +18,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -113,9 +114,27 @@ class Server:
         return float("nan")
 
     def parse(self, text: str, timeout: float = 60) -> dict:
+        return self._post("/model/parse", {"text": text}, timeout)
+
+    def say(self, sender: str, message: str, timeout: float = 60) -> list[str]:
+        """One user message over the REST channel (``credentials.yml`` with ``rest:``);
+        the bot's text replies."""
+        replies = self._post(
+            "/webhooks/rest/webhook", {"sender": sender, "message": message}, timeout
+        )
+        return [reply["text"] for reply in replies if "text" in reply]
+
+    def tracker(self, sender: str, timeout: float = 60) -> dict:
+        """The conversation's state (``GET /conversations/{id}/tracker``, needs the API)."""
+        with urllib.request.urlopen(
+            f"{self.url}/conversations/{urllib.parse.quote(sender)}/tracker", timeout=timeout
+        ) as response:
+            return json.load(response)
+
+    def _post(self, path: str, payload: dict, timeout: float):
         request = urllib.request.Request(
-            f"{self.url}/model/parse",
-            data=json.dumps({"text": text}).encode(),
+            f"{self.url}{path}",
+            data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -123,17 +142,27 @@ class Server:
 
 
 @contextmanager
-def rasa_server(archive: Path, startup_timeout: float = 900) -> Iterator[Server]:
-    """`rasa run --enable-api` on 127.0.0.1 at a free port, stopped on exit."""
+def rasa_server(
+    archive: Path,
+    startup_timeout: float = 900,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Server]:
+    """`rasa run --enable-api` on 127.0.0.1 at a free port, stopped on exit; ``extra_args``
+    e.g. ``--credentials``/``--endpoints``, ``env`` added to this process's environment."""
     port = _free_port()
     rasa = Path(sys.executable).with_name("rasa")
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     process = subprocess.Popen(
-        [str(rasa), "run", "--enable-api", "-m", str(archive), "-i", "127.0.0.1", "-p", str(port)],
+        [str(rasa), "run", "--enable-api", "-m", str(archive), "-i", "127.0.0.1", "-p", str(port),
+         *extra_args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )  # fmt: skip
     try:
         while True:
             if process.poll() is not None:

@@ -33,6 +33,12 @@ def load_signature(directory: Path):
         raise ExportError(f"{directory}: cannot load the SavedModel ({error})") from error
 
 
+def read_labels(directory: Path) -> list[str]:
+    """The export's tags in output order (``labels.json``: index → tag)."""
+    table = json.loads((Path(directory) / LABELS_FILE).read_text(encoding="utf-8"))
+    return [table[str(i)] for i in range(len(table))]
+
+
 class Servable:
     """What the Rasa component needs: labels, a tokenizer, and ``run`` on padded batches."""
 
@@ -42,8 +48,7 @@ class Servable:
 
     def _read_side_files(self, directory: Path) -> None:
         """Labels, model card and tokenizer: shared by every backend of one export."""
-        table = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
-        self.labels = [table[str(i)] for i in range(len(table))]
+        self.labels = read_labels(directory)
         self.card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
         self.max_seq_length = int(self.card["start_point"]["max_seq_length"])
         self.tokenizer = SubwordTokenizer.from_directory(directory / TOKENIZER_DIR)

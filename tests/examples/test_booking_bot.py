@@ -1,0 +1,173 @@
+"""The example booking bot, end to end with real Rasa: `rasa data validate`, a full `rasa train`
+(NLU and core), a booking in `rasa shell` (a pseudo-terminal), the REST channel, and two
+`rasa run` servers sharing conversations through a real Redis."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+
+from rasa_electra.evaluation.serving import rasa_server
+
+pytestmark = pytest.mark.slow
+NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
+RASA = str(Path(sys.executable).with_name("rasa"))
+ASK = {
+    "place": "どちらの地域のお店をご希望ですか？",
+    "date": "ご来店はいつのご予定ですか？",
+    "people": "何名様でいらっしゃいますか？",
+    "name": "ご予約のお名前をお願いいたします。",
+}
+
+
+@pytest.fixture(scope="module")
+def bot_archive(bot_dir, bot_export, tmp_path_factory) -> Path:
+    """`rasa train` of the bot as it is, but serving the tiny export (model_path only)."""
+    work = tmp_path_factory.mktemp("bot")
+    config = yaml.safe_load((bot_dir / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] == NAME:
+            component["model_path"] = str(bot_export)
+    (work / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    result = subprocess.run(
+        [RASA, "train", "--config", str(work / "config.yml"), "--domain",
+         str(bot_dir / "domain.yml"), "--data", str(bot_dir / "data"), "--out",
+         str(work / "models"), "--fixed-model-name", "bot"],
+        cwd=work, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return work / "models" / "bot.tar.gz"
+
+
+def test_rasa_data_validate_finds_nothing_but_the_forms_questions(bot_dir):
+    result = subprocess.run(
+        [RASA, "data", "validate", "--domain", "domain.yml", "--data", "data",
+         "--config", "config.yml"],
+        cwd=bot_dir, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    warnings = [line for line in result.stderr.splitlines() if "UserWarning" in line]
+    # Rasa's validator does not know that a form asks with utter_ask_<slot>
+    assert all("utter_ask_" in line for line in warnings), warnings
+
+
+def confirmation(place: str, date: str, people: str, name: str) -> str:
+    return f"{name}様、{date}に{place}のお店で{people}のご予約を承りました。"
+
+
+def test_rest_channel_fills_several_slots_from_one_message(bot_dir, bot_archive, tmp_path):
+    credentials = ["--credentials", str(bot_dir / "credentials.yml")]
+    with rasa_server(bot_archive, 600, credentials, cwd=tmp_path) as server:
+        assert server.say("guest", "こんにちは") == [
+            "こんにちは！レストランのご予約を承ります。ご希望をお聞かせください。"
+        ]
+        assert server.say("guest", "横浜で明後日に6人で予約したいです") == [ASK["name"]]
+        slots = server.tracker("guest")["slots"]
+        assert {k: slots[k] for k in ASK} == {
+            "place": "横浜", "date": "明後日", "people": "6人", "name": None,
+        }  # fmt: skip
+        entities = server.tracker("guest")["latest_message"]["entities"]
+        assert {e["extractor"] for e in entities} == {"ElectraEntityExtractor"}
+        assert server.say("guest", "田中です") == [confirmation("横浜", "明後日", "6人", "田中")]
+
+        # a synonym rewrites our entity's value, and so the slot
+        assert server.say("synonym", "あしたの夜に予約できますか") == [ASK["place"]]
+        assert server.tracker("synonym")["slots"]["date"] == "明日"
+        # a lookup-table place: Rasa's RegexEntityExtractor has it, ours is dropped
+        assert server.say("lookup", "渋谷で予約したいです") == [ASK["date"]]
+        places = [
+            (e["value"], e["extractor"])
+            for e in server.tracker("lookup")["latest_message"]["entities"]
+            if e["entity"] == "place"
+        ]
+        assert places == [("渋谷", "RegexEntityExtractor")]
+
+
+def test_a_whole_booking_in_rasa_shell(bot_archive, tmp_path):
+    shell = pexpect.spawn(
+        RASA, ["shell", "-m", str(bot_archive)], cwd=str(tmp_path), encoding="utf-8",
+        timeout=600, env={**os.environ, "TERM": "dumb", "LANG": "C.UTF-8"},
+    )  # fmt: skip
+    transcript = []
+    try:
+        shell.expect("Bot loaded")
+        turns = [
+            ("予約したいです", ASK["place"]),
+            ("新宿でお願いします", ASK["date"]),
+            ("明日です", ASK["people"]),
+            ("4人です", ASK["name"]),
+            ("田中です", confirmation("新宿", "明日", "4人", "田中")),
+        ]
+        for message, reply in turns:
+            shell.expect("Your input ->")
+            shell.sendline(message)
+            shell.expect_exact(reply, timeout=120)
+            transcript.append((message, reply))
+        shell.expect("Your input ->")
+        shell.sendline("/stop")
+        shell.expect(pexpect.EOF, timeout=120)
+    finally:
+        shell.close(force=True)
+    assert len(transcript) == 5
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis(tmp_path):
+    """A real redis-server on 127.0.0.1 (Debian's, `make system-deps`), stopped by PID."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed: run `make system-deps`")
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(100):  # bounded: 10 s
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise TimeoutError("redis-server did not answer PING")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_two_servers_share_a_conversation_through_redis(bot_dir, bot_archive, redis, tmp_path):
+    args = ["--credentials", str(bot_dir / "credentials.yml"),
+            "--endpoints", str(bot_dir / "endpoints-redis.yml")]  # fmt: skip
+    env = {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis)}
+    with rasa_server(bot_archive, 600, args, env, tmp_path) as first:
+        with rasa_server(bot_archive, 600, args, env, tmp_path) as second:
+            assert first.say("guest", "予約したいです") == [ASK["place"]]
+            assert second.say("guest", "新宿でお願いします") == [ASK["date"]]
+            assert first.say("guest", "明日です") == [ASK["people"]]
+            second.process.kill()  # mid-conversation, without a goodbye
+            second.process.wait(timeout=60)
+        assert first.say("guest", "4人です") == [ASK["name"]]
+        assert first.say("guest", "田中です") == [confirmation("新宿", "明日", "4人", "田中")]
+        slots = first.tracker("guest")["slots"]
+        assert {k: slots[k] for k in ASK} == {
+            "place": "新宿", "date": "明日", "people": "4人", "name": "田中",
+        }  # fmt: skip
