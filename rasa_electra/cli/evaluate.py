@@ -33,6 +33,16 @@ def absolute_start_point(source: str | None) -> str | None:
     return str(Path(source).resolve()) if Path(source).exists() else source  # else a hub id
 
 
+def parse_entity_map(text: str | None) -> dict[str, str] | None:
+    """``GPE=place,LOC=place`` → {"GPE": "place", "LOC": "place"}."""
+    if not text:
+        return None
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 or not all(part.strip() for part in pair) for pair in pairs):
+        raise SystemExit(f"--electra-entity-map: expected LABEL=name,…, got {text!r}")
+    return {label.strip(): name.strip() for label, name in pairs}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="folder with train.yml and test.yml")
@@ -51,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--electra-export", help="an export from rasa_electra.cli.finetune (model_path mode)"
+    )
+    parser.add_argument(
+        "--electra-entity-map",
+        help="the component's entity_map, e.g. GPE=place,LOC=place,DATE=date (labels left out "
+        "are dropped; with an export as start point it also seeds the new labels' rows)",
     )
     parser.add_argument("--electra-epochs", type=int, default=defaults.EPOCHS)
     parser.add_argument("--electra-learning-rate", type=float, default=defaults.LEARNING_RATE)
@@ -86,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,
         diet_epochs=5 if args.quick else 100,
+        electra_entity_map=parse_entity_map(args.electra_entity_map),
     )
     results = evaluate_systems(
         train.resolve(), test.resolve(), systems, 1 if args.quick else args.trials,

@@ -1,6 +1,8 @@
 """Plot a pretraining run's loss curves (the export does this too).
 
 python -m rasa_electra.cli.plot_pretraining models/electra-small-ja   # writes RUN/curves.png
+python -m rasa_electra.cli.plot_pretraining models/gpu-run-2 models/gpu-run-4 --out all.png
+    # a run and its resumptions, drawn as one curve (each log holds its own steps)
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from rasa_electra.pretraining.curves import plot_curves, read_log
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run", type=Path, help="the pretraining --out folder (has log.jsonl)")
-    parser.add_argument("--out", type=Path, help="PNG path (default RUN/curves.png)")
+    parser.add_argument(
+        "runs", type=Path, nargs="+", help="pretraining folders with log.jsonl, oldest first"
+    )
+    parser.add_argument("--out", type=Path, help="PNG path (default FIRST_RUN/curves.png)")
     parser.add_argument("--title", default="ELECTRA pretraining")
     args = parser.parse_args(argv)
-    path = plot_curves(read_log(args.run / "log.jsonl"), args.out or args.run / "curves.png",
-                       args.title)  # fmt: skip
+    records = [record for run in args.runs for record in read_log(run / "log.jsonl")]
+    path = plot_curves(records, args.out or args.runs[0] / "curves.png", args.title)
     print(f"wrote {path}")
     return 0
 

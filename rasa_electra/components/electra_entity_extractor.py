@@ -37,8 +37,7 @@ from rasa_electra import defaults, serving
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.data.tags import entity_labels
-from rasa_electra.model.export import LABELS_FILE, ExportError
-from rasa_electra.serving.servable import read_labels
+from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +67,27 @@ def check_entity_map(entity_map: dict[str, str] | None, known: list[str], where:
     ):
         raise ModelLoadError(f"entity_map must map model labels to entity names: {entity_map!r}")
     unknown = sorted(set(entity_map) - set(known))
-    if unknown:
+    if unknown and not set(known) <= set(entity_map.values()):  # else: continued on the bot's names
         raise ModelLoadError(
             f"entity_map names labels that {where} does not predict: {', '.join(unknown)}; "
             f"it predicts {', '.join(known)}"
         )
+
+
+def bot_name(label: str, entity_map: dict[str, str] | None) -> str | None:
+    """The bot's name for a model label: mapped, or kept when it already is one of the bot's
+    names (a model continued on the bot's data), or None (dropped); no map keeps every label."""
+    if not entity_map:
+        return label
+    return entity_map.get(label) or (label if label in entity_map.values() else None)
+
+
+def origins(entity_map: dict[str, str] | None) -> dict[str, list[str]]:
+    """The map turned round: the bot's name → the model labels it comes from."""
+    inverted: dict[str, list[str]] = {}
+    for label, name in (entity_map or {}).items():
+        inverted.setdefault(name, []).append(label)
+    return inverted
 
 
 def overlaps(span: Span, entities: list[dict[str, Any]]) -> bool:
@@ -104,6 +119,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # an export directory (NerModel.export / rasa_electra.cli.finetune --out …/export)
             "model_path": None,
             # trainable mode instead: a start point fine-tuned on the bot's NLU data at `rasa train`
+            # (an encoder, or a GSD export to continue from: its head rows for labels it knows
+            # are kept, and entity_map seeds the bot's names from the labels they map from)
             "pretrained": None,
             "epochs": defaults.EPOCHS,
             "learning_rate": defaults.LEARNING_RATE,
@@ -196,10 +213,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )
         except ExportError as error:
             raise ModelLoadError(str(error)) from error
-        export = Path(config["model_path"]) if config.get("model_path") else None
-        if export is not None and (export / LABELS_FILE).is_file():
+        # an export to serve, or one to continue fine-tuning from: its labels meet the map
+        start = Path(config.get("model_path") or config["pretrained"])
+        if (start / LABELS_FILE).is_file():
             check_entity_map(
-                config.get("entity_map"), entity_labels(read_labels(export)), f"the export {export}"
+                config.get("entity_map"), entity_labels(read_labels(start)), f"the export {start}"
             )
         return cls(config, model_storage, resource)
 
@@ -237,6 +255,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         spec = model_spec.get(
             self._config["pretrained"], self._config["max_seq_length"], self._config["label_scheme"]
         )
+        # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
+        spec.label_origins = origins(self._config.get("entity_map"))
         model = ner.create(
             DataLoader(examples, spec),
             epochs=self._config["epochs"],
@@ -289,15 +309,12 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         """The predicted spans the options keep (confidence, entity_map, overlaps), as Rasa
         entities under the bot's names."""
         threshold = self._config["confidence_threshold"]
-        entity_map = self._config.get("entity_map")
         kept = []
         for span in prediction.spans:
-            if span.confidence is not None and span.confidence < threshold:
-                continue
-            if entity_map and span.label not in entity_map:
+            name = bot_name(span.label, self._config.get("entity_map"))
+            if name is None or (span.confidence is not None and span.confidence < threshold):
                 continue
             if not self._config.get("keep_overlapping") and overlaps(span, existing):
                 continue
-            name = entity_map.get(span.label) if entity_map else None
             kept.append(to_rasa_entity(text, span, name))
         return kept

@@ -42,6 +42,9 @@ class HarnessOptions:
     electra_learning_rate: float = defaults.LEARNING_RATE
     electra_batch_size: int = defaults.BATCH_SIZE
     electra_max_seq_length: int = defaults.MAX_SEQ_LENGTH
+    # the component's entity_map (a GSD export's labels → the data's names); with a start
+    # point that is an export, it also seeds the new labels' head rows (continued fine-tuning)
+    electra_entity_map: dict[str, str] | None = None
     crf_config: Path = Path("config.yml")  # the project's baseline pipeline, read, not retyped
     crf_max_iterations: int | None = None  # None: config.yml's own value
     diet_epochs: int = 100
@@ -110,6 +113,9 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
                 f"    random_seed: {seed}\n"
             )
         )
+        if options.electra_entity_map:
+            pairs = ", ".join(f"{k}: {v}" for k, v in options.electra_entity_map.items())
+            source += f"    entity_map: {{{pairs}}}\n"
         backend, quantization = split_format(backend_format or "savedmodel")
         serving = (
             f"    backend: {backend}\n    quantization: {quantization}\n"

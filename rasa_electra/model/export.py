@@ -7,6 +7,8 @@
     <dir>/labels.json          index → label (no pickle)
     <dir>/tokenizer/           the subword vocabulary/tokenizer files + MeCab settings
     <dir>/model_card.json      start point, data, hyper-parameters, scores, date, versions
+    <dir>/encoder_config.json  the transformers config, so the export can be a start point
+                               again (continued fine-tuning; older exports lack it)
 
 The input names are those of the original write-up's TF1 export, so code written against it (and
 TensorFlow Serving) keeps working; its ``chunk_predictions``/``chunk_probs`` outputs are named
@@ -28,11 +30,18 @@ SIGNATURE = "serving_default"
 LABELS_FILE = "labels.json"
 CARD_FILE = "model_card.json"
 TOKENIZER_DIR = "tokenizer"
+ENCODER_CONFIG_FILE = "encoder_config.json"
 REQUIRED = ("saved_model.pb", "variables", LABELS_FILE, CARD_FILE, TOKENIZER_DIR)
 
 
 class ExportError(FileNotFoundError):
     """An export directory that is missing a part or cannot be read."""
+
+
+def read_labels(directory: Path) -> list[str]:
+    """The export's tags in output order (``labels.json``: index → tag)."""
+    table = json.loads((Path(directory) / LABELS_FILE).read_text(encoding="utf-8"))
+    return [table[str(i)] for i in range(len(table))]
 
 
 def serving_function(model):
@@ -96,6 +105,7 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
         encoding="utf-8",
     )
     ner_model.spec.tokenizer.save(directory / TOKENIZER_DIR)
+    (directory / ENCODER_CONFIG_FILE).write_text(ner_model.model.config.to_json_string(), "utf-8")
     model_card = {
         "task": "token classification (Japanese named entities), MeCab words + subwords",
         "start_point": ner_model.spec.describe(),

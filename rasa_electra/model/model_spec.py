@@ -24,6 +24,7 @@ from typing import Any
 from rasa_electra import defaults
 from rasa_electra.data.tags import SCHEMES
 from rasa_electra.model import tf1_checkpoint
+from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 # Short names for published Japanese encoders (hub ids; they need network on first use).
@@ -57,7 +58,7 @@ class ModelSpec:
     """Everything needed to build the token classifier and encode text for it."""
 
     source: str
-    kind: str  # "hf-directory", "tf1-checkpoint" or "random-init"
+    kind: str  # "hf-directory", "tf1-checkpoint", "export" (continued fine-tuning), "random-init"
     config: Any  # a transformers PretrainedConfig
     tokenizer: SubwordTokenizer
     directory: Path | None = None
@@ -65,6 +66,9 @@ class ModelSpec:
     max_seq_length: int = defaults.MAX_SEQ_LENGTH
     label_scheme: str = defaults.LABEL_SCHEME
     notes: list[str] = field(default_factory=list)
+    # kind "export": a new entity label → the export's labels whose head rows seed its rows
+    # (e.g. place ← GPE, LOC, FAC from the component's entity_map); same-named labels keep theirs
+    label_origins: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.label_scheme not in SCHEMES:
@@ -95,6 +99,11 @@ class ModelSpec:
             _load_safetensors(model, directory / "model.safetensors")
         elif self.kind == "tf1-checkpoint":
             tf1_checkpoint.load_weights(model, self.checkpoint)
+        elif self.kind == "export":
+            seeded = _load_export_weights(model, directory, labels, self.label_origins)
+            self.notes.append(
+                f"continued from the export: {seeded} of {len(labels)} head rows kept"
+            )
         tf.debugging.assert_all_finite(model.weights[0], "start point weights")
         return model
 
@@ -125,6 +134,8 @@ def get(
         return random_init(size, vocab_dir, max_seq_length, label_scheme, mecab_args)
     path = Path(source)
     if path.is_dir():
+        if (path / "saved_model.pb").is_file() and (path / LABELS_FILE).is_file():
+            return _export_directory(path, str(source), max_seq_length, label_scheme, mecab_args)
         if (path / "config.json").is_file():
             return _hf_directory(path, str(source), max_seq_length, label_scheme, mecab_args)
         checkpoint = tf1_checkpoint.find_checkpoint(path)
@@ -199,6 +210,64 @@ def _hf_directory(path: Path, source: str, max_seq_length: int, label_scheme: st
     return ModelSpec(
         source, "hf-directory", config, tokenizer, path, None, max_seq_length, label_scheme
     )
+
+
+def _export_directory(path: Path, source: str, max_seq_length: int, label_scheme: str,
+                      mecab_args: str | None) -> ModelSpec:  # fmt: skip
+    """A fine-tuned export as a start point: its encoder config and tokenizer now, its weights
+    (and the head rows of the labels it knows) when the model is built."""
+    from transformers import AutoConfig
+
+    config_file = path / ENCODER_CONFIG_FILE
+    if not config_file.is_file():
+        raise StartPointError(
+            f"{path} is an export without {ENCODER_CONFIG_FILE} (made before exports recorded "
+            "their encoder): export it again to continue fine-tuning from it"
+        )
+    values = json.loads(config_file.read_text(encoding="utf-8"))
+    config = AutoConfig.for_model(values.pop("model_type"), **values)
+    tokenizer = SubwordTokenizer.from_directory(path / TOKENIZER_DIR, mecab_args)
+    return ModelSpec(source, "export", config, tokenizer, path, None, max_seq_length, label_scheme)
+
+
+def _load_export_weights(
+    model, directory: Path, labels: list[str], origins: dict[str, list[str]]
+) -> int:
+    """The export's variables into ``model`` by name; the classifier's rows for a tag the export
+    knows are copied, a new tag's rows are the mean of its origins' (B-place ← B-GPE, B-LOC…),
+    and the rest keep their fresh initialisation. Returns how many rows were seeded."""
+    import tensorflow as tf
+
+    saved = {_relative(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
+    old_tags = {tag: i for i, tag in enumerate(read_labels(directory))}
+    seeded = 0
+    for weight in model.weights:
+        name = _relative(weight.name)
+        if name not in saved:
+            raise StartPointError(f"{directory} has no weight {name}: not this model's export")
+        old = saved[name].numpy()
+        if "classifier" not in name:
+            if old.shape != tuple(weight.shape):
+                raise StartPointError(f"{directory}: {name} is {old.shape}, not {weight.shape}")
+            weight.assign(old)
+            continue
+        new = weight.numpy()
+        for column, tag in enumerate(labels):
+            prefix, _, entity = tag.partition("-")
+            sources = (
+                [tag] if tag in old_tags else [f"{prefix}-{o}" for o in origins.get(entity, [])]
+            )
+            rows = [old_tags[source] for source in sources if source in old_tags]
+            if rows:
+                new[..., column] = old[..., rows].mean(axis=-1)
+                seeded += old.ndim == 1  # count a tag once (its bias), not per array
+        weight.assign(new)
+    return seeded
+
+
+def _relative(variable_name: str) -> str:
+    """A variable's name below the model's own (which Keras numbers per instance)."""
+    return variable_name.split("/", 1)[-1].removesuffix(":0")
 
 
 def _tf1_directory(path: Path, checkpoint: str, source: str, max_seq_length: int,

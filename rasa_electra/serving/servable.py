@@ -12,12 +12,12 @@ from rasa_electra.data.spans import Example
 from rasa_electra.model import features
 from rasa_electra.model.export import (
     CARD_FILE,
-    LABELS_FILE,
     REQUIRED,
     SIGNATURE,
     TOKENIZER_DIR,
     ExportError,
     check_parts,
+    read_labels,
 )
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
@@ -31,12 +31,6 @@ def load_signature(directory: Path):
         return loaded, loaded.signatures[SIGNATURE]
     except Exception as error:  # TF raises several unrelated types for a damaged SavedModel
         raise ExportError(f"{directory}: cannot load the SavedModel ({error})") from error
-
-
-def read_labels(directory: Path) -> list[str]:
-    """The export's tags in output order (``labels.json``: index → tag)."""
-    table = json.loads((Path(directory) / LABELS_FILE).read_text(encoding="utf-8"))
-    return [table[str(i)] for i in range(len(table))]
 
 
 class Servable:

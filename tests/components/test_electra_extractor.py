@@ -3,11 +3,8 @@
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -172,44 +169,14 @@ def test_rasa_shell_nlu_prints_the_entities(archive, tmp_path):
     assert '"text": "山田太郎さんは東京に住んでいます。"' in result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_rasa_run_http_api_answers_model_parse(archive, tmp_path):
-    port = free_port()
-    rasa = Path(sys.executable).with_name("rasa")
-    server = subprocess.Popen(
-        [str(rasa), "run", "--enable-api", "-m", str(archive), "-i", "127.0.0.1", "-p", str(port)],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # bounded: at most ~5 minutes for the server to load the model
-            try:
-                with urllib.request.urlopen(f"{base}/status", timeout=5) as response:
-                    if json.load(response).get("model_file"):
-                        break
-            except OSError:
-                pass
-            assert server.poll() is None, "rasa run exited early"
-            time.sleep(1)
+    from rasa_electra.evaluation.serving import rasa_server
+
+    with rasa_server(archive, startup_timeout=300, cwd=tmp_path) as server:
         texts = ["山田太郎さんは東京に住んでいます。", "", "😀\x00" * 50, "東京" * 3000]
         for text in texts:  # a fixed, small number of requests
-            request = urllib.request.Request(
-                f"{base}/model/parse", data=json.dumps({"text": text}).encode(),
-                headers={"Content-Type": "application/json"},
-            )  # fmt: skip
-            with urllib.request.urlopen(request, timeout=120) as response:
-                assert response.status == 200
-                entities = json.load(response)["entities"]
-            check(text, entities)
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+            check(text, server.parse(text, timeout=120)["entities"])
 
 
 @pytest.mark.slow

@@ -65,3 +65,20 @@ def test_electra_on_a_converted_format_is_its_own_system():
     assert (plain["backend"], plain["quantization"]) == ("savedmodel", "none")
     with pytest.raises(ValueError, match="only electra runs on other backends"):
         pipeline("crf@onnx", options, seed=1)
+
+
+def test_the_entity_map_reaches_the_extractor_as_a_mapping():
+    from rasa.shared.utils.io import read_yaml
+
+    from rasa_electra.cli.evaluate import parse_entity_map
+
+    entity_map = parse_entity_map("GPE=place, LOC=place,DATE=date")
+    assert entity_map == {"GPE": "place", "LOC": "place", "DATE": "date"}
+    options = HarnessOptions(
+        electra_start_point="/models/gsd-export", electra_entity_map=entity_map
+    )
+    extractor = read_yaml(pipeline("electra", options, seed=1))["pipeline"][-1]
+    assert extractor["entity_map"] == entity_map
+    assert extractor["pretrained"] == "/models/gsd-export"
+    with pytest.raises(SystemExit, match="LABEL=name"):
+        parse_entity_map("GPE=place,LOC")

@@ -171,3 +171,30 @@ def test_two_servers_share_a_conversation_through_redis(bot_dir, bot_archive, re
         assert {k: slots[k] for k in ASK} == {
             "place": "新宿", "date": "明日", "people": "4人", "name": "田中",
         }  # fmt: skip
+
+
+def test_rasa_train_continues_from_a_gsd_export_on_the_bots_names(bot_dir, bot_export, tmp_path):
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    config = yaml.safe_load((bot_dir / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] == NAME:  # trainable mode from the export, the same entity_map
+            del component["model_path"]
+            component.update(pretrained=str(bot_export), epochs=5, learning_rate=0.003,
+                             max_seq_length=32)  # fmt: skip
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    result = subprocess.run(
+        [RASA, "train", "nlu", "--config", "config.yml", "--nlu", str(bot_dir / "data/nlu.yml"),
+         "--out", "models", "--fixed-model-name", "continued"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    agent = Agent.load(str(tmp_path / "models/continued.tar.gz"))
+    parsed = asyncio.run(agent.parse_message("横浜で明後日に6人で予約したいです"))
+    assert [(e["entity"], e["value"], e["extractor"]) for e in parsed["entities"]] == [
+        ("place", "横浜", "ElectraEntityExtractor"),
+        ("date", "明後日", "ElectraEntityExtractor"),
+        ("people", "6人", "ElectraEntityExtractor"),
+    ]

@@ -77,3 +77,47 @@ def test_an_entity_an_earlier_extractor_found_wins_the_overlap(extractor):
         ("place", "横浜", "RegexEntityExtractor"),
         ("place", "横浜", "ElectraEntityExtractor"),
     ]
+
+
+def test_an_export_is_a_start_point_that_keeps_what_it_knows(bot_export, bot_options):
+    import tensorflow as tf
+
+    from rasa_electra.components.electra_entity_extractor import origins
+    from rasa_electra.data.tags import label_list
+    from rasa_electra.model import model_spec
+    from rasa_electra.model.export import read_labels
+
+    spec = model_spec.get(bot_export, max_seq_length=32)
+    assert spec.kind == "export"
+    spec.label_origins = origins(bot_options["entity_map"])
+    labels = label_list(["place", "date", "DATE", "time"])  # new, new, known, unknown
+    model = spec.build_model(labels)
+    saved = {v.name.split("/", 1)[1]: v.numpy()
+             for v in tf.saved_model.load(str(bot_export)).model.variables}  # fmt: skip
+    old = {tag: i for i, tag in enumerate(read_labels(bot_export))}
+    for weight in model.weights:
+        name = weight.name.split("/", 1)[1]
+        if "classifier" not in name:
+            assert (weight.numpy() == saved[name]).all(), name
+    kernel = next(w.numpy() for w in model.weights if "classifier/kernel" in w.name)
+    old_kernel = saved[next(n for n in saved if "classifier/kernel" in n)]
+    new = {tag: i for i, tag in enumerate(labels)}
+    assert (kernel[:, new["O"]] == old_kernel[:, old["O"]]).all()
+    assert (kernel[:, new["B-DATE"]] == old_kernel[:, old["B-DATE"]]).all()
+    assert (kernel[:, new["I-date"]] == old_kernel[:, old["I-DATE"]]).all()
+    place = old_kernel[:, [old["B-GPE"], old["B-LOC"], old["B-FAC"]]].mean(axis=1)
+    assert abs(kernel[:, new["B-place"]] - place).max() < 1e-6
+    assert not (kernel[:, new["B-time"]] == place).all()  # fresh
+    assert spec.notes[-1] == f"continued from the export: 7 of {len(labels)} head rows kept"
+
+
+def test_an_export_without_its_encoder_config_says_to_export_again(bot_export, tmp_path):
+    import shutil
+
+    from rasa_electra.model import model_spec
+    from rasa_electra.model.export import ENCODER_CONFIG_FILE
+
+    old = shutil.copytree(bot_export, tmp_path / "old-export")
+    (old / ENCODER_CONFIG_FILE).unlink()
+    with pytest.raises(model_spec.StartPointError, match="export it again"):
+        model_spec.get(old)
