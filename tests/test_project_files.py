@@ -21,4 +21,5 @@ def test_config_uses_the_japanese_tokenizer_and_crf(repo):
     names = [step["name"] for step in config["pipeline"]]
     assert config["language"] == "ja"
     assert names[0] == "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
-    assert "CRFEntityExtractor" in names
+    # Rasa's CRF that stores its fitted models (loads without refitting)
+    assert "rasa_electra.components.fast_crf_entity_extractor.FastCRFEntityExtractor" in names

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--systems",
         default="crf,electra",
-        help="comma-separated: crf, electra, diet, electra@FORMAT (e.g. electra@tflite-dynamic: "
+        help="comma-separated: crf (config.yml), crf-rasa (the same with Rasa's own "
+        "CRFEntityExtractor), electra, diet, electra@FORMAT (e.g. electra@tflite-dynamic: "
         "the export on a converted format, made by rasa_electra.cli.export_formats)",
     )
     parser.add_argument("--trials", type=int, default=1)

@@ -30,6 +30,8 @@ from rasa_electra.tokenization.mecab import MecabTokenizer
 
 TOKENIZER = "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
 EXTRACTOR = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
+FAST_CRF = "rasa_electra.components.fast_crf_entity_extractor.FastCRFEntityExtractor"
+CRF_CLASSES = ("CRFEntityExtractor", FAST_CRF)
 
 
 @dataclass
@@ -59,8 +61,9 @@ def split_system(system: str) -> tuple[str, str | None]:
     return base, backend_format or None
 
 
-def _baseline_steps(options: HarnessOptions) -> str:
-    """The pipeline steps of ``options.crf_config`` after its tokenizer, as YAML lines."""
+def _baseline_steps(options: HarnessOptions, crf_class: str | None = None) -> str:
+    """The pipeline steps of ``options.crf_config`` after its tokenizer, as YAML lines; its
+    CRF swapped for ``crf_class`` when given (Rasa's own, for the baseline row)."""
     import yaml
 
     config = yaml.safe_load(Path(options.crf_config).read_text(encoding="utf-8"))
@@ -68,7 +71,10 @@ def _baseline_steps(options: HarnessOptions) -> str:
     if not steps or steps[0]["name"] != TOKENIZER:
         raise ValueError(f"{options.crf_config}: the pipeline must start with {TOKENIZER}")
     for step in steps:
-        if step["name"] == "CRFEntityExtractor" and options.crf_max_iterations is not None:
+        if step["name"] not in CRF_CLASSES:
+            continue
+        step["name"] = crf_class or step["name"]
+        if options.crf_max_iterations is not None:
             step["max_iterations"] = options.crf_max_iterations
     text = yaml.safe_dump(steps[1:], allow_unicode=True, sort_keys=False, default_flow_style=None)
     return "".join(f"  {line}\n" for line in text.splitlines())
@@ -85,10 +91,11 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
         f"recipe: default.v1\nlanguage: ja\nassistant_id: eval-{system}\n"
         f"pipeline:\n  - name: {TOKENIZER}\n"
     )
-    if system == "crf":
+    if system in ("crf", "crf-rasa"):
         # config.yml's baseline, featurizers included: Rasa 3.6's CRFEntityExtractor silently
-        # trains on no examples when no featurizer has run (it keeps only featurized messages)
-        body = _baseline_steps(options)
+        # trains on no examples when no featurizer has run (it keeps only featurized messages).
+        # crf-rasa: the same with Rasa's own CRFEntityExtractor (refits at every load)
+        body = _baseline_steps(options, "CRFEntityExtractor" if system == "crf-rasa" else None)
     elif system == "diet":
         body = (
             "  - name: LexicalSyntacticFeaturizer\n"
@@ -123,7 +130,7 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
         )
         body = f"  - name: {EXTRACTOR}\n{source}{serving}"
     else:
-        raise ValueError(f"unknown system {system!r}; choose crf, electra or diet")
+        raise ValueError(f"unknown system {system!r}; choose crf, crf-rasa, electra or diet")
     return head + body + "policies: []\n"
 
 

@@ -56,7 +56,7 @@ def check_offsets(text: str, entities: list[dict]) -> None:
     for entity in entities:
         assert 0 <= entity["start"] < entity["end"] <= len(text)
         assert entity["value"] == text[entity["start"] : entity["end"]]
-        assert entity["extractor"] == "CRFEntityExtractor"
+        assert entity["extractor"] == "FastCRFEntityExtractor"  # config.yml's CRF
 
 
 @pytest.mark.slow

@@ -13,12 +13,13 @@ from rasa_electra.evaluation.harness import HarnessOptions, pipeline
 def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_dir, tmp_path):
     data = str(repo / "data/examples/nlu.yml")  # a bot's own data: train = test here
     command = [sys.executable, "-m", "rasa_electra.cli.evaluate", "--train", data, "--test", data,
-               "--systems", "crf,electra", "--electra-start-point", str(pytorch_layout_dir),
+               "--systems", "crf,crf-rasa,electra",
+               "--electra-start-point", str(pytorch_layout_dir),
                "--quick", "--out", str(tmp_path)]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    assert list(results["systems"]) == ["crf", "electra"]
+    assert list(results["systems"]) == ["crf", "crf-rasa", "electra"]
     for system in results["systems"].values():
         micro = {name: system["micro"][name]["mean"] for name in ("precision", "recall", "f1")}
         p, r = micro["precision"], micro["recall"]
@@ -27,7 +28,10 @@ def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_d
         assert system["load_seconds"]["mean"] > 0 and system["latency_ms_p95"]["mean"] > 0
     crf = results["systems"]["crf"]
     assert crf["micro"]["f1"]["mean"] > 0.5  # CRF on its own training sentences
-    assert "CRFEntityExtractor" in crf["token_level_weighted_avg"]
+    assert "FastCRFEntityExtractor" in crf["token_level_weighted_avg"]
+    rasas = results["systems"]["crf-rasa"]
+    assert "CRFEntityExtractor" in rasas["token_level_weighted_avg"]
+    assert rasas["micro"] == crf["micro"]  # the fast CRF is Rasa's CRF, stored differently
     report = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "| crf | 1 |" in report and "| electra | 1 |" in report and "token-level" in report
     for chart in ("f1.png", "per_label_f1.png"):
@@ -40,6 +44,9 @@ def test_crf_pipeline_is_the_projects_baseline_config(repo):
     ours = read_yaml(pipeline("crf", HarnessOptions(), seed=1))["pipeline"]
     baseline = read_yaml((repo / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     assert ours == baseline
+    rasas = read_yaml(pipeline("crf-rasa", HarnessOptions(), seed=1))["pipeline"]
+    assert [step["name"] for step in rasas][-1] == "CRFEntityExtractor"
+    assert rasas[:-1] == baseline[:-1] and {**rasas[-1], "name": ""} == {**baseline[-1], "name": ""}
 
 
 def test_pipelines_share_the_tokenizer_and_need_an_electra_source():
