@@ -2,9 +2,10 @@
 
 ``get(source)`` accepts
 * a Hugging Face model directory — ELECTRA discriminator or any BERT-family encoder, weights as
-  ``tf_model.h5`` or ``model.safetensors`` (PyTorch weights read with ``safetensors.numpy`` and
-  copied into the TF class, so torch is never imported; ``pytorch_model.bin`` needs torch and is
-  refused with a clear message). This is also how the project's own pretraining output loads;
+  ``tf_model.h5``, ``model.safetensors`` or ``pytorch_model.bin`` (PyTorch weights read with
+  ``safetensors.numpy``, or the restricted unpickler of ``torch_weights``, and copied into the
+  TF class, so torch is never imported). This is also how the project's own pretraining output
+  loads;
 * a google-research/electra TF1 checkpoint directory (``model.ckpt-N.*`` + ``vocab.txt``),
   converted in-process (``tf1_checkpoint``);
 * a Hugging Face hub id (or a short name from ``KNOWN``), downloaded into the HF cache first —
@@ -25,6 +26,7 @@ from rasa_electra import defaults
 from rasa_electra.data.tags import SCHEMES
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
+from rasa_electra.model.torch_weights import read_pytorch_state_dict
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 # Short names for published Japanese encoders (hub ids; they need network on first use).
@@ -46,7 +48,9 @@ SIZES = {
     }.items()
 }
 HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
-             "special_tokens_map.json", "model.safetensors", "tf_model.h5"]  # fmt: skip
+             "special_tokens_map.json"]  # fmt: skip
+# the weights, by preference: one of them is fetched, whichever the repository has
+WEIGHT_FILES = ("model.safetensors", "tf_model.h5", "pytorch_model.bin")
 
 
 class StartPointError(ValueError):
@@ -96,7 +100,7 @@ class ModelSpec:
         model = TFAutoModelForTokenClassification.from_config(config)
         model(model.dummy_inputs, training=False)  # create the weights
         if self.kind == "hf-directory":
-            _load_safetensors(model, directory / "model.safetensors")
+            _load_pytorch_layout(model, directory)
         elif self.kind == "tf1-checkpoint":
             tf1_checkpoint.load_weights(model, self.checkpoint)
         elif self.kind == "export":
@@ -197,14 +201,8 @@ def _hf_directory(path: Path, source: str, max_seq_length: int, label_scheme: st
                   mecab_args: str | None) -> ModelSpec:  # fmt: skip
     from transformers import AutoConfig
 
-    if not (path / "tf_model.h5").is_file() and not (path / "model.safetensors").is_file():
-        hint = (
-            " It has pytorch_model.bin, which needs torch to read: convert it once, where "
-            "torch is installed, with `python -c \"import torch, safetensors.torch as s; "
-            "s.save_file(torch.load('pytorch_model.bin'), 'model.safetensors')\"`."
-            if (path / "pytorch_model.bin").is_file() else ""
-        )  # fmt: skip
-        raise StartPointError(f"{path} has no tf_model.h5 or model.safetensors.{hint}")
+    if not any((path / name).is_file() for name in WEIGHT_FILES):
+        raise StartPointError(f"{path} has no weights: none of {', '.join(WEIGHT_FILES)}")
     config = AutoConfig.from_pretrained(str(path))
     tokenizer = SubwordTokenizer.from_directory(path, mecab_args)
     return ModelSpec(
@@ -288,9 +286,11 @@ def _tf1_directory(path: Path, checkpoint: str, source: str, max_seq_length: int
 
 def _download(hub_id: str) -> Path:
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import list_repo_files, snapshot_download
 
-        return Path(snapshot_download(hub_id, allow_patterns=HUB_FILES))
+        published = set(list_repo_files(hub_id))
+        weights = [name for name in WEIGHT_FILES if name in published][:1]
+        return Path(snapshot_download(hub_id, allow_patterns=HUB_FILES + weights))
     except Exception as error:  # offline, unknown id, auth: all end the same way for the user
         raise StartPointError(
             f"could not fetch {hub_id!r} from the Hugging Face hub ({type(error).__name__}: "
@@ -299,15 +299,22 @@ def _download(hub_id: str) -> Path:
         ) from error
 
 
-def _load_safetensors(model, path: Path) -> None:
-    """PyTorch-layout weights into a TF model without torch (numpy arrays all the way)."""
+def _load_pytorch_layout(model, directory: Path) -> None:
+    """PyTorch-layout weights (model.safetensors, else pytorch_model.bin through the restricted
+    unpickler) into a TF model without torch: numpy arrays all the way."""
     from safetensors.numpy import load_file
     from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
+    path = directory / "model.safetensors"
+    if path.is_file():
+        state = load_file(str(path))
+    else:
+        path = directory / "pytorch_model.bin"
+        state = read_pytorch_state_dict(path)
     # the shipped encoder is stored in float16 to fit the repository; TF variables are float32
     weights = {
         name: array.astype("float32") if array.dtype.kind == "f" and array.itemsize < 4 else array
-        for name, array in load_file(str(path)).items()
+        for name, array in state.items()
     }
     _, info = load_pytorch_state_dict_in_tf2_model(
         model, weights, allow_missing_keys=True, output_loading_info=True,

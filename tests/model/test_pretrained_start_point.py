@@ -80,3 +80,38 @@ def test_pretraining_output_fine_tunes_and_predicts(pretrained_dir, examples) ->
     predictions = model.predict([examples[0].text])
     assert len(predictions) == 1
     assert all(0 <= s.start < s.end <= len(examples[0].text) for s in predictions[0].spans)
+
+
+def test_a_checkpoint_published_as_pytorch_model_bin_loads_without_torch(
+    pytorch_layout_dir, tmp_path
+) -> None:
+    """torch.save in the torch environment (float32 and bfloat16 copies), then read here
+    through the restricted unpickler: the same TF weights as from model.safetensors."""
+    import shutil
+
+    script = (
+        "import sys, torch; from safetensors.torch import load_file; "
+        "state = load_file(sys.argv[1]); torch.save(state, sys.argv[2]); "
+        "torch.save({k: v.bfloat16() for k, v in state.items()}, sys.argv[3])"
+    )
+    folders = {name: tmp_path / name for name in ("fp32", "bf16")}
+    for folder in folders.values():
+        folder.mkdir()
+        for name in ("config.json", "vocab.txt"):
+            shutil.copy(pytorch_layout_dir / name, folder / name)
+    done = subprocess.run(
+        [str(pretrain_python()), "-c", script, str(pytorch_layout_dir / "model.safetensors"),
+         str(folders["fp32"] / "pytorch_model.bin"), str(folders["bf16"] / "pytorch_model.bin")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "torch" not in sys.modules
+    reference = model_spec.get(pytorch_layout_dir).build_model(LABELS)
+    for name, tolerance in (("fp32", 0.0), ("bf16", 2**-7)):
+        model = model_spec.get(folders[name]).build_model(LABELS)
+        for ours, theirs in zip(model.weights, reference.weights, strict=True):
+            if "classifier" in ours.name:  # a new head either way
+                continue
+            expected = theirs.numpy()
+            assert np.allclose(ours.numpy(), expected, rtol=tolerance, atol=1e-30), ours.name
+    assert "torch" not in sys.modules

@@ -61,11 +61,21 @@ def test_tf1_checkpoint_with_a_wrong_shape_is_refused(tf1_checkpoint_dir, tmp_pa
         spec.build_model(LABELS)
 
 
-def test_pytorch_bin_only_says_what_to_do(tmp_path, pytorch_layout_dir):
+def test_a_pytorch_bin_that_is_no_torch_zip_says_what_to_do(tmp_path, pytorch_layout_dir):
+    from rasa_electra.model.torch_weights import UnsafeCheckpointError
+
     for name in ("config.json", "vocab.txt"):
         (tmp_path / name).write_bytes((pytorch_layout_dir / name).read_bytes())
-    (tmp_path / "pytorch_model.bin").write_bytes(b"not read")
-    with pytest.raises(StartPointError, match=r"pytorch_model\.bin, which needs torch"):
+    (tmp_path / "pytorch_model.bin").write_bytes(b"not a zip")
+    spec = model_spec.get(tmp_path)  # the config and vocabulary are fine
+    with pytest.raises(UnsafeCheckpointError, match="not a zip-format torch checkpoint"):
+        spec.build_model(LABELS)
+
+
+def test_a_directory_without_weights_names_the_files_it_looked_for(tmp_path, pytorch_layout_dir):
+    for name in ("config.json", "vocab.txt"):
+        (tmp_path / name).write_bytes((pytorch_layout_dir / name).read_bytes())
+    with pytest.raises(StartPointError, match=r"none of model\.safetensors, tf_model\.h5, pytorch"):
         model_spec.get(tmp_path)
 
 
