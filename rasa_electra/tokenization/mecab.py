@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rasa_electra.tokenization.normalization import Normalized, normalize
+
 _UNPARSEABLE = re.compile(r"[\x00\ud800-\udfff]")
 _NON_SPACE = re.compile(r"\S+")
 _UNSET = "*"
@@ -30,6 +32,7 @@ class Word:
     end: int
     pos: str | None = None
     lemma: str | None = None
+    form: str | None = None  # the normalized surface MeCab saw, when normalizing changed it
 
 
 def _pos_and_lemma(feature: tuple[str, ...]) -> tuple[str | None, str | None]:
@@ -43,17 +46,26 @@ class MecabTokenizer:
     """Segments Japanese text into ``Word``s with MeCab.
 
     ``mecab_args`` defaults to the ipadic package's dictionary; pass e.g.
-    ``"-r /dev/null -d DICDIR -u user.dic"`` to add a user dictionary.
+    ``"-r /dev/null -d DICDIR -u user.dic"`` to add a user dictionary. ``normalization="NFKC"``
+    segments the NFKC text, as transformers' MecabTokenizer does by default, and maps each word
+    back to the original characters (``Word.form`` keeps what MeCab saw).
     """
 
-    def __init__(self, mecab_args: str | None = None) -> None:
+    def __init__(self, mecab_args: str | None = None, normalization: str | None = None) -> None:
         import fugashi
         import ipadic
 
         self.mecab_args = mecab_args or ipadic.MECAB_ARGS
+        self.normalization = normalization
         self._tagger = fugashi.GenericTagger(self.mecab_args)
 
     def tokenize(self, text: str) -> list[Word]:
+        if self.normalization is None:
+            return self._segment(text)
+        normalized = normalize(text, self.normalization)
+        return _in_original(normalized, self._segment(normalized.text))
+
+    def _segment(self, text: str) -> list[Word]:
         words: list[Word] = []
         cursor = 0
         for stop in _UNPARSEABLE.finditer(text):
@@ -90,3 +102,34 @@ def _plain_words(piece: str, start: int, end: int, base: int) -> Iterator[Word]:
     """Non-space runs MeCab skipped (its dictionary may class odd characters as space)."""
     for match in _NON_SPACE.finditer(piece, start, end):
         yield Word(match.group(), base + match.start(), base + match.end())
+
+
+def _in_original(normalized: Normalized, words: list[Word]) -> list[Word]:
+    """Words of the normalized text on the original's characters: each maps to whole segments
+    (trimmed of whitespace), words inside one segment merge (``㍿`` → 株式|会社 is one word), and
+    any non-space original character left uncovered becomes a word of its own."""
+    original = normalized.original
+    merged: list[tuple[int, int, int, int, Word]] = []  # original start/end, normalized start/end
+    for word in words:
+        start, end = normalized.original_span(word.start, word.end)
+        while start < end and original[start].isspace():
+            start += 1
+        while end > start and original[end - 1].isspace():
+            end -= 1
+        if start == end:
+            continue
+        if merged and start < merged[-1][1]:
+            first = merged[-1]
+            merged[-1] = (first[0], max(end, first[1]), first[2], word.end, first[4])
+        else:
+            merged.append((start, end, word.start, word.end, word))
+    result = []
+    cursor = 0
+    for start, end, norm_start, norm_end, word in merged:
+        result.extend(_plain_words(original, cursor, start, 0))
+        form = normalized.text[norm_start:norm_end]
+        text = original[start:end]
+        result.append(Word(text, start, end, word.pos, word.lemma, None if form == text else form))
+        cursor = end
+    result.extend(_plain_words(original, cursor, len(original), 0))
+    return result

@@ -49,10 +49,13 @@ class TokenizedText:
 class SubwordTokenizer:
     """MeCab words → subword pieces, plus the special token ids a model needs."""
 
-    def __init__(self, pieces, mecab_args: str | None = None) -> None:
+    def __init__(
+        self, pieces, mecab_args: str | None = None, normalization: str | None = None
+    ) -> None:
         self.pieces = pieces  # a transformers PreTrainedTokenizerFast
         self.mecab_args = mecab_args
-        self.words = MecabTokenizer(mecab_args)
+        self.normalization = normalization  # "NFKC" as the checkpoint was cut, or None
+        self.words = MecabTokenizer(mecab_args, normalization)
         for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id"):
             if getattr(pieces, name) is None:
                 raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
@@ -61,6 +64,13 @@ class SubwordTokenizer:
         self._rust = pieces.backend_tokenizer
         self._rust.no_truncation()
         self._rust.no_padding()
+
+    @property
+    def split_punctuation(self) -> bool:
+        """Whether a word's pieces start afresh at punctuation (BERT's pre-tokenizer)."""
+        from tokenizers import pre_tokenizers
+
+        return not isinstance(self._rust.pre_tokenizer, pre_tokenizers.WhitespaceSplit)
 
     @property
     def do_lower_case(self) -> bool:
@@ -73,16 +83,24 @@ class SubwordTokenizer:
         """Load from a start point or export folder (``tokenizer.json`` or ``vocab.txt``)."""
         directory = Path(directory)
         settings_path = directory / SETTINGS_FILE
-        if settings_path.is_file():
-            mecab_args = json.loads(settings_path.read_text(encoding="utf-8")).get("mecab_args")
+        # a checkpoint cut by transformers' BertJapaneseTokenizer: NFKC, no punctuation split
+        normalization = _checkpoint_normalization(directory)
+        split_punctuation = not _cut_by_bert_japanese(directory)
+        if settings_path.is_file():  # this project's own export or start point
+            settings = json.loads(settings_path.read_text(encoding="utf-8"))
+            mecab_args = settings.get("mecab_args")
+            normalization = settings.get("normalization")
+            split_punctuation = settings.get("split_punctuation", True)
         if (directory / "tokenizer.json").is_file():
             from transformers import AutoTokenizer
 
-            return cls(AutoTokenizer.from_pretrained(str(directory), use_fast=True), mecab_args)
+            pieces = AutoTokenizer.from_pretrained(str(directory), use_fast=True)
+            return cls(pieces, mecab_args, normalization)
         vocab = directory / "vocab.txt"
         if not vocab.is_file():
             raise FileNotFoundError(f"{directory} has neither tokenizer.json nor vocab.txt")
-        return cls(bert_wordpiece(vocab, do_lower_case=_lower_case(directory)), mecab_args)
+        pieces = bert_wordpiece(vocab, _lower_case(directory), split_punctuation)
+        return cls(pieces, mecab_args, normalization)
 
     def save(self, directory: str | Path) -> None:
         """A WordPiece vocabulary is written as ``vocab.txt`` + ``tokenizer_config.json``, which
@@ -106,7 +124,15 @@ class SubwordTokenizer:
             _write_json(directory / "tokenizer_config.json", config)
         else:
             self.pieces.save_pretrained(str(directory))
-        _write_json(directory / SETTINGS_FILE, {"words": "mecab", "mecab_args": self.mecab_args})
+        _write_json(
+            directory / SETTINGS_FILE,
+            {
+                "words": "mecab",
+                "mecab_args": self.mecab_args,
+                "normalization": self.normalization,
+                "split_punctuation": self.split_punctuation,
+            },
+        )
 
     @property
     def vocab_size(self) -> int:
@@ -119,19 +145,43 @@ class SubwordTokenizer:
             return TokenizedText([], [])
         # the Rust tokenizer cannot take lone surrogates (MeCab gives each its own word):
         # such a word goes in empty and comes out as one unknown piece below
+        surfaces = [w.form or w.text for w in words]  # what the checkpoint saw (normalized)
         encodings = self._rust.encode_batch(
-            [w.text if _encodable(w.text) else "" for w in words], add_special_tokens=False
+            [s if _encodable(s) else "" for s in surfaces], add_special_tokens=False
         )
         word_pieces = []
-        for word, encoding in zip(words, encodings, strict=True):
+        for word, surface, encoding in zip(words, surfaces, encodings, strict=True):
+            # a normalized form of another length cannot place pieces inside the original word
+            inside = len(surface) == word.end - word.start
             pieces = [
                 Piece(i, word.start + start, word.start + end)
+                if inside
+                else Piece(i, word.start, word.end)
                 for i, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
                 if end > start
             ]
             # a word the vocabulary cannot spell at all is one unknown piece, never dropped
             word_pieces.append(pieces or [Piece(self.pieces.unk_token_id, word.start, word.end)])
         return TokenizedText([(w.start, w.end) for w in words], word_pieces)
+
+
+def _tokenizer_config(directory: Path) -> dict:
+    path = directory / "tokenizer_config.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _cut_by_bert_japanese(directory: Path) -> bool:
+    """The checkpoint's ``tokenizer_config.json`` names transformers' MeCab word tokenizer."""
+    return _tokenizer_config(directory).get("word_tokenizer_type") == "mecab"
+
+
+def _checkpoint_normalization(directory: Path) -> str | None:
+    """NFKC when transformers' MecabTokenizer cut the checkpoint: it normalizes by default
+    (``mecab_kwargs.normalize_text``)."""
+    if not _cut_by_bert_japanese(directory):
+        return None
+    kwargs = _tokenizer_config(directory).get("mecab_kwargs") or {}
+    return "NFKC" if kwargs.get("normalize_text", True) else None
 
 
 def _encodable(text: str) -> bool:
@@ -142,8 +192,10 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def bert_wordpiece(vocab: Path, do_lower_case: bool = False):
+def bert_wordpiece(vocab: Path, do_lower_case: bool = False, split_punctuation: bool = True):
     """A fast WordPiece tokenizer for MeCab words: no CJK character split, no accent strip.
+    ``split_punctuation=False`` splits a word at whitespace only, as BertJapaneseTokenizer's
+    WordpieceTokenizer does (ウォルター・ローリー stays one word: ウォルター ##・ ##ロー …).
 
     Built from the ``tokenizers`` parts and wrapped, because ``BertTokenizerFast``'s constructor
     changed between transformers 4 (``vocab_file``) and 5 (``vocab``); this works on both."""
@@ -159,7 +211,9 @@ def bert_wordpiece(vocab: Path, do_lower_case: bool = False):
     rust.normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=do_lower_case
     )
-    rust.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    rust.pre_tokenizer = (
+        pre_tokenizers.BertPreTokenizer() if split_punctuation else pre_tokenizers.WhitespaceSplit()
+    )
     rust.decoder = decoders.WordPiece(prefix="##")
     cls, sep = SPECIAL_TOKENS["cls_token"], SPECIAL_TOKENS["sep_token"]
     rust.post_processor = processors.TemplateProcessing(

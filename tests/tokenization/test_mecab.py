@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 from rasa_electra.tokenization.mecab import MecabTokenizer
 
 MECAB = MecabTokenizer()
+MECAB_NFKC = MecabTokenizer(normalization="NFKC")
 
 
-def check_exact_cover(text: str) -> list[str]:
-    words = MECAB.tokenize(text)
+def check_exact_cover(text: str, mecab: MecabTokenizer = MECAB) -> list[str]:
+    words = mecab.tokenize(text)
     for word in words:
         assert text[word.start : word.end] == word.text
         assert word.text and not word.text.isspace()
@@ -61,3 +62,28 @@ def test_pos_and_lemma_come_from_ipadic():
 )
 def test_any_unicode_text_is_covered_exactly(text):
     check_exact_cover(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.characters(),
+            st.sampled_from(list(" \u3000\t\nＡＢＣａｂｃ１２３ｶﾞｷﾞﾊﾟ㍿①㈱ﾞ\u0301\u3099東京タワー")),
+        )
+    )
+)
+def test_nfkc_words_sit_exactly_on_the_original_text(text):
+    check_exact_cover(text, MECAB_NFKC)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ＡＢＣ１２３です", [("ＡＢＣ", "ABC"), ("１２３", "123"), ("です", None)]),
+        ("ｶﾞｷﾞを買った", [("ｶﾞｷﾞ", "ガギ"), ("を", None), ("買っ", None), ("た", None)]),
+        ("㍿の株", [("㍿", "株式会社"), ("の", None), ("株", None)]),  # 株式|会社 merge: one ㍿
+    ],
+)
+def test_nfkc_keeps_what_mecab_saw_beside_the_original(text, expected):
+    assert [(w.text, w.form) for w in MECAB_NFKC.tokenize(text)] == expected
