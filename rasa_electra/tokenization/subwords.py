@@ -86,6 +86,8 @@ class SubwordTokenizer:
         # a checkpoint cut by transformers' BertJapaneseTokenizer: NFKC, no punctuation split
         normalization = _checkpoint_normalization(directory)
         split_punctuation = not _cut_by_bert_japanese(directory)
+        if mecab_args is None and _cut_by_bert_japanese(directory):
+            mecab_args = _checkpoint_mecab_args(directory)
         if settings_path.is_file():  # this project's own export or start point
             settings = json.loads(settings_path.read_text(encoding="utf-8"))
             mecab_args = settings.get("mecab_args")
@@ -173,6 +175,37 @@ def _tokenizer_config(directory: Path) -> dict:
 def _cut_by_bert_japanese(directory: Path) -> bool:
     """The checkpoint's ``tokenizer_config.json`` names transformers' MeCab word tokenizer."""
     return _tokenizer_config(directory).get("word_tokenizer_type") == "mecab"
+
+
+class UnsupportedWordTokenizer(ValueError):
+    """The checkpoint was cut with a MeCab setup this machine cannot reproduce."""
+
+
+def _checkpoint_mecab_args(directory: Path) -> str | None:
+    """MeCab arguments for the dictionary transformers used (``mecab_kwargs.mecab_dic``,
+    ``mecab_option``); None for ipadic, this project's default. A dictionary that is not
+    installed, or an option naming one elsewhere (NEologd), is a clear error, never ipadic."""
+    kwargs = _tokenizer_config(directory).get("mecab_kwargs") or {}
+    dictionary, option = kwargs.get("mecab_dic", "ipadic"), kwargs.get("mecab_option")
+    if dictionary == "ipadic" and not option:
+        return None
+    if dictionary in ("unidic_lite", "unidic"):
+        import importlib
+        import os
+
+        try:
+            module = importlib.import_module(dictionary)
+        except ImportError as error:
+            raise UnsupportedWordTokenizer(
+                f"{directory} was cut with MeCab + {dictionary}: `pip install "
+                f"{dictionary.replace('_', '-')}` to reproduce it, or pass mecab_args"
+            ) from error
+        mecabrc = os.path.join(module.DICDIR, "mecabrc")
+        return f'-d "{module.DICDIR}" -r "{mecabrc}"' + (f" {option}" if option else "")
+    raise UnsupportedWordTokenizer(
+        f"{directory} was cut with MeCab dictionary {dictionary!r}, option {option!r} (e.g. "
+        "NEologd, not on PyPI): install that dictionary and pass mecab_args naming it"
+    )
 
 
 def _checkpoint_normalization(directory: Path) -> str | None:

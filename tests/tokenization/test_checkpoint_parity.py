@@ -55,3 +55,28 @@ def test_piece_ids_equal_transformers_on_every_gsd_dev_and_test_sentence(
             differing.append(text)
     assert len(texts) > 1000
     assert differing == []
+
+
+@pytest.mark.parametrize(
+    "mecab_kwargs, message",
+    [
+        ({"mecab_dic": "unidic_lite"}, "pip install unidic-lite"),
+        ({"mecab_dic": None, "mecab_option": "-d /usr/lib/mecab/dic/mecab-ipadic-neologd"},
+         "NEologd, not on PyPI"),
+    ],
+)  # fmt: skip
+def test_a_dictionary_this_machine_lacks_is_a_clear_error_not_ipadic(
+    mecab_ipadic_nfkc_checkpoint, tmp_path, mecab_kwargs, message
+):
+    import importlib.util
+
+    from rasa_electra.tokenization.subwords import UnsupportedWordTokenizer
+
+    if mecab_kwargs.get("mecab_dic") and importlib.util.find_spec(mecab_kwargs["mecab_dic"]):
+        pytest.skip(f"{mecab_kwargs['mecab_dic']} is installed here")
+    (tmp_path / "vocab.txt").write_bytes((mecab_ipadic_nfkc_checkpoint / "vocab.txt").read_bytes())
+    config = {"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "mecab",
+              "mecab_kwargs": mecab_kwargs}  # fmt: skip
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(UnsupportedWordTokenizer, match=message):
+        SubwordTokenizer.from_directory(tmp_path)
