@@ -10,6 +10,7 @@ COMMANDS = {
     "convert": "GSD BIO release → Rasa YAML + markdown, checked by reading back",
     "md2yaml": "Rasa 1.x/2.x markdown NLU data → Rasa 3 YAML",
     "split-data": "a bot's NLU file → train.yml/test.yml, per intent",
+    "boundaries": "gold entities a MeCab dictionary's words cannot represent",
     "build-vocab": "WordPiece vocabulary on MeCab words",
     "finetune": "fine-tune a start point on Rasa NLU data; export a SavedModel",
     "parse": "parse a data file through a trained Rasa model and score it",

@@ -1,4 +1,5 @@
-"""``JapaneseTokenizer``: a Rasa 3 tokenizer component on MeCab (fugashi + ipadic).
+"""``JapaneseTokenizer``: a Rasa 3 tokenizer component on MeCab (fugashi; ipadic by default,
+UniDic on request, optionally on NFKC text with offsets kept on the original).
 
 Use it in ``config.yml`` by class path:
 ``- name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer``.
@@ -18,7 +19,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_electra.tokenization.mecab import MecabTokenizer
+from rasa_electra.tokenization.mecab import MecabTokenizer, mecab_args_for
 
 POS_TAG_KEY = "pos"  # the key Rasa's featurizers read (rasa.nlu.tokenizers.spacy_tokenizer)
 
@@ -30,8 +31,14 @@ class JapaneseTokenizer(Tokenizer):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # MeCab arguments; None means the ipadic package's dictionary.
-            # Add a user dictionary with e.g. "-r /dev/null -d <ipadic dir> -u my.dic".
+            # the MeCab dictionary package: "ipadic", "unidic_lite" or "unidic" (installed
+            # separately), as a published checkpoint's tokenizer_config.json names it
+            "dictionary": "ipadic",
+            # "NFKC": segment the normalized text, as transformers' MecabTokenizer does; token
+            # offsets stay on the original characters. None: the text as it is.
+            "normalization": None,
+            # MeCab arguments instead of `dictionary`, e.g. a user dictionary:
+            # "-r /dev/null -d <ipadic dir> -u my.dic"
             "mecab_args": None,
             # Rasa's common tokenizer options
             "intent_tokenization_flag": False,
@@ -50,7 +57,8 @@ class JapaneseTokenizer(Tokenizer):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        self._mecab = MecabTokenizer(config.get("mecab_args"))
+        mecab_args = config.get("mecab_args") or mecab_args_for(config.get("dictionary", "ipadic"))
+        self._mecab = MecabTokenizer(mecab_args, config.get("normalization"))
 
     @classmethod
     def create(

@@ -76,8 +76,10 @@ def _baseline_steps(options: HarnessOptions, crf_class: str | None = None) -> st
         step["name"] = crf_class or step["name"]
         if options.crf_max_iterations is not None:
             step["max_iterations"] = options.crf_max_iterations
+    # the tokenizer's own options (dictionary, normalization) stay with the baseline
+    tokenizer_options = "".join(f"    {k}: {v}\n" for k, v in steps[0].items() if k != "name")
     text = yaml.safe_dump(steps[1:], allow_unicode=True, sort_keys=False, default_flow_style=None)
-    return "".join(f"  {line}\n" for line in text.splitlines())
+    return tokenizer_options + "".join(f"  {line}\n" for line in text.splitlines())
 
 
 def pipeline(system: str, options: HarnessOptions, seed: int) -> str:

@@ -35,10 +35,41 @@ class Word:
     form: str | None = None  # the normalized surface MeCab saw, when normalizing changed it
 
 
+DICTIONARIES = ("ipadic", "unidic_lite", "unidic")
+
+
+class DictionaryMissing(ValueError):
+    """A MeCab dictionary that is not installed here; says what to install."""
+
+
+def mecab_args_for(dictionary: str = "ipadic", option: str | None = None) -> str:
+    """MeCab arguments for a dictionary package, as transformers' MecabTokenizer builds them
+    (``-d DICDIR -r DICDIR/mecabrc``), plus ``option``."""
+    import importlib
+    import os
+
+    if dictionary not in DICTIONARIES:
+        raise ValueError(f"dictionary must be one of {DICTIONARIES}, got {dictionary!r}")
+    try:
+        module = importlib.import_module(dictionary)
+    except ImportError as error:
+        hint = " and `python -m unidic download`" if dictionary == "unidic" else ""
+        raise DictionaryMissing(
+            f"MeCab dictionary {dictionary} is not installed: `pip install "
+            f"{dictionary.replace('_', '-')}`{hint}, or pass mecab_args"
+        ) from error
+    if dictionary == "ipadic" and not option:
+        return module.MECAB_ARGS
+    mecabrc = os.path.join(module.DICDIR, "mecabrc")
+    return f'-d "{module.DICDIR}" -r "{mecabrc}"' + (f" {option}" if option else "")
+
+
 def _pos_and_lemma(feature: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """ipadic features: POS levels 0-3, conjugation 4-5, base form 6 (absent for unknown words)."""
+    """POS levels 0-2 and the lemma: ipadic's base form is field 6; UniDic (26 fields or more)
+    has its reading there and the lemma in field 7."""
     levels = [level for level in feature[:3] if level and level != _UNSET]
-    lemma = feature[6] if len(feature) > 6 and feature[6] != _UNSET else None
+    index = 7 if len(feature) > 20 else 6
+    lemma = feature[index] if len(feature) > index and feature[index] != _UNSET else None
     return ("-".join(levels) or None), lemma
 
 

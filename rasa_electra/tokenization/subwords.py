@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rasa_electra.tokenization.mecab import MecabTokenizer, Word
+from rasa_electra.tokenization.mecab import (
+    DICTIONARIES,
+    DictionaryMissing,
+    MecabTokenizer,
+    Word,
+    mecab_args_for,
+)
 
 SETTINGS_FILE = "subword_tokenizer.json"
 # what ``SubwordTokenizer.save`` writes for a WordPiece vocabulary (copied along with a model)
@@ -189,19 +195,11 @@ def _checkpoint_mecab_args(directory: Path) -> str | None:
     dictionary, option = kwargs.get("mecab_dic", "ipadic"), kwargs.get("mecab_option")
     if dictionary == "ipadic" and not option:
         return None
-    if dictionary in ("unidic_lite", "unidic"):
-        import importlib
-        import os
-
+    if dictionary in DICTIONARIES:
         try:
-            module = importlib.import_module(dictionary)
-        except ImportError as error:
-            raise UnsupportedWordTokenizer(
-                f"{directory} was cut with MeCab + {dictionary}: `pip install "
-                f"{dictionary.replace('_', '-')}` to reproduce it, or pass mecab_args"
-            ) from error
-        mecabrc = os.path.join(module.DICDIR, "mecabrc")
-        return f'-d "{module.DICDIR}" -r "{mecabrc}"' + (f" {option}" if option else "")
+            return mecab_args_for(dictionary, option)
+        except DictionaryMissing as error:
+            raise UnsupportedWordTokenizer(f"{directory} was cut with {error}") from error
     raise UnsupportedWordTokenizer(
         f"{directory} was cut with MeCab dictionary {dictionary!r}, option {option!r} (e.g. "
         "NEologd, not on PyPI): install that dictionary and pass mecab_args naming it"

@@ -96,3 +96,13 @@ def test_every_listed_command_is_a_module_with_main_and_unknown_ones_are_refused
     assert {name.replace("-", "_") for name in COMMANDS} == modules - {"__init__", "__main__"}
     assert main(["--help"]) == 0 and "finetune" in capsys.readouterr().out
     assert main(["no-such-command"]) == 2 and "unknown command" in capsys.readouterr().err
+
+
+def test_boundaries_counts_entities_per_dictionary(repo, capsys):
+    from rasa_electra.cli.boundaries import main
+
+    nlu = str(repo / "data/examples/nlu.yml")
+    assert main([nlu, "--dictionaries", "ipadic,unidic_lite", "--normalizations", "none,NFKC"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ipadic")
+            or line.startswith("| unidic_lite")]  # fmt: skip
+    assert len(rows) == 4 and all(" of 51 |" in row for row in rows)

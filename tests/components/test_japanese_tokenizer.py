@@ -58,3 +58,17 @@ def test_any_message_text_gets_exact_offsets(text):
     for token in tokens_of(text):
         assert text[token.start : token.end] == token.text
         assert token.start < token.end
+
+
+def test_unidic_and_nfkc_are_options_with_offsets_on_the_original_text():
+    config = {**JapaneseTokenizer.get_default_config(), "dictionary": "unidic_lite",
+              "normalization": "NFKC"}  # fmt: skip
+    tokenizer = JapaneseTokenizer(config)
+    text = "ＡＢＣ１２３で東京に来た"
+    message = Message(data={TEXT: text})
+    tokenizer.process([message])
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    assert [t.text for t in tokens][:2] == ["ＡＢＣ", "１２３"]  # cut as ABC / 123, kept as typed
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert {t.text: t.lemma for t in tokens}["来"] == "来る"  # UniDic's lemma field
+    assert {t.text: t.get("pos") for t in tokens}["東京"] == "名詞-固有名詞-地名"  # UniDic's POS
