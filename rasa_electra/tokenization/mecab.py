@@ -84,9 +84,8 @@ class MecabTokenizer:
 
     def __init__(self, mecab_args: str | None = None, normalization: str | None = None) -> None:
         import fugashi
-        import ipadic
 
-        self.mecab_args = mecab_args or ipadic.MECAB_ARGS
+        self.mecab_args = mecab_args or mecab_args_for("ipadic")
         self.normalization = normalization
         self._tagger = fugashi.GenericTagger(self.mecab_args)
 

@@ -89,16 +89,13 @@ class SubwordTokenizer:
         """Load from a start point or export folder (``tokenizer.json`` or ``vocab.txt``)."""
         directory = Path(directory)
         settings_path = directory / SETTINGS_FILE
-        # a checkpoint cut by transformers' BertJapaneseTokenizer: NFKC, no punctuation split
-        normalization = _checkpoint_normalization(directory)
-        split_punctuation = not _cut_by_bert_japanese(directory)
-        if mecab_args is None and _cut_by_bert_japanese(directory):
-            mecab_args = _checkpoint_mecab_args(directory)
         if settings_path.is_file():  # this project's own export or start point
             settings = json.loads(settings_path.read_text(encoding="utf-8"))
             mecab_args = settings.get("mecab_args")
             normalization = settings.get("normalization")
             split_punctuation = settings.get("split_punctuation", True)
+        else:  # a published checkpoint, cut as its tokenizer_config.json says
+            mecab_args, normalization, split_punctuation = _published_cut(directory, mecab_args)
         if (directory / "tokenizer.json").is_file():
             from transformers import AutoTokenizer
 
@@ -173,26 +170,32 @@ class SubwordTokenizer:
         return TokenizedText([(w.start, w.end) for w in words], word_pieces)
 
 
-def _tokenizer_config(directory: Path) -> dict:
-    path = directory / "tokenizer_config.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _cut_by_bert_japanese(directory: Path) -> bool:
-    """The checkpoint's ``tokenizer_config.json`` names transformers' MeCab word tokenizer."""
-    return _tokenizer_config(directory).get("word_tokenizer_type") == "mecab"
-
-
 class UnsupportedWordTokenizer(ValueError):
     """The checkpoint was cut with a MeCab setup this machine cannot reproduce."""
 
 
-def _checkpoint_mecab_args(directory: Path) -> str | None:
-    """MeCab arguments for the dictionary transformers used (``mecab_kwargs.mecab_dic``,
-    ``mecab_option``); None for ipadic, this project's default. A dictionary that is not
-    installed, or an option naming one elsewhere (NEologd), is a clear error, never ipadic."""
-    kwargs = _tokenizer_config(directory).get("mecab_kwargs") or {}
-    dictionary, option = kwargs.get("mecab_dic", "ipadic"), kwargs.get("mecab_option")
+def _published_cut(directory: Path, mecab_args: str | None) -> tuple[str | None, str | None, bool]:
+    """(MeCab arguments, normalization, split_punctuation) for a checkpoint folder. One whose
+    ``tokenizer_config.json`` names transformers' MeCab word tokenizer (BertJapaneseTokenizer)
+    was cut on NFKC text (``mecab_kwargs.normalize_text``, on by default), with the dictionary
+    it names, and WordPiece split at whitespace only; any other keeps this project's cut."""
+    path = directory / "tokenizer_config.json"
+    config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if config.get("word_tokenizer_type") != "mecab":
+        return mecab_args, None, True
+    kwargs = config.get("mecab_kwargs") or {}
+    normalization = "NFKC" if kwargs.get("normalize_text", True) else None
+    if mecab_args is None:
+        mecab_args = _checkpoint_mecab_args(directory, kwargs)
+    return mecab_args, normalization, False
+
+
+def _checkpoint_mecab_args(directory: Path, mecab_kwargs: dict) -> str | None:
+    """MeCab arguments for the dictionary transformers used (``mecab_dic``, ``mecab_option``);
+    None for ipadic, this project's default. A dictionary that is not installed, or an option
+    naming one elsewhere (NEologd), is a clear error, never ipadic."""
+    dictionary = mecab_kwargs.get("mecab_dic", "ipadic")
+    option = mecab_kwargs.get("mecab_option")
     if dictionary == "ipadic" and not option:
         return None
     if dictionary in DICTIONARIES:
@@ -204,15 +207,6 @@ def _checkpoint_mecab_args(directory: Path) -> str | None:
         f"{directory} was cut with MeCab dictionary {dictionary!r}, option {option!r} (e.g. "
         "NEologd, not on PyPI): install that dictionary and pass mecab_args naming it"
     )
-
-
-def _checkpoint_normalization(directory: Path) -> str | None:
-    """NFKC when transformers' MecabTokenizer cut the checkpoint: it normalizes by default
-    (``mecab_kwargs.normalize_text``)."""
-    if not _cut_by_bert_japanese(directory):
-        return None
-    kwargs = _tokenizer_config(directory).get("mecab_kwargs") or {}
-    return "NFKC" if kwargs.get("normalize_text", True) else None
 
 
 def _encodable(text: str) -> bool:

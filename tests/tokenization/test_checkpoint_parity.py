@@ -35,6 +35,11 @@ def test_a_mecab_checkpoint_is_cut_with_nfkc_on_its_dictionary(repo, tmp_path):
         checkpoint_folder(repo, tmp_path, {"mecab_dic": "unidic_lite"})
     )
     assert "unidic_lite" in unidic.words.mecab_args
+    unidic.save(tmp_path / "export-tokenizer")  # an export keeps the cut it was trained with
+    again = SubwordTokenizer.from_directory(tmp_path / "export-tokenizer")
+    assert (again.words.mecab_args, again.normalization, again.split_punctuation) == (
+        unidic.words.mecab_args, "NFKC", False,
+    )  # fmt: skip
 
 
 @pytest.mark.slow
