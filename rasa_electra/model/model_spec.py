@@ -238,7 +238,13 @@ def _load_export_weights(
 
     saved = {_relative(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
     old_tags = {tag: i for i, tag in enumerate(read_labels(directory))}
-    seeded = 0
+    seeds = {}  # new tag's column → the export's columns it starts from
+    for column, tag in enumerate(labels):
+        prefix, _, entity = tag.partition("-")
+        sources = [tag] if tag in old_tags else [f"{prefix}-{o}" for o in origins.get(entity, [])]
+        rows = [old_tags[source] for source in sources if source in old_tags]
+        if rows:
+            seeds[column] = rows
     for weight in model.weights:
         name = _relative(weight.name)
         if name not in saved:
@@ -249,18 +255,11 @@ def _load_export_weights(
                 raise StartPointError(f"{directory}: {name} is {old.shape}, not {weight.shape}")
             weight.assign(old)
             continue
-        new = weight.numpy()
-        for column, tag in enumerate(labels):
-            prefix, _, entity = tag.partition("-")
-            sources = (
-                [tag] if tag in old_tags else [f"{prefix}-{o}" for o in origins.get(entity, [])]
-            )
-            rows = [old_tags[source] for source in sources if source in old_tags]
-            if rows:
-                new[..., column] = old[..., rows].mean(axis=-1)
-                seeded += old.ndim == 1  # count a tag once (its bias), not per array
+        new = weight.numpy()  # the kernel [hidden, tags] and the bias [tags], fresh
+        for column, rows in seeds.items():
+            new[..., column] = old[..., rows].mean(axis=-1)
         weight.assign(new)
-    return seeded
+    return len(seeds)
 
 
 def _relative(variable_name: str) -> str:
