@@ -77,7 +77,11 @@ def _baseline_steps(options: HarnessOptions, crf_class: str | None = None) -> st
         if options.crf_max_iterations is not None:
             step["max_iterations"] = options.crf_max_iterations
     # the tokenizer's own options (dictionary, normalization) stay with the baseline
-    tokenizer_options = "".join(f"    {k}: {v}\n" for k, v in steps[0].items() if k != "name")
+    tokenizer_options = "".join(
+        f"    {k}: {json.dumps(v, ensure_ascii=False)}\n"
+        for k, v in steps[0].items()
+        if k != "name"
+    )  # JSON values are YAML: null stays null, a string stays a string
     text = yaml.safe_dump(steps[1:], allow_unicode=True, sort_keys=False, default_flow_style=None)
     return tokenizer_options + "".join(f"  {line}\n" for line in text.splitlines())
 
@@ -123,8 +127,8 @@ def pipeline(system: str, options: HarnessOptions, seed: int) -> str:
             )
         )
         if options.electra_entity_map:
-            pairs = ", ".join(f"{k}: {v}" for k, v in options.electra_entity_map.items())
-            source += f"    entity_map: {{{pairs}}}\n"
+            entity_map = json.dumps(options.electra_entity_map, ensure_ascii=False)
+            source += f"    entity_map: {entity_map}\n"
         backend, quantization = split_format(backend_format or "savedmodel")
         serving = (
             f"    backend: {backend}\n    quantization: {quantization}\n"

@@ -89,3 +89,16 @@ def test_the_entity_map_reaches_the_extractor_as_a_mapping():
     assert extractor["pretrained"] == "/models/gsd-export"
     with pytest.raises(SystemExit, match="LABEL=name"):
         parse_entity_map("GPE=place,LOC")
+
+
+def test_the_crf_config_s_tokenizer_options_reach_the_pipeline_as_written(repo, tmp_path):
+    import yaml
+    from rasa.shared.utils.io import read_yaml
+
+    config = yaml.safe_load((repo / "config.yml").read_text(encoding="utf-8"))
+    config["pipeline"][0].update(dictionary="unidic_lite", normalization=None)
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    options = HarnessOptions(crf_config=tmp_path / "config.yml")
+    ours = read_yaml(pipeline("crf", options, seed=1))["pipeline"]
+    assert ours == config["pipeline"]
+    assert ours[0]["normalization"] is None  # not the string "None"
