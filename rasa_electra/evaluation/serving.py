@@ -91,7 +91,8 @@ def time_in_process(
 # --- `rasa run` on 127.0.0.1 ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -151,7 +152,7 @@ def rasa_server(
 ) -> Iterator[Server]:
     """`rasa run --enable-api` on 127.0.0.1 at a free port, stopped on exit; ``extra_args``
     e.g. ``--credentials``/``--endpoints``, ``env`` added to this process's environment."""
-    port = _free_port()
+    port = free_port()
     rasa = Path(sys.executable).with_name("rasa")
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 BOT = Path(__file__).resolve().parents[2] / "examples/booking_bot"
+EXTRACTOR = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
 # the bot's names back to GSD labels (place cycles through the three it maps from)
 GSD_LABELS = {"date": ["DATE"], "people": ["QUANTITY"], "name": ["PERSON"],
               "place": ["GPE", "LOC", "FAC"]}  # fmt: skip
@@ -18,6 +19,22 @@ GSD_LABELS = {"date": ["DATE"], "people": ["QUANTITY"], "name": ["PERSON"],
 @pytest.fixture(scope="session")
 def bot_dir() -> Path:
     return BOT
+
+
+@pytest.fixture(scope="session")
+def bot_config():
+    """The bot's config.yml as a dict, its extractor's options changed (None removes one)."""
+    import yaml
+
+    def load(**changes) -> dict:
+        config = yaml.safe_load((BOT / "config.yml").read_text(encoding="utf-8"))
+        (step,) = [step for step in config["pipeline"] if step["name"] == EXTRACTOR]
+        step.update(changes)
+        for key in [key for key, value in step.items() if value is None]:
+            del step[key]
+        return config
+
+    return load
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,9 @@ import pexpect
 import pytest
 import yaml
 
-from rasa_electra.evaluation.serving import rasa_server
+from rasa_electra.evaluation.serving import free_port, rasa_server
 
 pytestmark = pytest.mark.slow
-NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
 RASA = str(Path(sys.executable).with_name("rasa"))
 ASK = {
     "place": "どちらの地域のお店をご希望ですか？",
@@ -30,13 +29,10 @@ ASK = {
 
 
 @pytest.fixture(scope="module")
-def bot_archive(bot_dir, bot_export, tmp_path_factory) -> Path:
+def bot_archive(bot_dir, bot_config, bot_export, tmp_path_factory) -> Path:
     """`rasa train` of the bot as it is, but serving the tiny export (model_path only)."""
     work = tmp_path_factory.mktemp("bot")
-    config = yaml.safe_load((bot_dir / "config.yml").read_text(encoding="utf-8"))
-    for component in config["pipeline"]:
-        if component["name"] == NAME:
-            component["model_path"] = str(bot_export)
+    config = bot_config(model_path=str(bot_export))
     (work / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     result = subprocess.run(
         [RASA, "train", "--config", str(work / "config.yml"), "--domain",
@@ -120,12 +116,6 @@ def test_a_whole_booking_in_rasa_shell(bot_archive, tmp_path):
     assert len(transcript) == 5
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def redis(tmp_path):
     """A real redis-server on 127.0.0.1 (Debian's, `make system-deps`), stopped by PID."""
@@ -173,17 +163,16 @@ def test_two_servers_share_a_conversation_through_redis(bot_dir, bot_archive, re
         }  # fmt: skip
 
 
-def test_rasa_train_continues_from_a_gsd_export_on_the_bots_names(bot_dir, bot_export, tmp_path):
+def test_rasa_train_continues_from_a_gsd_export_on_the_bots_names(
+    bot_dir, bot_config, bot_export, tmp_path
+):
     import asyncio
 
     from rasa.core.agent import Agent
 
-    config = yaml.safe_load((bot_dir / "config.yml").read_text(encoding="utf-8"))
-    for component in config["pipeline"]:
-        if component["name"] == NAME:  # trainable mode from the export, the same entity_map
-            del component["model_path"]
-            component.update(pretrained=str(bot_export), epochs=5, learning_rate=0.003,
-                             max_seq_length=32)  # fmt: skip
+    # trainable mode from the export, the same entity_map
+    config = bot_config(model_path=None, pretrained=str(bot_export), epochs=5,
+                        learning_rate=0.003, max_seq_length=32)  # fmt: skip
     (tmp_path / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     result = subprocess.run(
         [RASA, "train", "nlu", "--config", "config.yml", "--nlu", str(bot_dir / "data/nlu.yml"),

@@ -4,7 +4,6 @@ map checked against the export, Rasa's extractors first on overlaps, synonyms af
 from __future__ import annotations
 
 import pytest
-import yaml
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -18,10 +17,9 @@ NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
 
 
 @pytest.fixture(scope="module")
-def bot_options(bot_dir) -> dict:
+def bot_options(bot_config) -> dict:
     """The extractor's options as the bot's config.yml sets them."""
-    pipeline = yaml.safe_load((bot_dir / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    (options,) = [c for c in pipeline if c["name"] == NAME]
+    (options,) = [step for step in bot_config()["pipeline"] if step["name"] == NAME]
     return {k: v for k, v in options.items() if k != "name"}
 
 
