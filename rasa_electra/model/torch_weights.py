@@ -32,11 +32,12 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 
 class _Storage:
-    """A typed storage class named in the pickle; ``bfloat16`` marks bits to widen."""
+    """A typed storage class named in the pickle: the dtype its bytes are read as, and whether
+    they are bfloat16 bits to widen to float32."""
 
     def __init__(self, name: str) -> None:
-        self.name = name
         self.dtype = STORAGE_DTYPES[name]
+        self.bfloat16 = name == "BFloat16Storage"
 
 
 def _rebuild_tensor(storage, offset, size, stride, requires_grad=False, hooks=None, *rest):
@@ -100,7 +101,7 @@ def read_pytorch_state_dict(path: str | Path) -> dict[str, np.ndarray]:
                     raise UnsafeCheckpointError(f"{path}: unexpected storage {storage_type!r}")
                 raw = archive.read(f"{prefix}data/{key}")
                 array = np.frombuffer(raw, dtype=storage_type.dtype)
-                return array, storage_type.name == "BFloat16Storage"
+                return array, storage_type.bfloat16
 
         with archive.open(pickle_name) as handle:
             state = Restricted(handle).load()
