@@ -34,7 +34,7 @@ VOCAB_DIR := $(MODEL_DIR)/vocab-gsd-$(VERSION_TAG)-8k
 ELECTRA_DIR := $(MODEL_DIR)/electra-demo-$(VERSION_TAG)
 ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(VERSION_TAG).tar.gz
 
-EVAL_TRIALS ?= 1
+EVAL_TRIALS ?= 3
 REPORT_DIR := reports/gsd-$(GSD_VERSION)
 
 # Pretraining: its own environment (Python 3.11, torch CPU build, Accelerate), its own corpus.
@@ -60,7 +60,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 .PHONY: help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
-	lock clean pretrain probe formats bench gpu-kit
+	lock clean pretrain probe formats bench gpu-kit scoreboard
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
 
@@ -130,11 +130,21 @@ demo: train-crf train-electra  ## convert GSD, train CRF + ELECTRA, score test t
 	$(PY) -m rasa_electra.cli.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
 	$(PY) -m rasa_electra.cli.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
 
-# CRF vs ELECTRA (the demo export) through Rasa on the test split: reports/gsd-<version>/
-eval: $(ELECTRA_DIR)/export/saved_model.pb  ## CRF vs ELECTRA through the harness
-	$(PY) -m rasa_electra.cli.evaluate --data $(DATA_DIR) --systems crf,electra \
-		--electra-export $(ELECTRA_DIR)/export --trials $(EVAL_TRIALS) \
-		--title "UD_Japanese-GSD $(GSD_VERSION) test" --out $(REPORT_DIR)
+# Every system through Rasa on the test split, the same run: reports/gsd-<version>/ and a record
+# in docs/scoreboard.json (`make scoreboard` then rewrites docs/results.md's tables). Stochastic
+# systems (diet, spacy) get EVAL_TRIALS seeds; DIET's epochs are chosen on dev among
+# EVAL_DIET_EPOCHS (57 s an epoch on 2 cores). Models are kept by recipe: rerunning resumes.
+EVAL_SYSTEMS ?= crf,crf-rasa,ginza,electra,spacy,diet
+EVAL_DIET_EPOCHS ?= 10,20
+EVAL_ELECTRA_EXPORT ?= $(ELECTRA_DIR)/export
+eval: $(EVAL_ELECTRA_EXPORT)/saved_model.pb | $(DATA_DIR)/summary.json  ## all systems through the harness, recorded
+	$(PY) -m rasa_electra.cli.evaluate --data $(DATA_DIR) --systems $(EVAL_SYSTEMS) \
+		--electra-export $(EVAL_ELECTRA_EXPORT) --trials $(EVAL_TRIALS) \
+		--diet-epochs $(EVAL_DIET_EPOCHS) --title "UD_Japanese-GSD $(GSD_VERSION) test" \
+		--out $(REPORT_DIR) --scoreboard docs/scoreboard.json --run eval-gsd-$(VERSION_TAG)
+
+scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
+	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md
 
 # The example booking bot (examples/booking_bot): its own domain, intents, form and stories,
 # entities from the demo export under the bot's names. Talk to it: `make bot-shell`, or
@@ -211,7 +221,7 @@ probe: | $(PRETRAIN_STAMP)
 lock: setup
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra onnx --python-version 3.10 \
-		--python-platform x86_64-manylinux_2_28 -o requirements.lock
+		--extra peers --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:  ## remove environments, corpus, models and generated data
 	rm -rf $(VENV) $(PRETRAIN_VENV) $(CORPUS_DIR) $(MODEL_DIR) data/gsd_* .pytest_cache .ruff_cache .hypothesis

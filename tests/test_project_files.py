@@ -1,18 +1,17 @@
-"""config.yml and domain.yml are what Rasa itself accepts."""
+"""config.yml and domain.yml are what Rasa itself accepts; the docs' tables match the code."""
+
+import re
+from collections import defaultdict
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.utils.io import read_config_file
 
-GSD_LABELS = {
-    "PERSON", "DATE", "ORG", "GPE", "QUANTITY", "PRODUCT", "ORDINAL", "FAC", "NORP",
-    "WORK_OF_ART", "LOC", "TITLE_AFFIX", "EVENT", "MONEY", "TIME", "PERCENT", "MOVEMENT",
-    "LANGUAGE", "LAW", "PET_NAME", "CARDINAL", "PHONE",
-}  # fmt: skip
+from rasa_electra.data import gsd
 
 
 def test_domain_is_valid_and_lists_every_gsd_label(repo):
     domain = Domain.load(str(repo / "domain.yml"))
-    assert set(domain.entities) == GSD_LABELS
+    assert set(domain.entities) == gsd.LABELS
     assert "gsd_sentence" in domain.intents  # Rasa adds its default intents beside it
 
 
@@ -23,3 +22,19 @@ def test_config_uses_the_japanese_tokenizer_and_crf(repo):
     assert names[0] == "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
     # Rasa's CRF that stores its fitted models (loads without refitting)
     assert "rasa_electra.components.fast_crf_entity_extractor.FastCRFEntityExtractor" in names
+
+
+def test_the_documented_ginza_label_table_is_the_one_the_harness_uses(repo):
+    import spacy
+
+    from rasa_electra.evaluation.peers import ginza_label_map
+
+    predicted = set(spacy.load("ja_ginza").get_pipe("ner").labels)
+    expected = defaultdict(set)
+    for ene, label in ginza_label_map().items():
+        if ene in predicted:
+            expected[label].add(ene)
+    expected["(dropped)"] = predicted - set(ginza_label_map())
+    text = (repo / "docs/peers.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([A-Z_]+|\(dropped\)) \| ([A-Za-z_, ]+) \|$", text, flags=re.M)
+    assert {label: set(types.split(", ")) for label, types in rows} == expected

@@ -15,6 +15,7 @@ COMMANDS = {
     "finetune": "fine-tune a start point on Rasa NLU data; export a SavedModel",
     "parse": "parse a data file through a trained Rasa model and score it",
     "evaluate": "systems compared through Rasa (the harness)",
+    "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",
     "export-formats": "TFLite/ONNX formats of an export, scored against it",
     "benchmark-serving": "latency, throughput and a bounded `rasa run` load test",
     "profile-latency": "per-stage latency inside the component",

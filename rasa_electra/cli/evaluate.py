@@ -1,19 +1,24 @@
 """Compare entity extraction systems through Rasa on any Rasa NLU data with train and test files.
 
-    python -m rasa_electra.cli.evaluate --data data/gsd_v2.6-NE --systems crf,electra \
-        --electra-export models/electra-demo-v2_6-NE/export --trials 5 --out reports/gsd-v2.6
+    python -m rasa_electra.cli.evaluate --data data/gsd_v2.6-NE \
+        --systems crf,crf-rasa,electra,diet,spacy,ginza \
+        --electra-export models/electra-demo-v2_6-NE/export --trials 3 --out reports/gsd-v2.6 \
+        --scoreboard docs/scoreboard.json --run gsd-v2.6-all
 
     python -m rasa_electra.cli.evaluate --data data/gsd_v2.6-NE --systems crf,electra,diet \
         --electra-start-point DIR_OR_HUB_ID --quick --out reports/quick
 
-Writes results.json, results.md, f1.png and per_label_f1.png to --out. ``--quick`` uses a few
-sentences, one trial and short training, for smoke tests.
+Writes results.json, results.md, f1.png and per_label_f1.png to --out, and with --scoreboard
+appends the run's record there. ``--quick`` uses a few sentences, one trial and short
+training, for smoke tests. Trained models are kept under --out/models by recipe: a rerun (after
+an interruption, or with one more system) reuses them.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -21,6 +26,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 from rasa_electra import defaults
+from rasa_electra.evaluation.harness import SYSTEMS
+
+# --quick: spaCy's loop stops after a few steps instead of its patience of 1,600
+QUICK_SPACY = {"training.max_steps": 60, "training.eval_frequency": 20}
 
 
 def absolute_start_point(source: str | None) -> str | None:
@@ -48,14 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="folder with train.yml and test.yml")
     parser.add_argument("--train", type=Path)
     parser.add_argument("--test", type=Path)
+    parser.add_argument("--dev", type=Path, help="for choices made on dev (default: DATA/dev.yml)")
     parser.add_argument(
         "--systems",
         default="crf,electra",
-        help="comma-separated: crf (config.yml), crf-rasa (the same with Rasa's own "
-        "CRFEntityExtractor), electra, diet, electra@FORMAT (e.g. electra@tflite-dynamic: "
-        "the export on a converted format, made by rasa_electra.cli.export_formats)",
+        help="comma-separated, any of: "
+        + "; ".join(f"{name} ({what})" for name, what in SYSTEMS.items())
+        + "; and electra@FORMAT (e.g. electra@tflite-dynamic: the export on a converted "
+        "format, made by rasa_electra.cli.export_formats)",
     )
-    parser.add_argument("--trials", type=int, default=1)
+    parser.add_argument(
+        "--trials", type=int, default=1, help="seeds per stochastic system (diet, spacy, "
+        "electra fine-tuned in `rasa train`); deterministic ones run once"
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--electra-start-point", help="fine-tuned inside `rasa train` (trainable mode)"
@@ -74,10 +88,19 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="60 train / 30 test sentences, 1 trial"
     )
     parser.add_argument(
+        "--diet-epochs", help="DIET's epochs, several (e.g. 10,20) chosen on dev "
+        "(default 10,20; --quick: 2)"
+    )  # fmt: skip
+    parser.add_argument(
         "--crf-config", type=Path, default=Path("config.yml"), help="the CRF system's pipeline"
+    )
+    parser.add_argument(
+        "--spacy-config", type=Path, default=Path("config-spacy.cfg"), help="spacy's config"
     )
     parser.add_argument("--title", default="Entity extraction through Rasa")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--scoreboard", type=Path, help="append this run's record here")
+    parser.add_argument("--run", help="the run's name in the scoreboard (default: --out's name)")
     args = parser.parse_args(argv)
 
     from rasa_electra.evaluation.harness import HarnessOptions, evaluate_systems
@@ -85,8 +108,11 @@ def main(argv: list[str] | None = None) -> int:
 
     train = args.train or (args.data / "train.yml" if args.data else None)
     test = args.test or (args.data / "test.yml" if args.data else None)
+    dev = args.dev or (args.data / "dev.yml" if args.data else None)
     if not train or not test or not train.is_file() or not test.is_file():
         parser.error("give --data DIR (with train.yml and test.yml) or --train FILE --test FILE")
+    if dev is not None and not dev.is_file():
+        parser.error(f"no dev file at {dev}")
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     if any(s.startswith("electra") for s in systems) and not (
         args.electra_start_point or args.electra_export
@@ -101,18 +127,36 @@ def main(argv: list[str] | None = None) -> int:
         electra_epochs=2 if args.quick else args.electra_epochs,
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,
-        diet_epochs=5 if args.quick else 100,
+        diet_epochs=parse_ints(args.diet_epochs or ("2" if args.quick else "10,20")),
         electra_entity_map=parse_entity_map(args.electra_entity_map),
+        spacy_config=args.spacy_config.resolve(),
+        spacy_overrides=QUICK_SPACY if args.quick else {},
     )
     results = evaluate_systems(
         train.resolve(), test.resolve(), systems, 1 if args.quick else args.trials,
         args.out.resolve(), options, args.seed,
         limit_train=60 if args.quick else None, limit_test=30 if args.quick else None,
+        dev_file=dev.resolve() if dev else None,
     )  # fmt: skip
     paths = write_report(results, args.out, args.title)
     print((args.out / "results.md").read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths))
+    if args.scoreboard:
+        from rasa_electra.evaluation.scoreboard import append_record, make_record
+
+        command = shlex.join(["rasa-electra evaluate", *(sys.argv[1:] if argv is None else argv)])
+        run = args.run or args.out.name
+        append_record(args.scoreboard, make_record(results, run, command, args.title))
+        print(f"recorded run {run!r} in {args.scoreboard}")
     return 0
+
+
+def parse_ints(text: str) -> tuple[int, ...]:
+    """``10,20`` → (10, 20)."""
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise SystemExit(f"expected comma-separated whole numbers, got {text!r}") from None
 
 
 if __name__ == "__main__":

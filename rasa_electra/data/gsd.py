@@ -12,6 +12,33 @@ from pathlib import Path
 
 VERSIONS = ("v2.6-NE", "r2.8-NE")
 SPLITS = ("train", "dev", "test")
+# the release's 22 labels (its README): OntoNotes' plus TITLE_AFFIX, MOVEMENT, PET_NAME, PHONE
+LABELS = frozenset(
+    [
+        "PERSON",
+        "DATE",
+        "ORG",
+        "GPE",
+        "QUANTITY",
+        "PRODUCT",
+        "ORDINAL",
+        "FAC",
+        "NORP",
+        "WORK_OF_ART",
+        "LOC",
+        "TITLE_AFFIX",
+        "EVENT",
+        "MONEY",
+        "TIME",
+        "PERCENT",
+        "MOVEMENT",
+        "LANGUAGE",
+        "LAW",
+        "PET_NAME",
+        "CARDINAL",
+        "PHONE",
+    ]
+)
 RELEASE_URL = (
     "https://github.com/megagonlabs/UD_Japanese-GSD/releases/download/{version}/{split}.bio"
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 
@@ -112,4 +112,29 @@ def same_annotation(a: Sequence[Example], b: Sequence[Example]) -> list[int]:
         i
         for i, (x, y) in enumerate(zip(a, b, strict=True))
         if x.text != y.text or x.spans != y.spans
+    ]
+
+
+def relabel(
+    examples: Iterable[Example], mapping: dict[str, str]
+) -> tuple[list[Example], Counter[str]]:
+    """Each span's label through ``mapping``; spans whose label it lacks are dropped and
+    counted by label, so a label set translated at the edge says what it left out."""
+    kept, dropped = [], Counter()
+    for example in examples:
+        spans = []
+        for span in example.spans:
+            if span.label in mapping:
+                spans.append(replace(span, label=mapping[span.label]))
+            else:
+                dropped[span.label] += 1
+        kept.append(replace(example, spans=tuple(spans)))
+    return kept, dropped
+
+
+def boundaries_only(examples: Iterable[Example]) -> list[Example]:
+    """Every span labelled ``ENTITY``: scoring these gives boundary-only (label-blind) F1."""
+    return [
+        replace(example, spans=tuple(replace(s, label="ENTITY") for s in example.spans))
+        for example in examples
     ]

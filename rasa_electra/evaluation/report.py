@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rasa_electra.evaluation.scoreboard import system_record, systems_table
+
 
 def _pm(stat: dict[str, float], scale: float = 100.0, digits: int = 2) -> str:
     return f"{scale * stat['mean']:.{digits}f} ± {scale * stat['std']:.{digits}f}"
@@ -31,30 +33,16 @@ def markdown(results: dict[str, Any], title: str) -> str:
         "messages). Span-level scores: exact (start, end, label) on characters, through the "
         "trained Rasa model; mean ± std over trials.",
         "",
-        "| system | trials | precision | recall | F1 | train s | load s | p50 ms | p95 ms "
-        "| archive MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name, s in systems.items():
-        m = s["micro"]
-        lines.append(
-            f"| {name} | {s['trials']} | {_pm(m['precision'])} | {_pm(m['recall'])} "
-            f"| {_pm(m['f1'])} "
-            f"| {s['train_seconds']['mean']:.1f} | {s['load_seconds']['mean']:.1f} "
-            f"| {s['latency_ms_p50']['mean']:.1f} | {s['latency_ms_p95']['mean']:.1f} "
-            f"| {s['archive_mb']} |"
-        )
-    first = next(iter(systems.values()))
-    lines += [
+        *systems_table({name: system_record(s) for name, s in systems.items()}),
         "",
-        "Train s is `rasa train`; for an ELECTRA export made beforehand it adds the export's "
-        "fine-tuning time from its model card.",
-        "",
-        f"Gold entities the MeCab words cannot represent (no system here can get them right): "
-        f"{first['unrepresentable_gold_entities']} of {first['gold_entities']}.",
+        "Train s is `rasa train` (after `spacy train` for spacy); for an ELECTRA export made "
+        "beforehand it adds the export's fine-tuning time from its model card. MB: the Rasa "
+        "archive, plus the spaCy pipeline it loads by path (spacy, ginza). Boundary F1 ignores "
+        "labels. Unrepresentable: test entities whose edges fall inside one of the system's "
+        "words (no such system can get them right).",
         "",
         "`rasa test nlu`'s own entity numbers (token-level, weighted averages over labels — not "
-        "comparable to the span-level table above):",
+        "comparable to the span-level table above; it leaves Rasa's SpacyEntityExtractor out):",
         "",
         "| system | extractor | precision | recall | F1 |",
         "| --- | --- | ---: | ---: | ---: |",

@@ -1,6 +1,14 @@
 import pytest
 
-from rasa_electra.data.spans import Example, Span, SpanError, count_labels, same_annotation
+from rasa_electra.data.spans import (
+    Example,
+    Span,
+    SpanError,
+    boundaries_only,
+    count_labels,
+    relabel,
+    same_annotation,
+)
 
 
 def test_spans_are_sorted_and_checked_against_the_text():
@@ -32,3 +40,15 @@ def test_counting_and_comparing():
     b = [Example("東京", (Span(0, 2, "GPE"),)), Example("京都", (Span(0, 1, "GPE"),))]
     assert count_labels(a) == {"GPE": 2}
     assert same_annotation(a, b) == [1]
+
+
+def test_relabel_maps_labels_and_counts_what_it_drops():
+    example = Example("東京の山田さん", (Span(0, 2, "City"), Span(3, 5, "Person"), Span(5, 7, "X")))
+    (mapped,), dropped = relabel([example], {"City": "GPE", "Person": "PERSON"})
+    assert mapped.entities() == [("東京", "GPE"), ("山田", "PERSON")]
+    assert dropped == {"X": 1} and mapped.text == example.text
+
+
+def test_boundaries_only_keeps_the_edges_and_forgets_the_labels():
+    (blind,) = boundaries_only([Example("東京の山田", (Span(0, 2, "GPE"), Span(3, 5, "PERSON")))])
+    assert [(s.start, s.end, s.label) for s in blind.spans] == [(0, 2, "ENTITY"), (3, 5, "ENTITY")]

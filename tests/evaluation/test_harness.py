@@ -7,23 +7,32 @@ import sys
 import pytest
 
 from rasa_electra.evaluation.harness import HarnessOptions, pipeline
+from rasa_electra.evaluation.peers import ginza_label_map
+from rasa_electra.evaluation.scoreboard import read_scoreboard
 
 
 @pytest.mark.slow
-def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_dir, tmp_path):
-    data = str(repo / "data/examples/nlu.yml")  # a bot's own data: train = test here
+def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir, tmp_path):
+    data = str(repo / "data/examples/nlu.yml")  # a bot's own data: train = dev = test here
+    out, board = tmp_path / "report", tmp_path / "scoreboard.json"
     command = [sys.executable, "-m", "rasa_electra.cli.evaluate", "--train", data, "--test", data,
-               "--systems", "crf,crf-rasa,electra",
-               "--electra-start-point", str(pytorch_layout_dir),
-               "--quick", "--out", str(tmp_path)]  # fmt: skip
+               "--dev", data, "--systems", "crf,crf-rasa,electra,diet,spacy,ginza",
+               "--electra-start-point", str(pytorch_layout_dir), "--diet-epochs", "1,2",
+               "--quick", "--out", str(out), "--scoreboard", str(board),
+               "--run", "quick"]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
-    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    assert list(results["systems"]) == ["crf", "crf-rasa", "electra"]
+    # `rasa train`'s progress streams while it runs: DIET's epoch bar, ELECTRA's epochs
+    assert "[diet seed 42] Epochs:" in result.stderr
+    assert "[electra seed 42] epoch 1" in result.stderr
+    assert "ents_f" in result.stderr.lower() or "ENTS_F" in result.stderr  # spaCy's own table
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert list(results["systems"]) == ["crf", "crf-rasa", "electra", "diet", "spacy", "ginza"]
     for system in results["systems"].values():
         micro = {name: system["micro"][name]["mean"] for name in ("precision", "recall", "f1")}
         p, r = micro["precision"], micro["recall"]
         assert micro["f1"] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0, abs=1e-5)
+        assert system["boundary_micro"]["f1"]["mean"] >= micro["f1"]  # labels only make it harder
         assert system["gold_entities"] == 51 and system["archive_mb"] >= 0
         assert system["load_seconds"]["mean"] > 0 and system["latency_ms_p95"]["mean"] > 0
     crf = results["systems"]["crf"]
@@ -32,10 +41,34 @@ def test_quick_mode_compares_crf_and_electra_through_rasa(repo, pytorch_layout_d
     rasas = results["systems"]["crf-rasa"]
     assert "CRFEntityExtractor" in rasas["token_level_weighted_avg"]
     assert rasas["micro"] == crf["micro"]  # the fast CRF is Rasa's CRF, stored differently
-    report = (tmp_path / "results.md").read_text(encoding="utf-8")
+    diet = results["systems"]["diet"]["selection"]
+    assert diet["parameter"] == "epochs" and set(diet["dev_f1"]) == {"1", "2"}
+    assert diet["chosen"] in (1, 2)
+    assert results["systems"]["spacy"]["token_level_weighted_avg"] == {}  # rasa test skips it
+    # ja_ginza's ENE types that GSD has no label for are dropped, and counted
+    ginza = results["systems"]["ginza"]
+    assert all(label not in ginza["per_label"] for label in ginza["dropped_predictions"])
+    assert set(ginza["per_label"]) <= set(ginza_label_map().values())
+    report = (out / "results.md").read_text(encoding="utf-8")
     assert "| crf | 1 |" in report and "| electra | 1 |" in report and "token-level" in report
     for chart in ("f1.png", "per_label_f1.png"):
-        assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (out / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (record,) = read_scoreboard(board)
+    assert record["run"] == "quick" and "--diet-epochs 1,2" in record["command"]
+    assert record["systems"]["crf"]["f1"]["mean"] == round(100 * crf["micro"]["f1"]["mean"], 2)
+
+    # a rerun reuses every trained model (an interrupted `make eval` resumes)
+    logs = sorted((out / "models").glob("*/rasa-train.log"))
+    stamps = [log.stat().st_mtime_ns for log in logs]
+    rerun = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert sorted((out / "models").glob("*/rasa-train.log")) == logs
+    assert [log.stat().st_mtime_ns for log in logs] == stamps
+    assert (
+        json.loads((out / "results.json").read_text(encoding="utf-8"))["systems"]
+        == results["systems"]
+    )
+    assert len(read_scoreboard(board)) == 2
 
 
 def test_crf_pipeline_is_the_projects_baseline_config(repo):
@@ -50,13 +83,28 @@ def test_crf_pipeline_is_the_projects_baseline_config(repo):
 
 
 def test_pipelines_share_the_tokenizer_and_need_an_electra_source():
-    options = HarnessOptions(electra_export="/models/export")
+    options = HarnessOptions(electra_export="/models/export", diet_epochs=(5,))
     for system in ("crf", "diet", "electra"):
         assert "JapaneseTokenizer" in pipeline(system, options, seed=1)
     assert "model_path: /models/export" in pipeline("electra", options, seed=1)
     with pytest.raises(ValueError, match="exactly one of"):
         pipeline("electra", HarnessOptions(), seed=1)
     with pytest.raises(ValueError, match="unknown system"):
+        pipeline("maxent", options, seed=1)
+    with pytest.raises(ValueError, match="choose one on dev first"):
+        pipeline("diet", HarnessOptions(diet_epochs=(10, 20)), seed=1)
+
+
+def test_spacy_and_ginza_are_served_by_rasa_s_spacy_components():
+    from rasa.shared.utils.io import read_yaml
+
+    options = HarnessOptions()
+    ginza = read_yaml(pipeline("ginza", options, seed=1))["pipeline"]
+    assert ginza == [{"name": "SpacyNLP", "model": "ja_ginza"}, {"name": "SpacyTokenizer"},
+                     {"name": "SpacyEntityExtractor"}]  # fmt: skip
+    spacy = read_yaml(pipeline("spacy", options, seed=1, spacy_model="/m/model-best"))["pipeline"]
+    assert spacy[0] == {"name": "SpacyNLP", "model": "/m/model-best"}
+    with pytest.raises(ValueError, match="trained spaCy model"):
         pipeline("spacy", options, seed=1)
 
 

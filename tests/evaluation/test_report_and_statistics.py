@@ -7,6 +7,12 @@ import pytest
 from rasa_electra.data.span_metrics import summarize_trials
 from rasa_electra.evaluation.rasa_agent import percentile
 from rasa_electra.evaluation.report import write_report
+from rasa_electra.evaluation.scoreboard import (
+    append_record,
+    make_record,
+    read_scoreboard,
+    render_into,
+)
 from rasa_electra.evaluation.serving import LoadResult, Timing
 
 
@@ -32,10 +38,11 @@ def test_report_writes_json_markdown_and_charts(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == results
     report = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert report.startswith("# GSD test")
-    assert "| crf | 1 | 73.24 ± 0.00 | 73.24 ± 0.00 | 73.24 ± 0.00 |" in report
-    assert "| electra | 1 | 31.12 ± 0.00 |" in report
+    assert "| crf | 1 | 73.24 | 73.24 | **73.24** | – |" in report  # no boundary F1 recorded
+    assert "| electra | 1 | 31.12 | 31.12 | **31.12** |" in report
     assert "| PERSON | 7 | 50.00 ± 0.00 | 25.00 ± 0.00 |" in report
-    assert "2 of 40" in report and "| crf | CRFEntityExtractor | 50.00 | 25.00 | 30.00 |" in report
+    assert "| 3.25 | 2/40 |" in report
+    assert "| crf | CRFEntityExtractor | 50.00 | 25.00 | 30.00 |" in report
     charts = [p for p in paths if p.suffix == ".png"]
     assert charts and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in charts)
 
@@ -74,3 +81,30 @@ def test_serving_tables_give_ratios_to_the_first_system():
     table = serving_tables(report, [1, 8])
     assert "| electra | 1.0 | 2.0 | 12.0 | 24.0 | 50.0 | 100.0 | 4.00× | 0.50× |" in table
     assert "| crf |" in table and "load test" not in table
+
+
+def test_the_scoreboard_appends_records_and_rewrites_only_the_marked_tables(tmp_path):
+    board, doc = tmp_path / "scoreboard.json", tmp_path / "results.md"
+    systems = {"crf": system(0.7324, 0.5), "diet": system(0.5, 0.4)}
+    systems["diet"]["selection"] = {"parameter": "epochs", "dev_f1": {"10": 0.41, "20": 0.45},
+                                    "chosen": 20}  # fmt: skip
+    results = {"train": "t.yml", "dev": "d.yml", "test": "x.yml", "test_messages": 12,
+               "systems": systems}  # fmt: skip
+    doc.write_text("# Results\nhand-written\n<!-- scoreboard: gsd -->\nstale\n"
+                   "<!-- /scoreboard: gsd -->\nafter\n", encoding="utf-8")  # fmt: skip
+    command = "rasa-electra evaluate …"
+    append_record(board, make_record(results, "gsd", command, "GSD", "2026-11-01"))
+    systems["crf"] = system(0.75, 0.5)
+    append_record(board, make_record(results, "gsd", command, "GSD", "2026-11-02"))
+    records = read_scoreboard(board)
+    assert [r["date"] for r in records] == ["2026-11-01", "2026-11-02"]  # nothing overwritten
+    assert records[0]["systems"]["crf"]["f1"] == {"mean": 73.24, "std": 0.0}
+    assert render_into(doc, records) == ["gsd"]
+    text = doc.read_text(encoding="utf-8")
+    assert "stale" not in text and text.startswith("# Results\nhand-written\n")
+    assert text.endswith("<!-- /scoreboard: gsd -->\nafter\n")
+    assert "Run `gsd`, 2026-11-02" in text and "| crf | 1 | 75.00 |" in text  # the newest
+    assert "diet: epochs 20 chosen on dev (dev F1 by epochs: 10: 41.00, 20: 45.00)" in text
+    doc.write_text("<!-- scoreboard: other -->\n<!-- /scoreboard: other -->\n", "utf-8")
+    with pytest.raises(KeyError, match="no scoreboard record for run 'other'"):
+        render_into(doc, records)

@@ -1,0 +1,165 @@
+"""Every harness run's record in one file (``docs/scoreboard.json``), and the tables in
+``docs/results.md`` generated from it, so each figure there has its date, machine and command.
+
+A table sits in the markdown between ``<!-- scoreboard: RUN -->`` and ``<!-- /scoreboard: RUN
+-->``; ``render_into`` rewrites what is between them from RUN's newest record. Records are only
+ever appended: a rerun under the same name is a new record, and the table shows the newest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import re
+from pathlib import Path
+from typing import Any
+
+FIGURES = ("precision", "recall", "f1")
+
+
+def describe_machine() -> str:
+    """CPU model, cores and memory: what a reader needs to compare times between records."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), flags=re.M)
+        cpu = names[0].strip() if names else cpu
+    memory = ""
+    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
+        memory = f", {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB"
+    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}"
+
+
+def _stat(stat: dict[str, float] | None, scale: float = 100.0) -> dict[str, float] | None:
+    if stat is None:
+        return None
+    return {"mean": round(scale * stat["mean"], 2), "std": round(scale * stat["std"], 2)}
+
+
+def system_record(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one system's harness summary that the scoreboard keeps (F1 in %)."""
+    boundary = summary.get("boundary_micro", {}).get("f1")
+    return {
+        "trials": summary["trials"],
+        "seeds": summary.get("seeds"),
+        **{name: _stat(summary["micro"][name]) for name in FIGURES},
+        "boundary_f1": _stat(boundary),
+        "train_seconds": _stat(summary["train_seconds"], 1.0),
+        "load_seconds": _stat(summary["load_seconds"], 1.0),
+        "latency_ms_p50": _stat(summary["latency_ms_p50"], 1.0),
+        "latency_ms_p95": _stat(summary["latency_ms_p95"], 1.0),
+        "size_mb": summary["archive_mb"],
+        "unrepresentable_gold_entities": summary["unrepresentable_gold_entities"],
+        "gold_entities": summary["gold_entities"],
+        "dropped_predictions": summary.get("dropped_predictions", {}),
+        "selection": summary.get("selection", {}),
+    }
+
+
+def make_record(
+    results: dict[str, Any],
+    run: str,
+    command: str,
+    data: str,
+    date: str | None = None,
+    machine: str | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """One harness run as a scoreboard record."""
+    return {
+        "run": run,
+        "date": date or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": machine or describe_machine(),
+        "data": data,
+        "train": results["train"],
+        "dev": results.get("dev", ""),
+        "test": results["test"],
+        "test_messages": results["test_messages"],
+        "command": command,
+        "note": note,
+        "systems": {name: system_record(s) for name, s in results["systems"].items()},
+    }
+
+
+def read_scoreboard(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def append_record(path: Path, record: dict[str, Any]) -> None:
+    records = read_scoreboard(path)
+    records.append(record)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _pm(stat: dict[str, float] | None, digits: int = 2) -> str:
+    if stat is None:
+        return "–"
+    if not stat["std"]:
+        return f"{stat['mean']:.{digits}f}"
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
+
+
+def systems_table(systems: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown lines: one row per system record, then what was chosen on dev or dropped."""
+    lines = [
+        "| system | trials | P | R | F1 | boundary F1 | train s | load s | p50 ms | p95 ms "
+        "| MB | unrepresentable |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, s in systems.items():
+        lines.append(
+            f"| {name} | {s['trials']} | {_pm(s['precision'])} | {_pm(s['recall'])} "
+            f"| **{_pm(s['f1'])}** | {_pm(s['boundary_f1'])} | {_pm(s['train_seconds'], 1)} "
+            f"| {_pm(s['load_seconds'], 1)} | {_pm(s['latency_ms_p50'], 1)} "
+            f"| {_pm(s['latency_ms_p95'], 1)} | {s['size_mb']} "
+            f"| {s['unrepresentable_gold_entities']}/{s['gold_entities']} |"
+        )
+    notes = []
+    for name, s in systems.items():
+        selection = s.get("selection") or {}
+        if selection:
+            tried = ", ".join(f"{k}: {100 * v:.2f}" for k, v in selection["dev_f1"].items())
+            notes.append(
+                f"{name}: {selection['parameter']} {selection['chosen']} chosen on dev "
+                f"(dev F1 by {selection['parameter']}: {tried})."
+            )
+        if s.get("dropped_predictions"):
+            dropped = sum(s["dropped_predictions"].values())
+            notes.append(f"{name}: {dropped} predictions with labels outside GSD's dropped.")
+    return lines + (["", *notes] if notes else [])
+
+
+def render_table(record: dict[str, Any]) -> str:
+    """Markdown: the run's provenance, then its systems' table."""
+    lines = [
+        f"Run `{record['run']}`, {record['date'][:10]}, {record['machine']}; data: "
+        f"{record['data']} ({record['test_messages']} test messages).",
+        f"Command: `{record['command']}`"
+        + (f". {record['note'].rstrip('.')}." if record["note"] else ""),
+        "",
+    ]
+    return "\n".join(lines + systems_table(record["systems"]))
+
+
+def render_into(markdown_path: Path, records: list[dict[str, Any]]) -> list[str]:
+    """Rewrite every marked table in ``markdown_path`` from its run's newest record; returns
+    the runs rendered. A marker naming a run with no record is an error."""
+    newest = {record["run"]: record for record in records}
+    text = markdown_path.read_text(encoding="utf-8")
+    pattern = re.compile(
+        r"(<!-- scoreboard: (?P<run>[^ ]+) -->\n).*?(<!-- /scoreboard: (?P=run) -->)", re.S
+    )
+    rendered = []
+
+    def fill(match: re.Match) -> str:
+        run = match["run"]
+        if run not in newest:
+            raise KeyError(f"{markdown_path}: no scoreboard record for run {run!r}")
+        rendered.append(run)
+        return f"{match[1]}{render_table(newest[run])}\n{match[3]}"
+
+    markdown_path.write_text(pattern.sub(fill, text), encoding="utf-8")
+    return rendered
