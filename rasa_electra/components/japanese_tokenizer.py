@@ -1,11 +1,12 @@
 """``JapaneseTokenizer``: a Rasa 3 tokenizer component on MeCab (fugashi; ipadic by default,
-UniDic on request, optionally on NFKC text with offsets kept on the original).
+UniDic on request) or Sudachi (split mode A, B or C), optionally on NFKC text with offsets kept
+on the original.
 
 Use it in ``config.yml`` by class path:
 ``- name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer``.
-Tokens carry ipadic's part of speech under Rasa's ``pos`` key, so LexicalSyntacticFeaturizer and
-CRFEntityExtractor can use their ``pos``/``pos2`` features (``pos2`` — the first two characters —
-is the top-level class such as 名詞 or 動詞).
+Tokens carry the dictionary's part of speech under Rasa's ``pos`` key, so
+LexicalSyntacticFeaturizer and CRFEntityExtractor can use their ``pos``/``pos2`` features
+(``pos2`` — the first two characters — is the top-level class such as 名詞 or 動詞).
 """
 
 from __future__ import annotations
@@ -19,21 +20,24 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_electra.tokenization.mecab import MecabTokenizer, mecab_args_for
+from rasa_electra.tokenization.segmenters import settings_for, word_segmenter
 
 POS_TAG_KEY = "pos"  # the key Rasa's featurizers read (rasa.nlu.tokenizers.spacy_tokenizer)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class JapaneseTokenizer(Tokenizer):
-    """Splits Japanese text into MeCab words with exact character offsets."""
+    """Splits Japanese text into MeCab or Sudachi words with exact character offsets."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # the MeCab dictionary package: "ipadic", "unidic_lite" or "unidic" (installed
-            # separately), as a published checkpoint's tokenizer_config.json names it
+            # the words: MeCab's dictionary package "ipadic", "unidic_lite" or "unidic"
+            # (installed separately), as a published checkpoint's tokenizer_config.json names
+            # it; or Sudachi: "sudachi" (its core dictionary), "sudachi_small", "sudachi_full"
             "dictionary": "ipadic",
+            # Sudachi's unit: "A" (shortest), "B" or "C" (named-entity sized)
+            "split_mode": "C",
             # "NFKC": segment the normalized text, as transformers' MecabTokenizer does; token
             # offsets stay on the original characters. None: the text as it is.
             "normalization": None,
@@ -57,8 +61,12 @@ class JapaneseTokenizer(Tokenizer):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        mecab_args = config.get("mecab_args") or mecab_args_for(config.get("dictionary", "ipadic"))
-        self._mecab = MecabTokenizer(mecab_args, config.get("normalization"))
+        dictionary, split_mode = config.get("dictionary", "ipadic"), config.get("split_mode", "C")
+        self._words = word_segmenter(
+            settings_for(
+                dictionary, config.get("normalization"), config.get("mecab_args"), split_mode
+            )
+        )
 
     @classmethod
     def create(
@@ -80,6 +88,6 @@ class JapaneseTokenizer(Tokenizer):
                 data={POS_TAG_KEY: word.pos} if word.pos else None,
                 lemma=word.lemma,
             )
-            for word in self._mecab.tokenize(text)
+            for word in self._words.tokenize(text)
         ]
         return self._apply_token_pattern(tokens)

@@ -1,39 +1,19 @@
-"""MeCab (fugashi + ipadic) words with offsets that are exact in the original text.
+"""MeCab (fugashi + ipadic by default) words with offsets that are exact in the original text.
 
-MeCab reports surfaces, not offsets, and silently skips whitespace; it also stops at a NUL
-character (C strings) and cannot encode lone surrogates. So the text is cut at those characters,
-each piece is analysed, and every surface is located in the original text. Two guarantees follow,
-for any input string:
-
-* every word satisfies ``text[word.start:word.end] == word.text``, words are in order and disjoint;
-* every non-whitespace character belongs to exactly one word (nothing is dropped), while
-  whitespace — including full-width spaces, tabs, newlines — belongs to none.
+MeCab reports surfaces, not offsets, and silently skips whitespace: every surface is located in
+the original text by search. ``words.WordSegmenter`` gives the guarantees (exact offsets,
+nothing dropped) and the NFKC option.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import Any
 
-from rasa_electra.tokenization.normalization import Normalized, normalize
+from rasa_electra.tokenization.words import NON_SPACE, Word, WordSegmenter, plain_words
 
-_UNPARSEABLE = re.compile(r"[\x00\ud800-\udfff]")
-_NON_SPACE = re.compile(r"\S+")
 _UNSET = "*"
-
-
-@dataclass(frozen=True)
-class Word:
-    """A MeCab word: surface text, character offsets, and ipadic's part of speech and lemma."""
-
-    text: str
-    start: int
-    end: int
-    pos: str | None = None
-    lemma: str | None = None
-    form: str | None = None  # the normalized surface MeCab saw, when normalizing changed it
-
+__all__ = ["DICTIONARIES", "DictionaryMissing", "MecabTokenizer", "Word", "mecab_args_for"]
 
 DICTIONARIES = ("ipadic", "unidic_lite", "unidic")
 
@@ -73,7 +53,7 @@ def _pos_and_lemma(feature: tuple[str, ...]) -> tuple[str | None, str | None]:
     return ("-".join(levels) or None), lemma
 
 
-class MecabTokenizer:
+class MecabTokenizer(WordSegmenter):
     """Segments Japanese text into ``Word``s with MeCab.
 
     ``mecab_args`` defaults to the ipadic package's dictionary; pass e.g.
@@ -88,26 +68,11 @@ class MecabTokenizer:
         self.mecab_args = mecab_args or mecab_args_for("ipadic")
         self.normalization = normalization
         self._tagger = fugashi.GenericTagger(self.mecab_args)
+        self._explicit_args = mecab_args
 
-    def tokenize(self, text: str) -> list[Word]:
-        if self.normalization is None:
-            return self._segment(text)
-        normalized = normalize(text, self.normalization)
-        return _in_original(normalized, self._segment(normalized.text))
-
-    def _segment(self, text: str) -> list[Word]:
-        words: list[Word] = []
-        cursor = 0
-        for stop in _UNPARSEABLE.finditer(text):
-            words.extend(self._analyse(text[cursor : stop.start()], cursor))
-            words.append(Word(stop.group(), stop.start(), stop.end()))
-            cursor = stop.end()
-        words.extend(self._analyse(text[cursor:], cursor))
-        return words
-
-    def offsets(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of each word: what ``data.alignment.count_misaligned`` checks."""
-        return [(word.start, word.end) for word in self.tokenize(text)]
+    def settings(self) -> dict[str, Any]:
+        return {"words": "mecab", "mecab_args": self._explicit_args,
+                "normalization": self.normalization}  # fmt: skip
 
     def _analyse(self, piece: str, base: int) -> Iterator[Word]:
         """Analyse text free of NUL and surrogates, placing each surface by search."""
@@ -119,47 +84,10 @@ class MecabTokenizer:
             found = piece.find(surface, cursor)
             if found < 0:  # MeCab only ever skips characters, so this means a MeCab change
                 raise RuntimeError(f"MeCab surface {surface!r} not found in {piece!r} at {cursor}")
-            yield from _plain_words(piece, cursor, found, base)  # skipped non-space characters
+            yield from plain_words(piece, cursor, found, base)  # skipped non-space characters
             pos, lemma = _pos_and_lemma(tuple(node.feature))
-            for part in _NON_SPACE.finditer(surface):
+            for part in NON_SPACE.finditer(surface):
                 start = base + found + part.start()
                 yield Word(part.group(), start, start + len(part.group()), pos, lemma)
             cursor = found + len(surface)
-        yield from _plain_words(piece, cursor, len(piece), base)
-
-
-def _plain_words(piece: str, start: int, end: int, base: int) -> Iterator[Word]:
-    """Non-space runs MeCab skipped (its dictionary may class odd characters as space)."""
-    for match in _NON_SPACE.finditer(piece, start, end):
-        yield Word(match.group(), base + match.start(), base + match.end())
-
-
-def _in_original(normalized: Normalized, words: list[Word]) -> list[Word]:
-    """Words of the normalized text on the original's characters: each maps to whole segments
-    (trimmed of whitespace), words inside one segment merge (``㍿`` → 株式|会社 is one word), and
-    any non-space original character left uncovered becomes a word of its own."""
-    original = normalized.original
-    merged: list[tuple[int, int, int, int, Word]] = []  # original start/end, normalized start/end
-    for word in words:
-        start, end = normalized.original_span(word.start, word.end)
-        while start < end and original[start].isspace():
-            start += 1
-        while end > start and original[end - 1].isspace():
-            end -= 1
-        if start == end:
-            continue
-        if merged and start < merged[-1][1]:
-            first = merged[-1]
-            merged[-1] = (first[0], max(end, first[1]), first[2], word.end, first[4])
-        else:
-            merged.append((start, end, word.start, word.end, word))
-    result = []
-    cursor = 0
-    for start, end, norm_start, norm_end, word in merged:
-        result.extend(_plain_words(original, cursor, start, 0))
-        form = normalized.text[norm_start:norm_end]
-        text = original[start:end]
-        result.append(Word(text, start, end, word.pos, word.lemma, None if form == text else form))
-        cursor = end
-    result.extend(_plain_words(original, cursor, len(original), 0))
-    return result
+        yield from plain_words(piece, cursor, len(piece), base)

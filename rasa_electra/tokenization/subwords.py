@@ -1,10 +1,12 @@
-"""MeCab words split into subwords by the start point's vocabulary, with exact offsets.
+"""Words split into subwords by the start point's vocabulary, with exact offsets.
 
-Words come from ``MecabTokenizer`` (the same words the Rasa tokenizer component uses); each word
-is split by a Hugging Face *fast* tokenizer, whose offset mapping is exact even when it
-normalizes (lower-casing, NFD). A ``vocab.txt`` without ``tokenizer.json`` (the WordPiece
-vocabulary of google-research/electra, cl-tohoku BERT or this project's pretraining) becomes a
-``BertTokenizerFast`` that, like BertJapaneseTokenizer, does not split kanji into characters.
+Words come from a word segmenter (MeCab or Sudachi: the same words the Rasa tokenizer component
+uses), cut the way the start point was pretrained (its ``tokenizer_config.json``); each word is
+split by a Hugging Face *fast* tokenizer, whose offset mapping is exact even when it normalizes
+(lower-casing, NFD). A ``vocab.txt`` without ``tokenizer.json`` (the WordPiece vocabulary of
+google-research/electra, cl-tohoku BERT or this project's pretraining) becomes a
+``BertTokenizerFast`` that, like BertJapaneseTokenizer, does not split kanji into characters;
+a ``character`` checkpoint's becomes one piece per character.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from rasa_electra.tokenization.mecab import (
     Word,
     mecab_args_for,
 )
+from rasa_electra.tokenization.segmenters import word_segmenter
+from rasa_electra.tokenization.sudachi import WORD_FORMS, SudachiTokenizer
+from rasa_electra.tokenization.words import WordSegmenter
 
 SETTINGS_FILE = "subword_tokenizer.json"
 # what ``SubwordTokenizer.save`` writes for a WordPiece vocabulary (copied along with a model)
@@ -53,15 +58,19 @@ class TokenizedText:
 
 
 class SubwordTokenizer:
-    """MeCab words → subword pieces, plus the special token ids a model needs."""
+    """Words → subword pieces, plus the special token ids a model needs. ``words`` is the word
+    segmenter (default: MeCab with ``mecab_args`` on text normalized by ``normalization``)."""
 
     def __init__(
-        self, pieces, mecab_args: str | None = None, normalization: str | None = None
+        self,
+        pieces,
+        mecab_args: str | None = None,
+        normalization: str | None = None,
+        words: WordSegmenter | None = None,
     ) -> None:
         self.pieces = pieces  # a transformers PreTrainedTokenizerFast
-        self.mecab_args = mecab_args
-        self.normalization = normalization  # "NFKC" as the checkpoint was cut, or None
-        self.words = MecabTokenizer(mecab_args, normalization)
+        self.words = words or MecabTokenizer(mecab_args, normalization)
+        self.normalization = self.words.normalization  # "NFKC" as the checkpoint was cut
         for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id"):
             if getattr(pieces, name) is None:
                 raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
@@ -82,30 +91,41 @@ class SubwordTokenizer:
     def do_lower_case(self) -> bool:
         return bool(getattr(self.pieces, "do_lower_case", False))
 
+    @property
+    def subwords(self) -> str:
+        """``wordpiece`` or ``character`` (one piece per character, cl-tohoku's -char models)."""
+        model = json.loads(self._rust.to_str())["model"]
+        return "character" if model.get("type") == "WordLevel" else "wordpiece"
+
     @classmethod
     def from_directory(
         cls, directory: str | Path, mecab_args: str | None = None
     ) -> SubwordTokenizer:
-        """Load from a start point or export folder (``tokenizer.json`` or ``vocab.txt``)."""
+        """Load from a start point or export folder (``tokenizer.json`` or ``vocab.txt``);
+        ``mecab_args`` overrides the MeCab setup a MeCab checkpoint names."""
         directory = Path(directory)
         settings_path = directory / SETTINGS_FILE
         if settings_path.is_file():  # this project's own export or start point
             settings = json.loads(settings_path.read_text(encoding="utf-8"))
-            mecab_args = settings.get("mecab_args")
-            normalization = settings.get("normalization")
+            if mecab_args and settings.get("words", "mecab") == "mecab":
+                settings["mecab_args"] = mecab_args
+            words = word_segmenter(settings)
             split_punctuation = settings.get("split_punctuation", True)
+            subwords = settings.get("subwords", "wordpiece")
         else:  # a published checkpoint, cut as its tokenizer_config.json says
-            mecab_args, normalization, split_punctuation = _published_cut(directory, mecab_args)
+            words, split_punctuation, subwords = _published_cut(directory, mecab_args)
         if (directory / "tokenizer.json").is_file():
             from transformers import AutoTokenizer
 
             pieces = AutoTokenizer.from_pretrained(str(directory), use_fast=True)
-            return cls(pieces, mecab_args, normalization)
+            return cls(pieces, words=words)
         vocab = directory / "vocab.txt"
         if not vocab.is_file():
             raise FileNotFoundError(f"{directory} has neither tokenizer.json nor vocab.txt")
+        if subwords == "character":
+            return cls(bert_characters(vocab, _lower_case(directory)), words=words)
         pieces = bert_wordpiece(vocab, _lower_case(directory), split_punctuation)
-        return cls(pieces, mecab_args, normalization)
+        return cls(pieces, words=words)
 
     def save(self, directory: str | Path) -> None:
         """A WordPiece vocabulary is written as ``vocab.txt`` + ``tokenizer_config.json``, which
@@ -114,7 +134,7 @@ class SubwordTokenizer:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         model = json.loads(self._rust.to_str())["model"]
-        if model.get("type") == "WordPiece":
+        if model.get("type") in ("WordPiece", "WordLevel"):
             vocab = sorted(model["vocab"].items(), key=lambda item: item[1])
             (directory / "vocab.txt").write_text(
                 "".join(f"{token}\n" for token, _ in vocab), encoding="utf-8"
@@ -129,15 +149,9 @@ class SubwordTokenizer:
             _write_json(directory / "tokenizer_config.json", config)
         else:
             self.pieces.save_pretrained(str(directory))
-        _write_json(
-            directory / SETTINGS_FILE,
-            {
-                "words": "mecab",
-                "mecab_args": self.mecab_args,
-                "normalization": self.normalization,
-                "split_punctuation": self.split_punctuation,
-            },
-        )
+        settings = {**self.words.settings(), "subwords": self.subwords,
+                    "split_punctuation": self.split_punctuation}  # fmt: skip
+        _write_json(directory / SETTINGS_FILE, settings)
 
     @property
     def vocab_size(self) -> int:
@@ -171,23 +185,58 @@ class SubwordTokenizer:
 
 
 class UnsupportedWordTokenizer(ValueError):
-    """The checkpoint was cut with a MeCab setup this machine cannot reproduce."""
+    """The checkpoint was cut with a word tokenizer this machine cannot reproduce."""
 
 
-def _published_cut(directory: Path, mecab_args: str | None) -> tuple[str | None, str | None, bool]:
-    """(MeCab arguments, normalization, split_punctuation) for a checkpoint folder. One whose
-    ``tokenizer_config.json`` names transformers' MeCab word tokenizer (BertJapaneseTokenizer)
-    was cut on NFKC text (``mecab_kwargs.normalize_text``, on by default), with the dictionary
-    it names, and WordPiece split at whitespace only; any other keeps this project's cut."""
+def _published_cut(directory: Path, mecab_args: str | None) -> tuple[WordSegmenter, bool, str]:
+    """(words, split_punctuation, subwords) for a checkpoint folder, from its
+    ``tokenizer_config.json``:
+
+    - transformers' BertJapaneseTokenizer with MeCab: the dictionary it names, on NFKC text
+      (``mecab_kwargs.normalize_text``, on by default); with Sudachi (``sudachi_kwargs``): its
+      split mode and dictionary, surfaces, NFKC likewise;
+    - SudachiTra's tokenizer (``word_tokenizer_type: sudachipy``): ``sudachipy_kwargs``' split mode
+      and dictionary, its ``word_form_type``, NFKC only with ``do_nfkc``;
+    - either: WordPiece split at whitespace only, or ``character`` pieces;
+    - anything else keeps this project's cut (MeCab + ipadic, BERT's punctuation split)."""
     path = directory / "tokenizer_config.json"
     config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    if config.get("word_tokenizer_type") != "mecab":
-        return mecab_args, None, True
-    kwargs = config.get("mecab_kwargs") or {}
-    normalization = "NFKC" if kwargs.get("normalize_text", True) else None
-    if mecab_args is None:
-        mecab_args = _checkpoint_mecab_args(directory, kwargs)
-    return mecab_args, normalization, False
+    kind = config.get("word_tokenizer_type")
+    subwords = config.get("subword_tokenizer_type", "wordpiece")
+    if kind not in ("mecab", "sudachi", "sudachipy"):
+        return MecabTokenizer(mecab_args), True, "wordpiece"
+    if subwords not in ("wordpiece", "character"):
+        raise UnsupportedWordTokenizer(
+            f"{directory} splits words with {subwords!r}; this project reproduces wordpiece "
+            "and character"
+        )
+    if kind == "mecab":
+        kwargs = config.get("mecab_kwargs") or {}
+        normalization = "NFKC" if kwargs.get("normalize_text", True) else None
+        if mecab_args is None:
+            mecab_args = _checkpoint_mecab_args(directory, kwargs)
+        return MecabTokenizer(mecab_args, normalization), False, subwords
+    if kind == "sudachi":  # transformers' own SudachiTokenizer: surfaces
+        kwargs = config.get("sudachi_kwargs") or {}
+        split_mode = kwargs.get("sudachi_split_mode") or "A"
+        dictionary = kwargs.get("sudachi_dict_type") or "core"
+        normalization = "NFKC" if kwargs.get("normalize_text", True) else None
+        word_form = "surface"
+    else:  # SudachiTra
+        kwargs = config.get("sudachipy_kwargs") or {}
+        split_mode, dictionary = kwargs.get("split_mode") or "A", kwargs.get("dict_type") or "core"
+        normalization = "NFKC" if config.get("do_nfkc") else None
+        word_form = config.get("word_form_type", "surface")
+        if word_form not in WORD_FORMS:
+            raise UnsupportedWordTokenizer(
+                f"{directory} was cut with SudachiTra word_form_type {word_form!r}; this project "
+                f"reproduces {', '.join(WORD_FORMS)}"
+            )
+    try:
+        words = SudachiTokenizer(split_mode, dictionary, word_form, normalization)
+    except ValueError as error:
+        raise UnsupportedWordTokenizer(f"{directory} was cut with Sudachi: {error}") from error
+    return words, False, subwords
 
 
 def _checkpoint_mecab_args(directory: Path, mecab_kwargs: dict) -> str | None:
@@ -220,18 +269,10 @@ def _encodable(text: str) -> bool:
 def bert_wordpiece(vocab: Path, do_lower_case: bool = False, split_punctuation: bool = True):
     """A fast WordPiece tokenizer for MeCab words: no CJK character split, no accent strip.
     ``split_punctuation=False`` splits a word at whitespace only, as BertJapaneseTokenizer's
-    WordpieceTokenizer does (ウォルター・ローリー stays one word: ウォルター ##・ ##ロー …).
+    WordpieceTokenizer does (ウォルター・ローリー stays one word: ウォルター ##・ ##ロー …)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 
-    Built from the ``tokenizers`` parts and wrapped, because ``BertTokenizerFast``'s constructor
-    changed between transformers 4 (``vocab_file``) and 5 (``vocab``); this works on both."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import PreTrainedTokenizerFast
-
-    lines = Path(vocab).read_text(encoding="utf-8").splitlines()
-    ids = {token: i for i, token in enumerate(lines)}
-    special = {name: token for name, token in SPECIAL_TOKENS.items() if token in ids}
-    if special.keys() < set(SPECIAL_TOKENS) - {"mask_token"}:
-        raise ValueError(f"{vocab} lacks one of {list(SPECIAL_TOKENS.values())[:4]}")
+    ids = _vocabulary(vocab)
     rust = Tokenizer(models.WordPiece(ids, unk_token=SPECIAL_TOKENS["unk_token"]))
     rust.normalizer = normalizers.BertNormalizer(
         clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=do_lower_case
@@ -240,12 +281,48 @@ def bert_wordpiece(vocab: Path, do_lower_case: bool = False, split_punctuation: 
         pre_tokenizers.BertPreTokenizer() if split_punctuation else pre_tokenizers.WhitespaceSplit()
     )
     rust.decoder = decoders.WordPiece(prefix="##")
+    return _wrapped(rust, ids, do_lower_case)
+
+
+def bert_characters(vocab: Path, do_lower_case: bool = False):
+    """One piece per character of each word (unknown characters → [UNK]), as
+    BertJapaneseTokenizer's ``character`` subword tokenizer cuts cl-tohoku's -char models."""
+    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
+
+    ids = _vocabulary(vocab)
+    rust = Tokenizer(models.WordLevel(ids, unk_token=SPECIAL_TOKENS["unk_token"]))
+    if do_lower_case:
+        rust.normalizer = normalizers.Lowercase()
+    rust.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex("."), "isolated")]
+    )
+    return _wrapped(rust, ids, do_lower_case)
+
+
+def _vocabulary(vocab: Path) -> dict[str, int]:
+    """A ``vocab.txt`` (one token a line) as token → id; BERT's special tokens must be there."""
+    lines = Path(vocab).read_text(encoding="utf-8").splitlines()
+    ids = {token: i for i, token in enumerate(lines)}
+    missing = [t for n, t in SPECIAL_TOKENS.items() if n != "mask_token" and t not in ids]
+    if missing:
+        raise ValueError(f"{vocab} lacks {', '.join(missing)}")
+    return ids
+
+
+def _wrapped(rust, ids: dict[str, int], do_lower_case: bool):
+    """A Rust tokenizer with BERT's [CLS] … [SEP] template, as a transformers fast tokenizer.
+    Built from the ``tokenizers`` parts and wrapped, because ``BertTokenizerFast``'s constructor
+    changed between transformers 4 (``vocab_file``) and 5 (``vocab``); this works on both."""
+    from tokenizers import processors
+    from transformers import PreTrainedTokenizerFast
+
     cls, sep = SPECIAL_TOKENS["cls_token"], SPECIAL_TOKENS["sep_token"]
     rust.post_processor = processors.TemplateProcessing(
         single=f"{cls} $A {sep}",
         pair=f"{cls} $A {sep} $B:1 {sep}:1",
         special_tokens=[(cls, ids[cls]), (sep, ids[sep])],
     )
+    special = {name: token for name, token in SPECIAL_TOKENS.items() if token in ids}
     pieces = PreTrainedTokenizerFast(tokenizer_object=rust, **special)
     pieces.do_lower_case = do_lower_case
     return pieces

@@ -72,3 +72,38 @@ def test_unidic_and_nfkc_are_options_with_offsets_on_the_original_text():
     assert all(text[t.start : t.end] == t.text for t in tokens)
     assert {t.text: t.lemma for t in tokens}["来"] == "来る"  # UniDic's lemma field
     assert {t.text: t.get("pos") for t in tokens}["東京"] == "名詞-固有名詞-地名"  # UniDic's POS
+
+
+def sudachi_tokens(text: str, split_mode: str, normalization: str | None = None):
+    config = {**JapaneseTokenizer.get_default_config(), "dictionary": "sudachi",
+              "split_mode": split_mode, "normalization": normalization}  # fmt: skip
+    message = Message(data={TEXT: text})
+    JapaneseTokenizer(config).process([message])
+    return message.get(TOKENS_NAMES[TEXT])
+
+
+def test_sudachi_words_in_each_split_mode_with_exact_offsets():
+    text = "関西国際空港で\u3000ｶﾞｯｺｳの話をした"
+    short, long = sudachi_tokens(text, "A"), sudachi_tokens(text, "C")
+    assert [t.text for t in short][:3] == ["関西", "国際", "空港"]
+    assert [t.text for t in long][:2] == ["関西国際空港", "で"]  # C: the named-entity sized unit
+    for tokens in (short, long, sudachi_tokens(text, "B", "NFKC")):
+        assert all(text[t.start : t.end] == t.text for t in tokens)
+        assert "\u3000" not in [t.text for t in tokens]
+    assert {t.text: t.get("pos") for t in long}["関西国際空港"].startswith("名詞-固有名詞")
+    assert {t.text: t.lemma for t in short}["し"] == "する"  # Sudachi's dictionary form
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_any_message_text_gets_exact_offsets_with_sudachi(text):
+    for token in sudachi_tokens(text, "C", "NFKC"):
+        assert text[token.start : token.end] == token.text and token.start < token.end
+
+
+def test_an_unknown_dictionary_is_named_with_the_choices():
+    import pytest
+
+    config = {**JapaneseTokenizer.get_default_config(), "dictionary": "neologd"}
+    with pytest.raises(ValueError, match="sudachi_core"):
+        JapaneseTokenizer(config)
