@@ -42,14 +42,17 @@ def absolute_start_point(source: str | None) -> str | None:
     return str(Path(source).resolve()) if Path(source).exists() else source  # else a hub id
 
 
-def parse_entity_map(text: str | None) -> dict[str, str] | None:
-    """``GPE=place,LOC=place`` → {"GPE": "place", "LOC": "place"}."""
-    if not text:
-        return None
+def key_values(text: str, flag: str, form: str = "KEY=VALUE") -> list[tuple[str, str]]:
+    """``a=b, c=d`` → [("a", "b"), ("c", "d")]; anything else stops with what ``flag`` expects."""
     pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
     if any(len(pair) != 2 or not all(part.strip() for part in pair) for pair in pairs):
-        raise SystemExit(f"--electra-entity-map: expected LABEL=name,…, got {text!r}")
-    return {label.strip(): name.strip() for label, name in pairs}
+        raise SystemExit(f"{flag}: expected {form},…, got {text!r}")
+    return [(key.strip(), value.strip()) for key, value in pairs]
+
+
+def parse_entity_map(text: str | None) -> dict[str, str] | None:
+    """``GPE=place,LOC=place`` → {"GPE": "place", "LOC": "place"}."""
+    return dict(key_values(text, "--electra-entity-map", "LABEL=name")) if text else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         "--crf-config", type=Path, default=Path("config.yml"), help="the CRF system's pipeline"
     )
     parser.add_argument(
+        "--crf-tokenizer", help="the CRF config's tokenizer options replaced, e.g. "
+        "dictionary=sudachi,split_mode=C (values read as YAML: null, true, 3)"
+    )  # fmt: skip
+    parser.add_argument(
         "--spacy-config", type=Path, default=Path("config-spacy.cfg"), help="spacy's config"
     )
     parser.add_argument("--title", default="Entity extraction through Rasa")
@@ -122,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("electra@FORMAT needs --electra-export (with its formats converted)")
     options = HarnessOptions(
         crf_config=args.crf_config,
+        crf_tokenizer=parse_options(args.crf_tokenizer),
         electra_start_point=absolute_start_point(args.electra_start_point),
         electra_export=str(Path(args.electra_export).resolve()) if args.electra_export else None,
         electra_epochs=2 if args.quick else args.electra_epochs,
@@ -149,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
         append_record(args.scoreboard, make_record(results, run, command, args.title))
         print(f"recorded run {run!r} in {args.scoreboard}")
     return 0
+
+
+def parse_options(text: str | None) -> dict[str, object]:
+    """``dictionary=sudachi,normalization=null`` → {"dictionary": "sudachi", "normalization":
+    None}: each value read as YAML."""
+    import yaml
+
+    pairs = key_values(text or "", "--crf-tokenizer")
+    return {key: yaml.safe_load(value) for key, value in pairs}
 
 
 def parse_ints(text: str) -> tuple[int, ...]:

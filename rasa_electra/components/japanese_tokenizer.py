@@ -20,7 +20,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_electra.tokenization.segmenters import settings_for, word_segmenter
+from rasa_electra.tokenization.segmenters import settings_from_options, word_segmenter
 
 POS_TAG_KEY = "pos"  # the key Rasa's featurizers read (rasa.nlu.tokenizers.spacy_tokenizer)
 
@@ -61,12 +61,7 @@ class JapaneseTokenizer(Tokenizer):
 
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
-        dictionary, split_mode = config.get("dictionary", "ipadic"), config.get("split_mode", "C")
-        self._words = word_segmenter(
-            settings_for(
-                dictionary, config.get("normalization"), config.get("mecab_args"), split_mode
-            )
-        )
+        self._words = word_segmenter(settings_from_options(config))
 
     @classmethod
     def create(

@@ -29,8 +29,11 @@ from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, summarize_trials
 from rasa_electra.data.spans import Example, boundaries_only, relabel
 from rasa_electra.evaluation.rasa_agent import ParsedMessages, parse_examples, percentile
+from rasa_electra.model.export import TOKENIZER_DIR
 from rasa_electra.serving.backends import split_format
 from rasa_electra.tokenization.mecab import MecabTokenizer
+from rasa_electra.tokenization.segmenters import settings_from_options, word_segmenter
+from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 TOKENIZER = "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
 EXTRACTOR = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
@@ -62,6 +65,8 @@ class HarnessOptions:
     electra_entity_map: dict[str, str] | None = None
     crf_config: Path = Path("config.yml")  # the project's baseline pipeline, read, not retyped
     crf_max_iterations: int | None = None  # None: config.yml's own value
+    # the CRF config's tokenizer options replaced, e.g. {"dictionary": "sudachi", "split_mode": "C"}
+    crf_tokenizer: dict[str, Any] = field(default_factory=dict)
     # DIET's epochs; several are a grid chosen on dev (57 s an epoch on GSD train, 2 cores)
     diet_epochs: tuple[int, ...] = (10, 20)
     spacy_config: Path = Path("config-spacy.cfg")
@@ -78,15 +83,26 @@ def split_system(system: str) -> tuple[str, str | None]:
     return base, backend_format or None
 
 
-def _baseline_steps(options: HarnessOptions, crf_class: str | None = None) -> str:
-    """The pipeline steps of ``options.crf_config`` after its tokenizer, as YAML lines; its
-    CRF swapped for ``crf_class`` when given (Rasa's own, for the baseline row)."""
+def _crf_steps(options: HarnessOptions) -> list[dict[str, Any]]:
+    """``options.crf_config``'s pipeline, its tokenizer's options updated by
+    ``options.crf_tokenizer`` (e.g. the CRF on Sudachi words)."""
     import yaml
 
     config = yaml.safe_load(Path(options.crf_config).read_text(encoding="utf-8"))
     steps = config["pipeline"]
     if not steps or steps[0]["name"] != TOKENIZER:
         raise ValueError(f"{options.crf_config}: the pipeline must start with {TOKENIZER}")
+    steps[0].update(options.crf_tokenizer)
+    return steps
+
+
+def _baseline_steps(options: HarnessOptions, crf_class: str | None = None) -> str:
+    """The pipeline steps of the CRF config after its tokenizer, as YAML lines, the tokenizer's
+    options first; its CRF swapped for ``crf_class`` when given (Rasa's own, for the baseline
+    row)."""
+    import yaml
+
+    steps = _crf_steps(options)
     for step in steps:
         if step["name"] not in CRF_CLASSES:
             continue
@@ -434,8 +450,9 @@ def select_on_dev(
 
 
 def system_token_offsets(system: str, options: HarnessOptions):
-    """The offsets of the words a system labels: MeCab's for Rasa's components and ELECTRA
-    (which labels each word's first subword), spaCy's own tokenizer for spacy and ginza."""
+    """The offsets of the words a system labels: spaCy's own tokenizer for spacy and ginza, the
+    CRF config's tokenizer (its dictionary and normalization) for the CRFs, the export's words
+    for an ELECTRA export (it labels each word's first subword), MeCab + ipadic otherwise."""
     base = split_system(system)[0]
     if base in ("spacy", "ginza"):
         from rasa_electra.evaluation import peers
@@ -445,6 +462,11 @@ def system_token_offsets(system: str, options: HarnessOptions):
 
             return peers.spacy_offsets(spacy.load(options.ginza_model))
         return peers.spacy_offsets(peers.blank_japanese())
+    if base in ("crf", "crf-rasa"):
+        return word_segmenter(settings_from_options(_crf_steps(options)[0])).offsets
+    if base == "electra" and options.electra_export:
+        tokenizer = Path(options.electra_export) / TOKENIZER_DIR
+        return SubwordTokenizer.from_directory(tokenizer).words.offsets
     return MecabTokenizer().offsets
 
 

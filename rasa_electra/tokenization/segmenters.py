@@ -45,3 +45,10 @@ def word_segmenter(settings: dict[str, Any]) -> WordSegmenter:
                                 settings.get("word_form", "surface"), normalization)  # fmt: skip
     mecab_args = settings.get("mecab_args") or mecab_args_for(settings.get("dictionary", "ipadic"))
     return MecabTokenizer(mecab_args, normalization)
+
+
+def settings_from_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The Rasa tokenizer component's options (``dictionary``, ``normalization``,
+    ``mecab_args``, ``split_mode``; defaults where absent) as segmenter settings."""
+    return settings_for(options.get("dictionary", "ipadic"), options.get("normalization"),
+                        options.get("mecab_args"), options.get("split_mode", "C"))  # fmt: skip

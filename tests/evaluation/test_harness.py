@@ -150,3 +150,17 @@ def test_the_crf_config_s_tokenizer_options_reach_the_pipeline_as_written(repo, 
     ours = read_yaml(pipeline("crf", options, seed=1))["pipeline"]
     assert ours == config["pipeline"]
     assert ours[0]["normalization"] is None  # not the string "None"
+
+
+def test_the_crf_can_run_on_other_words_without_another_config_file():
+    from rasa.shared.utils.io import read_yaml
+
+    from rasa_electra.cli.evaluate import parse_options
+
+    tokenizer = parse_options("dictionary=sudachi, split_mode=C,normalization=null")
+    assert tokenizer == {"dictionary": "sudachi", "split_mode": "C", "normalization": None}
+    steps = read_yaml(pipeline("crf", HarnessOptions(crf_tokenizer=tokenizer), seed=1))["pipeline"]
+    assert {k: steps[0][k] for k in tokenizer} == tokenizer
+    assert steps[-1]["name"].endswith("FastCRFEntityExtractor")
+    with pytest.raises(SystemExit, match="--crf-tokenizer: expected KEY=VALUE"):
+        parse_options("dictionary")
