@@ -144,9 +144,23 @@ def render_table(record: dict[str, Any]) -> str:
     return "\n".join(lines + systems_table(record["systems"]))
 
 
+def runs_table(runs: list[dict[str, Any]], rows: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown lines: rows from several runs in one table (``RUN: SYSTEM``), each run's
+    provenance below it: how one system fares on other words, data or settings."""
+    lines = systems_table(rows)
+    lines[0] = lines[0].replace("| system |", "| run: system |", 1)
+    lines.append("")
+    for r in runs:
+        note = f" {r['note'].rstrip('.')}." if r["note"] else ""
+        lines.append(f"- `{r['run']}`: {r['date'][:10]}, {r['machine']}; {r['data']}. "
+                     f"`{r['command']}`.{note}")  # fmt: skip
+    return lines
+
+
 def render_into(markdown_path: Path, records: list[dict[str, Any]]) -> list[str]:
-    """Rewrite every marked table in ``markdown_path`` from its run's newest record; returns
-    the runs rendered. A marker naming a run with no record is an error."""
+    """Rewrite every marked table in ``markdown_path`` from its runs' newest records; returns
+    the runs rendered. A marker may join several runs with ``+`` into one table, and keep one
+    system of a run with ``RUN/SYSTEM``. A marker naming a run with no record is an error."""
     newest = {record["run"]: record for record in records}
     text = markdown_path.read_text(encoding="utf-8")
     pattern = re.compile(
@@ -155,11 +169,21 @@ def render_into(markdown_path: Path, records: list[dict[str, Any]]) -> list[str]
     rendered = []
 
     def fill(match: re.Match) -> str:
-        run = match["run"]
-        if run not in newest:
-            raise KeyError(f"{markdown_path}: no scoreboard record for run {run!r}")
-        rendered.append(run)
-        return f"{match[1]}{render_table(newest[run])}\n{match[3]}"
+        wanted = [token.partition("/")[::2] for token in match["run"].split("+")]
+        missing = [run for run, _ in wanted if run not in newest]
+        if missing:
+            raise KeyError(f"{markdown_path}: no scoreboard record for run {missing[0]!r}")
+        rendered.extend(run for run, _ in wanted)
+        if len(wanted) == 1 and not wanted[0][1]:
+            return f"{match[1]}{render_table(newest[wanted[0][0]])}\n{match[3]}"
+        rows = {
+            f"{run}: {name}": s
+            for run, system in wanted
+            for name, s in newest[run]["systems"].items()
+            if not system or name == system
+        }
+        runs = [newest[run] for run in dict.fromkeys(run for run, _ in wanted)]
+        return f"{match[1]}{chr(10).join(runs_table(runs, rows))}\n{match[3]}"
 
     markdown_path.write_text(pattern.sub(fill, text), encoding="utf-8")
     return rendered

@@ -29,11 +29,14 @@ from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZE
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
-# Short names for published Japanese encoders (hub ids; they need network on first use).
+# Short names for published Japanese encoders (hub ids; they need network on first use). Each is
+# cut as its tokenizer_config.json says (docs/start_points.md): izumi-lab and cl-tohoku v1 with
+# MeCab + ipadic on NFKC text, megagonlabs' with SudachiTra (Sudachi A, dictionary forms).
 KNOWN = {
     "electra-small-japanese": "izumi-lab/electra-small-japanese-discriminator",
     "electra-base-japanese": "izumi-lab/electra-base-japanese-discriminator",
     "bert-base-japanese": "cl-tohoku/bert-base-japanese-whole-word-masking",
+    "electra-base-japanese-ud": "megagonlabs/transformers-ud-japanese-electra-base-discriminator",
 }
 # The ELECTRA paper's discriminator sizes (Clark et al. 2020, table 6).
 # (embedding, hidden, layers, heads, intermediate); "tiny" is for tests only.

@@ -105,6 +105,14 @@ def test_the_scoreboard_appends_records_and_rewrites_only_the_marked_tables(tmp_
     assert text.endswith("<!-- /scoreboard: gsd -->\nafter\n")
     assert "Run `gsd`, 2026-11-02" in text and "| crf | 1 | 75.00 |" in text  # the newest
     assert "diet: epochs 20 chosen on dev (dev F1 by epochs: 10: 41.00, 20: 45.00)" in text
+    append_record(board, make_record(results, "unidic", command, "GSD", "2026-11-03"))
+    doc.write_text("<!-- scoreboard: gsd/crf+unidic -->\n<!-- /scoreboard: gsd/crf+unidic -->\n",
+                   "utf-8")  # fmt: skip
+    assert render_into(doc, read_scoreboard(board)) == ["gsd", "unidic"]
+    text = doc.read_text(encoding="utf-8")
+    assert "| gsd: crf | 1 | 75.00 |" in text and "| unidic: diet | 1 |" in text
+    assert "gsd: diet" not in text  # RUN/SYSTEM keeps one system of that run
+    assert "- `unidic`: 2026-11-03" in text
     doc.write_text("<!-- scoreboard: other -->\n<!-- /scoreboard: other -->\n", "utf-8")
     with pytest.raises(KeyError, match="no scoreboard record for run 'other'"):
         render_into(doc, records)
