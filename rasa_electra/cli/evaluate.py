@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scoreboard:
         from rasa_electra.evaluation.scoreboard import append_record, make_record
 
-        command = shlex.join(["rasa-electra evaluate", *(sys.argv[1:] if argv is None else argv)])
+        command = "rasa-electra evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
         run = args.run or args.out.name
         append_record(args.scoreboard, make_record(results, run, command, args.title))
         print(f"recorded run {run!r} in {args.scoreboard}")
