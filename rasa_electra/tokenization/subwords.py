@@ -216,12 +216,17 @@ def _published_cut(directory: Path, mecab_args: str | None) -> tuple[WordSegment
         if mecab_args is None:
             mecab_args = _checkpoint_mecab_args(directory, kwargs)
         return MecabTokenizer(mecab_args, normalization), False, subwords
-    if kind == "sudachi":  # transformers' own SudachiTokenizer: surfaces
+    if kind == "sudachi":  # transformers' own SudachiTokenizer: surfaces, or a projection
         kwargs = config.get("sudachi_kwargs") or {}
         split_mode = kwargs.get("sudachi_split_mode") or "A"
         dictionary = kwargs.get("sudachi_dict_type") or "core"
         normalization = "NFKC" if kwargs.get("normalize_text", True) else None
-        word_form = "surface"
+        word_form = kwargs.get("sudachi_projection") or "surface"
+        if word_form not in ("surface", "dictionary", "normalized"):
+            raise UnsupportedWordTokenizer(
+                f"{directory} was cut with Sudachi's projection {word_form!r}; this project "
+                "reproduces surface, dictionary and normalized"
+            )
     else:  # SudachiTra
         kwargs = config.get("sudachipy_kwargs") or {}
         split_mode, dictionary = kwargs.get("split_mode") or "A", kwargs.get("dict_type") or "core"

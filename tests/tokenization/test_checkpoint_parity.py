@@ -46,6 +46,10 @@ CONFIGURATIONS = {
                                     "subword_tokenizer_type": "character"},
     "sudachi-A": {"word_tokenizer_type": "sudachi",
                   "sudachi_kwargs": {"sudachi_split_mode": "A", "sudachi_dict_type": "core"}},
+    "sudachi-B-dictionary": {"word_tokenizer_type": "sudachi",
+                             "sudachi_kwargs": {"sudachi_split_mode": "B",
+                                                "sudachi_dict_type": "core",
+                                                "sudachi_projection": "dictionary"}},
     "sudachitra-A-dictionary_and_surface": SUDACHITRA,
 }  # fmt: skip
 
