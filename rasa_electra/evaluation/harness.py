@@ -440,10 +440,13 @@ def select_on_dev(
     for epochs in options.diet_epochs:
         candidate = replace(options, diet_epochs=(epochs,))
         trained = train_system(system, candidate, train_file, models_dir, seed)
-        _, exact, _, _ = score_archive(
-            system, candidate, trained.archive, dev_gold, f"{system} {epochs} epochs: dev"
-        )
-        dev_f1[epochs] = round(exact.micro.f1, 6)
+        scored = trained.archive.parent / f"dev-{file_digest(dev_file)}.json"  # kept for reruns
+        if not scored.is_file():
+            _, exact, _, _ = score_archive(
+                system, candidate, trained.archive, dev_gold, f"{system} {epochs} epochs: dev"
+            )
+            scored.write_text(json.dumps({"f1": round(exact.micro.f1, 6)}), encoding="utf-8")
+        dev_f1[epochs] = json.loads(scored.read_text(encoding="utf-8"))["f1"]
     chosen = max(dev_f1, key=lambda epochs: (dev_f1[epochs], -epochs))
     selection = {"parameter": "epochs", "dev": str(dev_file), "dev_f1": dev_f1, "chosen": chosen}
     return replace(options, diet_epochs=(chosen,)), selection
