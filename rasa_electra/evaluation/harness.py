@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import statistics
 import subprocess
 import sys
@@ -210,8 +211,16 @@ def rasa_command(
     )
     deadline, output, pending = time.monotonic() + timeout, bytearray(), b""
     log = open(log_path, "wb") if log_path else None  # noqa: SIM115 (closed below)
+    stream = process.stdout.fileno()
     try:
-        while chunk := os.read(process.stdout.fileno(), 65536):
+        while True:
+            ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:  # silent past the deadline: a hang
+                process.kill()
+                raise TimeoutError(f"rasa {' '.join(args[:2])} ran past {timeout} s")
+            chunk = os.read(stream, 65536)
+            if not chunk:
+                break
             output += chunk
             if log:
                 log.write(chunk)
@@ -222,9 +231,6 @@ def rasa_command(
                 if PROGRESS.search(text):
                     sys.stderr.write(f"{label}{text.rstrip()}{text[-1]}")
                     sys.stderr.flush()
-            if time.monotonic() > deadline:
-                process.kill()
-                raise TimeoutError(f"rasa {' '.join(args[:2])} ran past {timeout} s")
     finally:
         process.wait()
         if log:
@@ -263,6 +269,8 @@ class TrialResult:
     token_level: dict[str, Any] = field(default_factory=dict)
     boundary_scores: dict[str, Any] = field(default_factory=dict)  # labels ignored
     dropped_predictions: dict[str, int] = field(default_factory=dict)  # labels with no map
+    # training entities left out of a spaCy DocBin: their edges fall inside a spaCy word
+    train_unrepresentable: int | None = None
 
 
 @dataclass
@@ -315,9 +323,9 @@ def train_system(
     key = _recipe(system, options, seed, train_file, dev_file)
     workdir = models_dir / f"{system.replace('@', '-')}-{key}"
     record = workdir / "trained.json"
-    if record.is_file():
+    if record.is_file():  # the archive is found where the folder is now, not where it was
         trained = TrainedSystem(**json.loads(record.read_text(encoding="utf-8")))
-        return replace(trained, archive=Path(trained.archive))
+        return replace(trained, archive=workdir / "model.tar.gz")
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     spacy_model, external, misaligned = None, 0, {}
@@ -393,8 +401,12 @@ def run_trial(
     base = split_system(system)[0]
     trained = train_system(system, options, train_file, models_dir, seed, dev_file)
     cached = trained.archive.parent / f"trial-{file_digest(test_file)}.json"
+    train_unrepresentable = trained.train_misaligned.get("misaligned")
     if cached.is_file():
-        return TrialResult(**{**json.loads(cached.read_text(encoding="utf-8")), "trial": trial})
+        result = json.loads(cached.read_text(encoding="utf-8"))
+        return TrialResult(
+            **{**result, "trial": trial, "train_unrepresentable": train_unrepresentable}
+        )
     parsed, exact, boundary, dropped = score_archive(
         system, options, trained.archive, gold, f"{system}: parsing test"
     )
@@ -408,6 +420,7 @@ def run_trial(
         if trial == 0 and base not in ("spacy", "ginza") else {},
         _as_dict(boundary),
         dict(dropped.most_common()),
+        train_unrepresentable,
     )  # fmt: skip
     cached.write_text(json.dumps(vars(result), ensure_ascii=False, indent=2), encoding="utf-8")
     return result
@@ -491,6 +504,7 @@ def summarize(
         "unrepresentable_gold_entities": misaligned.misaligned,
         "gold_entities": misaligned.entities,
         "dropped_predictions": trials[0].dropped_predictions,
+        "train_unrepresentable": trials[0].train_unrepresentable,
         "selection": selection,
         "token_level_weighted_avg": trials[0].token_level,
     }

@@ -54,6 +54,7 @@ def system_record(summary: dict[str, Any]) -> dict[str, Any]:
         "unrepresentable_gold_entities": summary["unrepresentable_gold_entities"],
         "gold_entities": summary["gold_entities"],
         "dropped_predictions": summary.get("dropped_predictions", {}),
+        "train_unrepresentable": summary.get("train_unrepresentable"),
         "selection": summary.get("selection", {}),
     }
 
@@ -129,6 +130,9 @@ def systems_table(systems: dict[str, dict[str, Any]]) -> list[str]:
         if s.get("dropped_predictions"):
             dropped = sum(s["dropped_predictions"].values())
             notes.append(f"{name}: {dropped} predictions with labels outside GSD's dropped.")
+        if s.get("train_unrepresentable"):
+            notes.append(f"{name}: {s['train_unrepresentable']} training entities fall inside "
+                         "its words and were left out of its training data.")  # fmt: skip
     return lines + (["", *notes] if notes else [])
 
 
