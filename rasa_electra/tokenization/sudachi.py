@@ -75,6 +75,10 @@ class SudachiTokenizer(WordSegmenter):
         return morpheme.surface()
 
     def _analyse(self, piece: str, base: int) -> Iterator[Word]:
+        for start, chunk in _chunks(piece):
+            yield from self._analyse_chunk(chunk, base + start)
+
+    def _analyse_chunk(self, piece: str, base: int) -> Iterator[Word]:
         if not piece.strip():
             return
         for morpheme in self._tagger.tokenize(piece):
@@ -88,3 +92,20 @@ class SudachiTokenizer(WordSegmenter):
                 whole = len(parts) == 1 and part.group() == surface
                 yield Word(part.group(), start, start + len(part.group()), pos, lemma,
                            form if whole and form != surface else None)  # fmt: skip
+
+
+# Sudachi refuses input over 49,149 UTF-8 bytes; 12,000 characters are at most 48,000 bytes
+CHUNK_CHARACTERS = 12_000
+_BREAKS = ("\n", "。", "！", "？", "!", "?", " ", "\u3000")
+
+
+def _chunks(text: str, size: int = CHUNK_CHARACTERS) -> Iterator[tuple[int, str]]:
+    """(offset, chunk) pieces of ``text`` Sudachi accepts, cut after the last line or sentence
+    end (else space) in each window, so that words are not split at a chunk edge."""
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max(window.rfind(mark) for mark in _BREAKS) + 1 or size
+        yield start, text[start : start + cut]
+        start += cut
+    yield start, text[start:]
