@@ -221,7 +221,7 @@ probe: | $(PRETRAIN_STAMP)
 lock: setup
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra onnx --python-version 3.10 \
-		--extra peers --python-platform x86_64-manylinux_2_28 -o requirements.lock
+		--extra peers --extra sudachi --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:  ## remove environments, corpus, models and generated data
 	rm -rf $(VENV) $(PRETRAIN_VENV) $(CORPUS_DIR) $(MODEL_DIR) data/gsd_* .pytest_cache .ruff_cache .hypothesis
