@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--diet-epochs", help="DIET's epochs, several (e.g. 10,20) chosen on dev "
-        "(default 10,20; --quick: 2)"
+        "(default: the harness's, 10,20; --quick: 2)"
     )  # fmt: skip
     parser.add_argument(
         "--crf-config", type=Path, default=Path("config.yml"), help="the CRF system's pipeline"
@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         electra_epochs=2 if args.quick else args.electra_epochs,
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,
-        diet_epochs=parse_ints(args.diet_epochs or ("2" if args.quick else "10,20")),
+        diet_epochs=parse_ints(args.diet_epochs)
+        if args.diet_epochs
+        else ((2,) if args.quick else HarnessOptions().diet_epochs),
         electra_entity_map=parse_entity_map(args.electra_entity_map),
         spacy_config=args.spacy_config.resolve(),
         spacy_overrides=QUICK_SPACY if args.quick else {},
