@@ -56,23 +56,31 @@ def _pos_and_lemma(feature: tuple[str, ...]) -> tuple[str | None, str | None]:
 class MecabTokenizer(WordSegmenter):
     """Segments Japanese text into ``Word``s with MeCab.
 
-    ``mecab_args`` defaults to the ipadic package's dictionary; pass e.g.
+    ``mecab_args`` defaults to ``dictionary``'s package (ipadic, unidic_lite, unidic); pass e.g.
     ``"-r /dev/null -d DICDIR -u user.dic"`` to add a user dictionary. ``normalization="NFKC"``
     segments the NFKC text, as transformers' MecabTokenizer does by default, and maps each word
     back to the original characters (``Word.form`` keeps what MeCab saw).
     """
 
-    def __init__(self, mecab_args: str | None = None, normalization: str | None = None) -> None:
+    def __init__(
+        self,
+        mecab_args: str | None = None,
+        normalization: str | None = None,
+        dictionary: str = "ipadic",
+    ) -> None:
         import fugashi
 
-        self.mecab_args = mecab_args or mecab_args_for("ipadic")
+        self.mecab_args = mecab_args or mecab_args_for(dictionary)
         self.normalization = normalization
+        self.dictionary = dictionary
         self._tagger = fugashi.GenericTagger(self.mecab_args)
         self._explicit_args = mecab_args
 
     def settings(self) -> dict[str, Any]:
-        return {"words": "mecab", "mecab_args": self._explicit_args,
-                "normalization": self.normalization}  # fmt: skip
+        """The dictionary by package name (a path differs between machines), unless the
+        arguments were given explicitly."""
+        return {"words": "mecab", "dictionary": self.dictionary,
+                "mecab_args": self._explicit_args, "normalization": self.normalization}  # fmt: skip
 
     def _analyse(self, piece: str, base: int) -> Iterator[Word]:
         """Analyse text free of NUL and surrogates, placing each surface by search."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_electra.tokenization.mecab import DICTIONARIES as MECAB_DICTIONARIES
-from rasa_electra.tokenization.mecab import MecabTokenizer, mecab_args_for
+from rasa_electra.tokenization.mecab import MecabTokenizer
 from rasa_electra.tokenization.sudachi import DICTIONARIES as SUDACHI_DICTIONARIES
 from rasa_electra.tokenization.sudachi import SudachiTokenizer
 from rasa_electra.tokenization.words import WordSegmenter
@@ -43,8 +43,8 @@ def word_segmenter(settings: dict[str, Any]) -> WordSegmenter:
     if settings.get("words", "mecab") == "sudachi":
         return SudachiTokenizer(settings.get("split_mode", "C"), settings.get("dictionary", "core"),
                                 settings.get("word_form", "surface"), normalization)  # fmt: skip
-    mecab_args = settings.get("mecab_args") or mecab_args_for(settings.get("dictionary", "ipadic"))
-    return MecabTokenizer(mecab_args, normalization)
+    return MecabTokenizer(settings.get("mecab_args"), normalization,
+                          settings.get("dictionary") or "ipadic")  # fmt: skip
 
 
 def settings_from_options(options: dict[str, Any]) -> dict[str, Any]:

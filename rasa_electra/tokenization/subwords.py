@@ -213,9 +213,9 @@ def _published_cut(directory: Path, mecab_args: str | None) -> tuple[WordSegment
     if kind == "mecab":
         kwargs = config.get("mecab_kwargs") or {}
         normalization = "NFKC" if kwargs.get("normalize_text", True) else None
-        if mecab_args is None:
-            mecab_args = _checkpoint_mecab_args(directory, kwargs)
-        return MecabTokenizer(mecab_args, normalization), False, subwords
+        if mecab_args:
+            return MecabTokenizer(mecab_args, normalization), False, subwords
+        return _checkpoint_mecab(directory, kwargs, normalization), False, subwords
     if kind == "sudachi":  # transformers' own SudachiTokenizer: surfaces, or a projection
         kwargs = config.get("sudachi_kwargs") or {}
         split_mode = kwargs.get("sudachi_split_mode") or "A"
@@ -244,23 +244,22 @@ def _published_cut(directory: Path, mecab_args: str | None) -> tuple[WordSegment
     return words, False, subwords
 
 
-def _checkpoint_mecab_args(directory: Path, mecab_kwargs: dict) -> str | None:
-    """MeCab arguments for the dictionary transformers used (``mecab_dic``, ``mecab_option``);
-    None for ipadic, this project's default. A dictionary that is not installed, or an option
-    naming one elsewhere (NEologd), is a clear error, never ipadic."""
+def _checkpoint_mecab(directory: Path, mecab_kwargs: dict, normalization: str | None):
+    """MeCab on the dictionary transformers used (``mecab_dic``, ``mecab_option``), kept by
+    name so that an export made from it loads on another machine. A dictionary that is not
+    installed, or an option naming one elsewhere (NEologd), is a clear error, never ipadic."""
     dictionary = mecab_kwargs.get("mecab_dic", "ipadic")
     option = mecab_kwargs.get("mecab_option")
-    if dictionary == "ipadic" and not option:
-        return None
-    if dictionary in DICTIONARIES:
-        try:
-            return mecab_args_for(dictionary, option)
-        except DictionaryMissing as error:
-            raise UnsupportedWordTokenizer(f"{directory} was cut with {error}") from error
-    raise UnsupportedWordTokenizer(
-        f"{directory} was cut with MeCab dictionary {dictionary!r}, option {option!r} (e.g. "
-        "NEologd, not on PyPI): install that dictionary and pass mecab_args naming it"
-    )
+    if dictionary not in DICTIONARIES:
+        raise UnsupportedWordTokenizer(
+            f"{directory} was cut with MeCab dictionary {dictionary!r}, option {option!r} (e.g. "
+            "NEologd, not on PyPI): install that dictionary and pass mecab_args naming it"
+        )
+    try:
+        mecab_args = mecab_args_for(dictionary, option) if option else None
+        return MecabTokenizer(mecab_args, normalization, dictionary)
+    except DictionaryMissing as error:
+        raise UnsupportedWordTokenizer(f"{directory} was cut with {error}") from error
 
 
 def _encodable(text: str) -> bool:

@@ -81,6 +81,9 @@ def test_a_mecab_checkpoint_is_cut_with_nfkc_on_its_dictionary(repo, tmp_path):
     )
     assert "unidic_lite" in unidic.words.mecab_args
     unidic.save(tmp_path / "export-tokenizer")  # an export keeps the cut it was trained with
+    saved = json.loads((tmp_path / "export-tokenizer/subword_tokenizer.json").read_text("utf-8"))
+    # by package name, not by this machine's path to it: the export loads elsewhere too
+    assert (saved["dictionary"], saved["mecab_args"]) == ("unidic_lite", None)
     again = SubwordTokenizer.from_directory(tmp_path / "export-tokenizer")
     assert (again.words.mecab_args, again.normalization, again.split_punctuation) == (
         unidic.words.mecab_args, "NFKC", False,
