@@ -95,10 +95,11 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
     path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def _pm(stat: dict[str, float] | None, digits: int = 2) -> str:
+def _pm(stat: dict[str, float] | None, digits: int = 2, spread: bool = True) -> str:
+    """``mean ± std``; the mean alone for one trial (``spread`` False), ``–`` for no figure."""
     if stat is None:
         return "–"
-    if not stat["std"]:
+    if not spread:
         return f"{stat['mean']:.{digits}f}"
     return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
 
@@ -111,11 +112,15 @@ def systems_table(systems: dict[str, dict[str, Any]]) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, s in systems.items():
+        cells = [
+            _pm(s[key], digits, s["trials"] > 1)
+            for key, digits in (("precision", 2), ("recall", 2), ("f1", 2), ("boundary_f1", 2),
+                                ("train_seconds", 1), ("load_seconds", 1), ("latency_ms_p50", 1),
+                                ("latency_ms_p95", 1))
+        ]  # fmt: skip
+        cells[2] = f"**{cells[2]}**"
         lines.append(
-            f"| {name} | {s['trials']} | {_pm(s['precision'])} | {_pm(s['recall'])} "
-            f"| **{_pm(s['f1'])}** | {_pm(s['boundary_f1'])} | {_pm(s['train_seconds'], 1)} "
-            f"| {_pm(s['load_seconds'], 1)} | {_pm(s['latency_ms_p50'], 1)} "
-            f"| {_pm(s['latency_ms_p95'], 1)} | {s['size_mb']} "
+            f"| {name} | {s['trials']} | {' | '.join(cells)} | {s['size_mb']} "
             f"| {s['unrepresentable_gold_entities']}/{s['gold_entities']} |"
         )
     notes = []
