@@ -29,6 +29,7 @@ from rasa_electra.data.alignment import MisalignmentReport, count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, summarize_trials
 from rasa_electra.data.spans import Example, boundaries_only, relabel
+from rasa_electra.evaluation import peers
 from rasa_electra.evaluation.rasa_agent import ParsedMessages, parse_examples, percentile
 from rasa_electra.model.export import TOKENIZER_DIR
 from rasa_electra.serving.backends import split_format
@@ -277,7 +278,7 @@ class TrialResult:
 class TrainedSystem:
     """A trained Rasa model and what training it cost; kept in its folder for reruns."""
 
-    archive: Path
+    archive: Path  # always the folder's model.tar.gz: not stored in trained.json
     train_seconds: float
     # bytes of a model the archive refers to but does not hold (a spaCy pipeline, ja_ginza)
     external_bytes: int = 0
@@ -323,23 +324,21 @@ def train_system(
     key = _recipe(system, options, seed, train_file, dev_file)
     workdir = models_dir / f"{system.replace('@', '-')}-{key}"
     record = workdir / "trained.json"
-    if record.is_file():  # the archive is found where the folder is now, not where it was
-        trained = TrainedSystem(**json.loads(record.read_text(encoding="utf-8")))
-        return replace(trained, archive=workdir / "model.tar.gz")
+    archive = workdir / "model.tar.gz"  # wherever the folder is now
+    if record.is_file():
+        kept = json.loads(record.read_text(encoding="utf-8"))
+        kept.pop("archive", None)  # written by the first version of this record
+        return TrainedSystem(archive, **kept)
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     spacy_model, external, misaligned = None, 0, {}
     if base == "spacy":
-        from rasa_electra.evaluation import peers
-
         model, report = peers.train_spacy(
             read_rasa_data(train_file), read_rasa_data(dev_file), workdir / "spacy", seed,
             options.spacy_config, options.spacy_overrides, workdir / "spacy-train.log",
         )  # fmt: skip
         spacy_model, external, misaligned = str(model), peers.folder_bytes(model), report.as_dict()
     elif base == "ginza":
-        from rasa_electra.evaluation import peers
-
         external = peers.folder_bytes(peers.installed_package_path(options.ginza_model))
     config = workdir / "config.yml"
     config.write_text(pipeline(system, options, seed, spacy_model), encoding="utf-8")
@@ -352,8 +351,9 @@ def train_system(
         # the export's model card
         card = json.loads((Path(options.electra_export) / "model_card.json").read_text("utf-8"))
         train_seconds += sum(card["training"]["seconds_per_epoch"])
-    trained = TrainedSystem(workdir / "model.tar.gz", round(train_seconds, 2), external, misaligned)
-    record.write_text(json.dumps({**vars(trained), "archive": str(trained.archive)}, indent=2))
+    trained = TrainedSystem(archive, round(train_seconds, 2), external, misaligned)
+    kept = {k: v for k, v in vars(trained).items() if k != "archive"}
+    record.write_text(json.dumps(kept, indent=2), encoding="utf-8")
     return trained
 
 
@@ -361,9 +361,7 @@ def map_predictions(system: str, options: HarnessOptions, predictions: list[Exam
     """GiNZA's ENE labels → GSD's (the documented table in peers); others pass unchanged."""
     if split_system(system)[0] != "ginza":
         return predictions, Counter()
-    from rasa_electra.evaluation.peers import ginza_label_map
-
-    return relabel(predictions, ginza_label_map())
+    return relabel(predictions, peers.ginza_label_map())
 
 
 def score_archive(
@@ -471,8 +469,6 @@ def system_token_offsets(system: str, options: HarnessOptions):
     for an ELECTRA export (it labels each word's first subword), MeCab + ipadic otherwise."""
     base = split_system(system)[0]
     if base in ("spacy", "ginza"):
-        from rasa_electra.evaluation import peers
-
         if base == "ginza":
             import spacy
 
