@@ -6,11 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rasa_electra.evaluation.scoreboard import system_record, systems_table
-
-
-def _pm(stat: dict[str, float], scale: float = 100.0, digits: int = 2) -> str:
-    return f"{scale * stat['mean']:.{digits}f} ± {scale * stat['std']:.{digits}f}"
+from rasa_electra.evaluation.scoreboard import format_stat, scaled, system_record, systems_table
 
 
 def labels_by_support(systems: dict[str, Any]) -> list[str]:
@@ -65,7 +61,7 @@ def markdown(results: dict[str, Any], title: str) -> str:
     for label in labels:
         support = max(s["per_label"].get(label, {}).get("support", 0) for s in systems.values())
         cells = [
-            _pm(s["per_label"][label]["f1"]) if label in s["per_label"] else "–"
+            format_stat(scaled(s["per_label"][label]["f1"])) if label in s["per_label"] else "–"
             for s in systems.values()
         ]
         lines.append(f"| {label} | {support} | " + " | ".join(cells) + " |")

@@ -32,7 +32,8 @@ def describe_machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}"
 
 
-def _stat(stat: dict[str, float] | None, scale: float = 100.0) -> dict[str, float] | None:
+def scaled(stat: dict[str, float] | None, scale: float = 100.0) -> dict[str, float] | None:
+    """A mean ± std as reported: a fraction as percent (``scale`` 1 for seconds), 2 decimals."""
     if stat is None:
         return None
     return {"mean": round(scale * stat["mean"], 2), "std": round(scale * stat["std"], 2)}
@@ -44,12 +45,12 @@ def system_record(summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "trials": summary["trials"],
         "seeds": summary.get("seeds"),
-        **{name: _stat(summary["micro"][name]) for name in FIGURES},
-        "boundary_f1": _stat(boundary),
-        "train_seconds": _stat(summary["train_seconds"], 1.0),
-        "load_seconds": _stat(summary["load_seconds"], 1.0),
-        "latency_ms_p50": _stat(summary["latency_ms_p50"], 1.0),
-        "latency_ms_p95": _stat(summary["latency_ms_p95"], 1.0),
+        **{name: scaled(summary["micro"][name]) for name in FIGURES},
+        "boundary_f1": scaled(boundary),
+        "train_seconds": scaled(summary["train_seconds"], 1.0),
+        "load_seconds": scaled(summary["load_seconds"], 1.0),
+        "latency_ms_p50": scaled(summary["latency_ms_p50"], 1.0),
+        "latency_ms_p95": scaled(summary["latency_ms_p95"], 1.0),
         "size_mb": summary["archive_mb"],
         "unrepresentable_gold_entities": summary["unrepresentable_gold_entities"],
         "gold_entities": summary["gold_entities"],
@@ -95,7 +96,7 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
     path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def _pm(stat: dict[str, float] | None, digits: int = 2, spread: bool = True) -> str:
+def format_stat(stat: dict[str, float] | None, digits: int = 2, spread: bool = True) -> str:
     """``mean ± std``; the mean alone for one trial (``spread`` False), ``–`` for no figure."""
     if stat is None:
         return "–"
@@ -113,7 +114,7 @@ def systems_table(systems: dict[str, dict[str, Any]]) -> list[str]:
     ]
     for name, s in systems.items():
         cells = [
-            _pm(s[key], digits, s["trials"] > 1)
+            format_stat(s[key], digits, s["trials"] > 1)
             for key, digits in (("precision", 2), ("recall", 2), ("f1", 2), ("boundary_f1", 2),
                                 ("train_seconds", 1), ("load_seconds", 1), ("latency_ms_p50", 1),
                                 ("latency_ms_p95", 1))
