@@ -62,6 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-ratio", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
+    parser.add_argument(
+        "--no-length-bucketing", action="store_true",
+        help="batch windows in plain shuffled order (more padding; for comparison)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--head", choices=("softmax", "crf"), default="softmax",
+        help="crf: a linear-chain CRF over word tags, its transitions exported",
+    )  # fmt: skip
+    parser.add_argument("--crf-learning-rate", type=float, default=5e-3)
+    parser.add_argument("--eval-every", type=int, default=1, help="score dev every N epochs")
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument(
         "--distribute", default="none",
@@ -103,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     options = dict(
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
-        distribute=args.distribute,
+        distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
+        eval_every=args.eval_every, head=args.head, crf_learning_rate=args.crf_learning_rate,
     )  # fmt: skip
     trials = ner.run_trials(
         train, dev, test, args.trials, args.seed, model_spec=spec, epochs=args.epochs,

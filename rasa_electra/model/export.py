@@ -7,6 +7,8 @@
     <dir>/labels.json          index → label (no pickle)
     <dir>/tokenizer/           the subword vocabulary/tokenizer files + MeCab settings
     <dir>/model_card.json      start point, data, hyper-parameters, scores, date, versions
+    <dir>/transitions.json     a CRF head's learned start/transition/end scores, by label
+                               (absent for a softmax head: decoding uses the scheme alone)
     <dir>/encoder_config.json  the transformers config, so the export can be a start point
                                again (continued fine-tuning; older exports lack it)
 
@@ -24,6 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from rasa_electra.data.viterbi import TRANSITIONS_FILE
 from rasa_electra.model import features
 
 SIGNATURE = "serving_default"
@@ -105,11 +108,15 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
         encoding="utf-8",
     )
     ner_model.spec.tokenizer.save(directory / TOKENIZER_DIR)
+    if ner_model.transitions is not None:
+        ner_model.transitions.save(directory, ner_model.labels)
     (directory / ENCODER_CONFIG_FILE).write_text(ner_model.model.config.to_json_string(), "utf-8")
     model_card = {
         "task": "token classification (Japanese named entities), MeCab words + subwords",
         "start_point": ner_model.spec.describe(),
         "labels": ner_model.labels,
+        # how every backend decodes: constrained Viterbi, with transitions.json when learned
+        "decoding": {"method": "viterbi", "learned_transitions": ner_model.crf is not None},
         "hyperparameters": ner_model.config.as_dict(),
         "training": {
             "epochs_run": len(ner_model.history.epochs),
@@ -141,3 +148,5 @@ def check_parts(directory: Path, required: Sequence[str], what: str) -> None:
 
 
 SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)  # what every backend of an export reads
+# read by every backend when present: a CRF head's learned transitions (older exports lack them)
+OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE,)

@@ -17,6 +17,7 @@ import numpy as np
 
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.data.tags import decode, word_tags
+from rasa_electra.data.viterbi import Decoder
 from rasa_electra.tokenization.subwords import SubwordTokenizer, TokenizedText
 
 IGNORE = -100  # label id of positions that carry no label
@@ -148,6 +149,23 @@ def batches(
         yield chosen, inputs, labels
 
 
+def bucketed_order(
+    lengths: Sequence[int], batch_size: int, rng: np.random.Generator, pool_batches: int = 50
+) -> list[int]:
+    """A shuffled order whose consecutive ``batch_size`` runs have similar lengths.
+
+    Shuffle, sort each pool of ``pool_batches`` batches by length, cut it into batches, then
+    shuffle the batches: every epoch sees new neighbours, but a batch pads little.
+    """
+    order = rng.permutation(len(lengths))
+    pool = batch_size * pool_batches
+    chunks: list[list[int]] = []
+    for start in range(0, len(order), pool):
+        members = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        chunks += [members[k : k + batch_size] for k in range(0, len(members), batch_size)]
+    return [int(i) for chunk_index in rng.permutation(len(chunks)) for i in chunks[chunk_index]]
+
+
 # (inputs) -> probabilities [batch, seq, labels]; the in-memory model and a loaded SavedModel
 # both fit this shape, so prediction below is one code path for both.
 Runner = Callable[[dict[str, np.ndarray]], np.ndarray]
@@ -171,11 +189,13 @@ def word_probabilities(
 
 
 def decode_words(
-    example: Example, tokenized: TokenizedText, probs: np.ndarray, labels: Sequence[str]
+    example: Example, tokenized: TokenizedText, probs: np.ndarray, decoder: Decoder
 ) -> Example:
-    """The most likely tag per word → spans, each with its words' mean probability."""
-    best = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
-    tags = [labels[i] for i in best]
+    """The decoder's tag per word → spans. A span's confidence is the mean, over its words, of
+    the probability the model gave each word's decoded tag (under Viterbi that tag need not be
+    the word's most likely one, so a forced continuation lowers the confidence)."""
+    best = decoder.best(probs)
+    tags = [decoder.labels[i] for i in best]
     spans = tuple(
         replace(span, confidence=float(np.mean([probs[m, best[m]] for m in members])))
         for span, members in decode(tokenized.word_offsets, tags)
@@ -186,7 +206,7 @@ def decode_words(
 def predict(
     examples: Sequence[Example],
     tokenizer: SubwordTokenizer,
-    labels: Sequence[str],
+    decoder: Decoder,
     run: Runner,
     max_seq_length: int,
     batch_size: int = 32,
@@ -195,8 +215,8 @@ def predict(
     """Span predictions (with a confidence per span) for each example's text."""
     encoded = encode(examples, tokenizer, None, max_seq_length, tokenized=tokenized)
     pad = tokenizer.pieces.pad_token_id
-    word_probs = word_probabilities(encoded, len(labels), run, batch_size, pad)
+    word_probs = word_probabilities(encoded, len(decoder.labels), run, batch_size, pad)
     return [
-        decode_words(example, words, probs, labels)
+        decode_words(example, words, probs, decoder)
         for example, words, probs in zip(examples, encoded.tokenized, word_probs, strict=True)
     ]

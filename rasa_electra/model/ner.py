@@ -20,7 +20,9 @@ from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import label_list
+from rasa_electra.data.viterbi import Decoder, Transitions
 from rasa_electra.model import features
+from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.data_loader import DataLoader
 from rasa_electra.model.model_spec import ModelSpec
 from rasa_electra.model.training import (
@@ -32,6 +34,8 @@ from rasa_electra.model.training import (
 )
 
 logger = logging.getLogger(__name__)
+
+HEADS = ("softmax", "crf")
 
 
 @dataclass
@@ -45,6 +49,17 @@ class NerModel:
     history: History = field(default_factory=History)
     unrepresentable_train: int = 0
     scores: dict[str, dict] = field(default_factory=dict)  # "dev"/"test" → evaluate() output
+    decoding: str = "viterbi"
+    crf: Any = None  # model.crf.CrfScores when the head is a CRF
+
+    @property
+    def transitions(self) -> Transitions | None:
+        return self.crf.to_transitions() if self.crf is not None else None
+
+    @property
+    def decoder(self) -> Decoder:
+        """How the model's word probabilities become tags, as its export will decode them."""
+        return Decoder(tuple(self.labels), self.transitions, self.decoding)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Label probabilities for a padded batch (the same maths the export serves)."""
@@ -62,7 +77,7 @@ class NerModel:
     def predict(self, texts: Sequence[str] | Sequence[Example]) -> list[Example]:
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
         return features.predict(
-            examples, self.spec.tokenizer, self.labels, self.run, self.spec.max_seq_length,
+            examples, self.spec.tokenizer, self.decoder, self.run, self.spec.max_seq_length,
             self.config.eval_batch_size,
         )  # fmt: skip
 
@@ -110,13 +125,17 @@ def create(
             "trained as O (see NerModel.unrepresentable_train)",
             len(encoded.unrepresentable), sum(len(e.spans) for e in train_data),
         )  # fmt: skip
+    if config.head not in HEADS:
+        raise ValueError(f"head must be one of {HEADS}, got {config.head!r}")
     strategy = make_strategy(config.distribute)
     with deterministic(config.seed):
         with strategy.scope():  # variables are created once per replica device
             model = spec.build_model(labels, config.dropout)
+            crf = CrfScores(labels) if config.head == "crf" else None
         ner_model = NerModel(
-            spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable)
-        )
+            spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable),
+            crf=crf,
+        )  # fmt: skip
 
         def dev_f1() -> float:
             return score_spans(
@@ -125,7 +144,7 @@ def create(
 
         ner_model.history = train(
             model, encoded, config, spec.tokenizer.pieces.pad_token_id,
-            dev_f1 if validation_data is not None else None, strategy,
+            dev_f1 if validation_data is not None else None, strategy, crf,
         )  # fmt: skip
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)

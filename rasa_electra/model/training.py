@@ -21,7 +21,8 @@ import numpy as np
 from tqdm import tqdm
 
 from rasa_electra import defaults
-from rasa_electra.model.features import IGNORE, Encoded, batches
+from rasa_electra.model.crf import CrfScores, negative_log_likelihood, word_positions
+from rasa_electra.model.features import IGNORE, Encoded, batches, bucketed_order
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ class TrainingConfig:
     seed: int = 42
     patience: int | None = None  # epochs without dev improvement before stopping; None = never
     eval_batch_size: int = 32
+    # batches of similar-length windows (features.bucketed_order): less padding, same data
+    length_bucketing: bool = True
+    head: str = "softmax"  # or "crf": a linear-chain CRF over word tags (model.crf)
+    crf_learning_rate: float = 5e-3  # the CRF's scores start at 0 and need a larger step
+    eval_every: int = 1  # score dev every N epochs (and always after the last)
     # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"
     # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
     distribute: str = "none"
@@ -147,23 +153,35 @@ class OptimizerGroup:
     peak_rate: float
 
 
-def _optimizer_groups(model, config: TrainingConfig, total_steps: int) -> list[OptimizerGroup]:
-    """One group, or one per depth (embeddings … head) with decayed peak rates."""
+def _optimizer_groups(
+    model, config: TrainingConfig, total_steps: int, extra: list | None = None
+) -> list[OptimizerGroup]:
+    """One group, or one per depth (embeddings … head) with decayed peak rates; ``extra``
+    variables (the CRF's scores), indexed after the model's, get their own group."""
     import tensorflow as tf
 
-    variables = model.trainable_variables
+    variables = model.trainable_variables + list(extra or [])
+    own = len(model.trainable_variables)
     warmup = int(total_steps * config.warmup_ratio)
     num_layers = getattr(model.config, "num_hidden_layers", 0)
     if config.layerwise_lr_decay is None:
-        grouping = {num_layers + 1: list(range(len(variables)))}
+        grouping = {num_layers + 1: list(range(own))}
     else:
         grouping: dict[int, list[int]] = {}
-        for index, variable in enumerate(variables):
+        for index, variable in enumerate(variables[:own]):
             grouping.setdefault(layer_depth(variable.name, num_layers), []).append(index)
+    peaks = {}
+    for depth in grouping:
+        decay = config.layerwise_lr_decay
+        peaks[depth] = config.learning_rate * (
+            1.0 if decay is None else decay ** (num_layers + 1 - depth)
+        )
+    if extra:
+        grouping[num_layers + 2] = list(range(own, len(variables)))
+        peaks[num_layers + 2] = config.crf_learning_rate
     groups = []
     for depth, indices in sorted(grouping.items()):
-        decay = config.layerwise_lr_decay
-        peak = config.learning_rate * (1.0 if decay is None else decay ** (num_layers + 1 - depth))
+        peak = peaks[depth]
         optimizer = tf.keras.optimizers.AdamW(
             learning_rate=warmup_linear_decay(peak, total_steps, warmup),
             weight_decay=config.weight_decay,
@@ -182,13 +200,15 @@ def train(
     pad_id: int,
     dev_f1: Callable[[], float] | None = None,
     strategy=None,
+    crf: CrfScores | None = None,
 ) -> History:
     """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch.
 
     ``strategy`` (a ``tf.distribute`` strategy, the one ``model`` was built under) splits each
     batch's rows over its replicas. The loss is normalised by the whole batch's label count and
     gradients are summed over replicas before clipping, so a step is the same maths on one
-    device or many.
+    device or many. With ``crf`` the loss is the CRF's negative log-likelihood of each window's
+    word tags (per word), and its scores are trained too.
     """
     import tensorflow as tf
 
@@ -197,28 +217,29 @@ def train(
     windows = encoded.windows
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
     with strategy.scope():
-        groups = _optimizer_groups(model, config, steps_per_epoch * config.epochs)
-    variables = model.trainable_variables
+        groups = _optimizer_groups(
+            model, config, steps_per_epoch * config.epochs, crf.variables if crf else None
+        )
+    variables = model.trainable_variables + (crf.variables if crf else [])
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     fixed_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
 
-    def replica_step(input_ids, input_mask, segment_ids, labels, label_count):
+    def replica_step(input_ids, input_mask, segment_ids, labels, positions, word_mask, label_count):
         with tf.GradientTape() as tape:
             logits = model(
                 input_ids=input_ids, attention_mask=input_mask, token_type_ids=segment_ids,
                 training=True,
             ).logits  # fmt: skip
-            keep = tf.not_equal(labels, IGNORE)
-            loss = (
-                tf.reduce_sum(
-                    tf.keras.losses.sparse_categorical_crossentropy(
-                        tf.boolean_mask(labels, keep),
-                        tf.boolean_mask(logits, keep),
-                        from_logits=True,
-                    )
+            if crf is not None:
+                emissions = tf.gather(logits, positions, batch_dims=1)
+                tags = tf.gather(labels, positions, batch_dims=1)
+                losses = negative_log_likelihood(emissions, tags, word_mask, crf)
+            else:
+                keep = tf.not_equal(labels, IGNORE)
+                losses = tf.keras.losses.sparse_categorical_crossentropy(
+                    tf.boolean_mask(labels, keep), tf.boolean_mask(logits, keep), from_logits=True
                 )
-                / label_count
-            )
+            loss = tf.reduce_sum(losses) / label_count
         gradients = tape.gradient(loss, variables)
         gradients = tf.distribute.get_replica_context().all_reduce(
             tf.distribute.ReduceOp.SUM, gradients
@@ -239,7 +260,11 @@ def train(
     def distribute(inputs: dict[str, np.ndarray], labels: np.ndarray):
         """Each replica's rows of one global batch (and the batch's label count)."""
         count = tf.constant(float((labels != IGNORE).sum()))
-        arrays = [inputs["input_ids"], inputs["input_mask"], inputs["segment_ids"], labels]
+        positions, word_mask = word_positions(labels, IGNORE)
+        arrays = [
+            inputs["input_ids"], inputs["input_mask"], inputs["segment_ids"], labels, positions,
+            word_mask,
+        ]  # fmt: skip
 
         def rows(context):
             part = slice(context.replica_id_in_sync_group, None, replicas)
@@ -247,11 +272,14 @@ def train(
 
         return strategy.experimental_distribute_values_from_function(rows)
 
-    history, best_weights = History(), None
+    history, best_weights, best_scores = History(), None, []
     rng = np.random.default_rng(config.seed)
     for epoch in range(1, config.epochs + 1):
         started, losses = time.perf_counter(), []
-        order = rng.permutation(len(windows))
+        if config.length_bucketing:
+            order = bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
+        else:
+            order = rng.permutation(len(windows))
         progress = tqdm(
             batches(windows, config.batch_size, pad_id, order, fixed_width),
             total=steps_per_epoch, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
@@ -262,7 +290,8 @@ def train(
             losses.append(float(step(distribute(inputs, labels))))
             progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         seconds = time.perf_counter() - started
-        score = dev_f1() if dev_f1 is not None else None
+        scored = epoch % max(1, config.eval_every) == 0 or epoch == config.epochs
+        score = dev_f1() if dev_f1 is not None and scored else None
         history.epochs.append(
             EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
         )
@@ -277,8 +306,10 @@ def train(
         if score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
             history.best_epoch, history.best_dev_f1 = epoch, score
             best_weights = model.get_weights()
+            best_scores = [v.numpy() for v in crf.variables] if crf else []
         elif (
-            config.patience is not None
+            score is not None
+            and config.patience is not None
             and history.best_epoch is not None
             and epoch - history.best_epoch >= config.patience
         ):
@@ -286,4 +317,6 @@ def train(
             break
     if best_weights is not None:
         model.set_weights(best_weights)
+        for variable, value in zip(crf.variables if crf else [], best_scores, strict=True):
+            variable.assign(value)
     return history

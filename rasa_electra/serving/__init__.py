@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_electra import defaults
+from rasa_electra.data.viterbi import DECODINGS
 from rasa_electra.model.export import ExportError
 
 MODEL_FORMATS = ("savedmodel", "tf1_legacy")
@@ -29,6 +30,7 @@ class ServingOptions:
     backend: str = "savedmodel"  # "tflite" or "onnx": a converted, offered format
     quantization: str = "none"  # "dynamic" or "float16" (tflite)
     serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
+    decoding: str = "viterbi"  # or "argmax": per-word best tags (see data.viterbi)
     intra_op_threads: int = 0
     inter_op_threads: int = 0
     label_map: str = "label2id.pkl"  # tf1_legacy only
@@ -46,6 +48,8 @@ def check(options: ServingOptions, export_dir: Path | None) -> None:
     ``export_dir`` None (trainable mode) checks the options alone."""
     from rasa_electra.serving import backends
 
+    if options.decoding not in DECODINGS:
+        raise ExportError(f"decoding must be one of {DECODINGS}, got {options.decoding!r}")
     if options.model_format not in MODEL_FORMATS:
         raise ExportError(
             f"model_format must be one of {MODEL_FORMATS}, got {options.model_format!r}"
@@ -77,10 +81,13 @@ def open_export(directory: Path, options: ServingOptions):
         from rasa_electra.serving.tf1_legacy import LegacyTF1Model
 
         backends.set_tf_threads(options.intra_op_threads, options.inter_op_threads)
-        return LegacyTF1Model(
+        servable = LegacyTF1Model(
             directory, options.label_map, options.max_seq_length, options.do_lower_case
         )
-    return backends.load(
-        directory, options.backend, options.quantization, options.intra_op_threads,
-        options.serving_url, options.inter_op_threads,
-    )  # fmt: skip
+    else:
+        servable = backends.load(
+            directory, options.backend, options.quantization, options.intra_op_threads,
+            options.serving_url, options.inter_op_threads,
+        )  # fmt: skip
+    servable.use_decoding(options.decoding)
+    return servable

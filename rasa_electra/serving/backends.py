@@ -29,7 +29,14 @@ from typing import Any
 import numpy as np
 
 from rasa_electra.model import features
-from rasa_electra.model.export import REQUIRED, SIDE_FILES, SIGNATURE, ExportError, check_parts
+from rasa_electra.model.export import (
+    OPTIONAL_SIDE_FILES,
+    REQUIRED,
+    SIDE_FILES,
+    SIGNATURE,
+    ExportError,
+    check_parts,
+)
 from rasa_electra.serving.servable import ExportedModel, Servable
 
 logger = logging.getLogger(__name__)
@@ -294,6 +301,7 @@ def load(
 def files_for(export_dir: Path, backend: str, quantization: str, remote: bool) -> list[Path]:
     """What a Rasa model archive needs of the export for this backend (relative paths)."""
     wanted = [Path(p) for p in SIDE_FILES]
+    wanted += [Path(p) for p in OPTIONAL_SIDE_FILES if (export_dir / p).exists()]
     if not remote and backend == "savedmodel":
         wanted += [Path(p) for p in SAVED_MODEL_PARTS if (export_dir / p).exists()]
     elif not remote:

@@ -4,11 +4,13 @@ on padded batches, ``predict`` on texts) and the SavedModel runtime, TensorFlow 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from rasa_electra.data.spans import Example
+from rasa_electra.data.viterbi import Decoder, Transitions
 from rasa_electra.model import features
 from rasa_electra.model.export import (
     CARD_FILE,
@@ -39,6 +41,15 @@ class Servable:
     labels: list[str]
     tokenizer: SubwordTokenizer
     max_seq_length: int
+    _decoder: Decoder | None = None
+
+    @property
+    def decoder(self) -> Decoder:
+        """The labels, the export's learned transitions if any, and the method (Viterbi
+        under the scheme's constraints unless told otherwise)."""
+        if self._decoder is None or self._decoder.labels != tuple(self.labels):
+            self._decoder = Decoder(tuple(self.labels))
+        return self._decoder
 
     def _read_side_files(self, directory: Path) -> None:
         """Labels, model card and tokenizer: shared by every backend of one export."""
@@ -46,6 +57,15 @@ class Servable:
         self.card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
         self.max_seq_length = int(self.card["start_point"]["max_seq_length"])
         self.tokenizer = SubwordTokenizer.from_directory(directory / TOKENIZER_DIR)
+        try:
+            transitions = Transitions.load(directory, self.labels)
+        except ValueError as error:
+            raise ExportError(str(error)) from error
+        self._decoder = Decoder(tuple(self.labels), transitions)
+
+    def use_decoding(self, method: str) -> None:
+        """Decode with ``viterbi`` (the default) or ``argmax`` from now on."""
+        self._decoder = replace(self.decoder, method=method)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
@@ -53,7 +73,7 @@ class Servable:
     def predict(self, texts, batch_size: int = 32) -> list[Example]:
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
         return features.predict(
-            examples, self.tokenizer, self.labels, self.run, self.max_seq_length, batch_size
+            examples, self.tokenizer, self.decoder, self.run, self.max_seq_length, batch_size
         )
 
 

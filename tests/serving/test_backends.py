@@ -8,6 +8,7 @@ import pytest
 
 from rasa_electra.data.spans import span_keys
 from rasa_electra.model import features
+from rasa_electra.model.export import ExportError
 from rasa_electra.serving import backends
 from rasa_electra.serving.servable import ExportedModel
 
@@ -83,7 +84,8 @@ def test_copy_for_a_backend_leaves_the_savedmodel_behind(formats_export, tmp_pat
     assert "formats/tflite-dynamic.tflite" in files and "saved_model.pb" not in files
     assert "formats/onnx.onnx" not in files
     backends.copy_for(formats_export, tmp_path / "r", "savedmodel", "none", remote=True)
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(backends.SIDE_FILES)
+    expected = backends.SIDE_FILES + backends.OPTIONAL_SIDE_FILES  # the tiny export has a CRF
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(expected)
 
 
 # --- TensorFlow Serving's REST API, served by a stand-in (tests/conftest.py) ---------------
@@ -111,5 +113,8 @@ def test_rest_client_errors_name_the_url(exported_tiny, tf_serving, tf_serving_s
     labels = json.loads((side / "labels.json").read_text())
     labels[str(len(labels))] = "B-EXTRA"
     (side / "labels.json").write_text(json.dumps(labels))
+    with pytest.raises(ExportError, match=r"transitions\.json: its labels"):
+        backends.load(side, serving_url=tf_serving)  # the side files disagree: refused at load
+    (side / "transitions.json").unlink()
     with pytest.raises(backends.BackendError, match="is it serving this export's model"):
         backends.load(side, serving_url=tf_serving).predict(["東京"])
