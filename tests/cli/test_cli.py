@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rasa_electra.data.rasa_nlu import read_rasa_data
 
 
@@ -106,3 +108,23 @@ def test_boundaries_counts_entities_per_dictionary(repo, capsys):
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ipadic")
             or line.startswith("| unidic_lite")]  # fmt: skip
     assert len(rows) == 4 and all(" of 51 |" in row for row in rows)
+
+
+def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, repo, tmp_path):
+    from rasa_electra.cli import score_decoding
+    from rasa_electra.data.rasa_nlu import read_rasa_data
+    from rasa_electra.data.span_metrics import score_spans
+    from rasa_electra.serving.servable import ExportedModel
+
+    data = repo / "data/examples/nlu.yml"
+    out = tmp_path / "decoding.json"
+    args = ["--export", str(exported_tiny), "--export", str(exported_tiny), "--data", str(data)]
+    assert score_decoding.main([*args, "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    scores = report["exports"][str(exported_tiny)]
+    assert set(scores) == {"argmax", "viterbi", "viterbi+learned"}  # the tiny export has a CRF
+    # what the export serves by default is the learned Viterbi, measured the same way
+    gold = read_rasa_data(data)
+    served = score_spans(gold, ExportedModel(exported_tiny).predict(gold)).micro.f1
+    assert scores["viterbi+learned"]["micro"]["f1"] == pytest.approx(served, abs=1e-6)
+    assert report["summary"]["viterbi"]["f1"]["std"] == 0  # the same export twice

@@ -1,0 +1,84 @@
+"""Score exports under each decoding on one data split, without retraining.
+
+    rasa-electra score-decoding --export results/a/export --export results/b/export \
+        --data data/gsd_v2.6-NE/dev.yml --out results/decoding-dev.json
+
+The model runs once per export; its word probabilities are then decoded each way (per-word
+argmax with the conlleval reading, constrained Viterbi, and Viterbi with the export's learned
+transitions when it has them), so the figures differ by decoding alone. With several exports
+(one per seed) it reports each and the mean ± std.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+from rasa_electra.data.rasa_nlu import read_rasa_data
+from rasa_electra.data.span_metrics import score_spans, summarize_trials
+from rasa_electra.model import features
+from rasa_electra.serving.servable import ExportedModel
+
+
+def decoders(model: ExportedModel) -> dict:
+    """The decodings to compare for this export, by name."""
+    chosen = {"argmax": replace(model.decoder, method="argmax", transitions=None)}
+    chosen["viterbi"] = replace(model.decoder, method="viterbi", transitions=None)
+    if model.decoder.transitions is not None:
+        chosen["viterbi+learned"] = replace(model.decoder, method="viterbi")
+    return chosen
+
+
+def score_export(directory: Path, gold, batch_size: int = 32) -> dict[str, dict]:
+    """Per decoding, the micro and per-label scores of one export on ``gold``."""
+    model = ExportedModel(directory)
+    encoded = features.encode(gold, model.tokenizer, None, model.max_seq_length)
+    pad = model.tokenizer.pieces.pad_token_id
+    probs = features.word_probabilities(encoded, len(model.labels), model.run, batch_size, pad)
+    scores = {}
+    for name, decoder in decoders(model).items():
+        predicted = [
+            features.decode_words(example, tokenized, word_probs, decoder)
+            for example, tokenized, word_probs in zip(gold, encoded.tokenized, probs, strict=True)
+        ]
+        result = score_spans(gold, predicted)
+        scores[name] = {
+            "micro": result.micro.as_dict(),
+            "per_label": {label: s.as_dict() for label, s in result.per_label.items()},
+        }
+    return scores
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--export", type=Path, action="append", required=True)
+    parser.add_argument("--data", type=Path, required=True, help="Rasa NLU YAML, gold entities")
+    parser.add_argument("--out", type=Path, help="write every score as JSON here")
+    args = parser.parse_args(argv)
+    gold = read_rasa_data(args.data)
+    per_export = {str(path): score_export(path, gold) for path in args.export}
+    names = sorted({name for scores in per_export.values() for name in scores})
+    summary = {}
+    for name in names:
+        trials = [scores[name] for scores in per_export.values() if name in scores]
+        summary[name] = summarize_trials(trials)["micro"]
+        f1 = summary[name]["f1"]
+        print(
+            f"{name:>16}: F1 {100 * f1['mean']:.2f} ± {100 * f1['std']:.2f} "
+            f"({len(trials)} export(s)); per export: "
+            + ", ".join(f"{100 * t['micro']['f1']:.2f}" for t in trials)
+        )
+    if args.out:
+        report = {"data": str(args.data), "exports": per_export, "summary": summary}
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
