@@ -78,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         "--electra-start-point", help="fine-tuned inside `rasa train` (trainable mode)"
     )
     parser.add_argument(
-        "--electra-export", help="an export from rasa_electra.cli.finetune (model_path mode)"
-    )
+        "--electra-export", action="append",
+        help="an export from rasa_electra.cli.finetune (model_path mode); repeat it with the "
+        "same recipe's exports of other seeds to score one trial per export",
+    )  # fmt: skip
     parser.add_argument(
         "--electra-entity-map",
         help="the component's entity_map, e.g. GPE=place,LOC=place,DATE=date (labels left out "
@@ -131,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         crf_config=args.crf_config,
         crf_tokenizer=parse_options(args.crf_tokenizer),
         electra_start_point=absolute_start_point(args.electra_start_point),
-        electra_export=str(Path(args.electra_export).resolve()) if args.electra_export else None,
+        electra_export=str(Path(args.electra_export[0]).resolve()) if args.electra_export else None,
+        electra_seed_exports=tuple(str(Path(e).resolve()) for e in args.electra_export or [])
+        if len(args.electra_export or []) > 1
+        else (),
         electra_epochs=2 if args.quick else args.electra_epochs,
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,

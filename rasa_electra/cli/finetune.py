@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
     parser.add_argument("--dropout", type=float, help="override the start point's dropout")
-    parser.add_argument("--warmup-ratio", type=float, default=0.1)
+    parser.add_argument("--warmup-ratio", type=float, default=defaults.WARMUP_RATIO)
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
     parser.add_argument(
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         help="batch windows in plain shuffled order (more padding; for comparison)",
     )  # fmt: skip
     parser.add_argument(
-        "--head", choices=("softmax", "crf"), default="softmax",
+        "--head", choices=defaults.HEADS, default=defaults.HEAD,
         help="crf: a linear-chain CRF over word tags, its transitions exported",
     )  # fmt: skip
     parser.add_argument("--crf-learning-rate", type=float, default=5e-3)

@@ -124,7 +124,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "pretrained": None,
             "epochs": defaults.EPOCHS,
             "learning_rate": defaults.LEARNING_RATE,
+            "warmup_ratio": defaults.WARMUP_RATIO,
             "train_batch_size": defaults.BATCH_SIZE,
+            # "softmax", or "crf": a linear-chain CRF over word tags whose learned transitions
+            # every backend decodes with (trainable mode; an export says which it has)
+            "head": defaults.HEAD,
             "max_seq_length": defaults.MAX_SEQ_LENGTH,
             "label_scheme": defaults.LABEL_SCHEME,
             "random_seed": 42,
@@ -141,6 +145,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # the model served by TensorFlow Serving instead (e.g.
             # http://tf-serving:8501/v1/models/electra); tokenization and decoding stay here
             "serving_url": None,
+            # "viterbi": the best tag sequence the scheme allows (with a CRF head's learned
+            # transitions); "argmax": each word's most likely tag. A span's confidence is the
+            # mean probability of its words' decoded tags
+            "decoding": defaults.DECODING,
             "batch_size": 32,
             "confidence_threshold": 0.0,  # drop entities below this confidence
             # the bot's entity names for the model's labels, e.g. {GPE: place, LOC: place,
@@ -262,6 +270,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             epochs=self._config["epochs"],
             batch_size=self._config["train_batch_size"],
             learning_rate=self._config["learning_rate"],
+            warmup_ratio=self._config["warmup_ratio"],
+            head=self._config["head"],
             seed=self._config["random_seed"],
         )
         model.export(target, data="rasa train (the bot's NLU data)")

@@ -58,6 +58,8 @@ class HarnessOptions:
 
     electra_start_point: str | None = None  # fine-tuned during `rasa train` (trainable mode)
     electra_export: str | None = None  # or an export made by rasa_electra.cli.finetune
+    # or one export per fine-tuning seed of one recipe: trial i serves the i-th
+    electra_seed_exports: tuple[str, ...] = ()
     electra_epochs: int = defaults.EPOCHS
     electra_learning_rate: float = defaults.LEARNING_RATE
     electra_batch_size: int = defaults.BATCH_SIZE
@@ -431,6 +433,20 @@ def is_stochastic(system: str, options: HarnessOptions) -> bool:
     return base in ("diet", "spacy") or (base == "electra" and not options.electra_export)
 
 
+def trial_count(system: str, options: HarnessOptions, trials: int) -> int:
+    """``trials`` for a stochastic system, one per seed export for ELECTRA exports, else 1."""
+    if split_system(system)[0] == "electra" and options.electra_seed_exports:
+        return len(options.electra_seed_exports)
+    return trials if is_stochastic(system, options) else 1
+
+
+def trial_options(system: str, options: HarnessOptions, trial: int) -> HarnessOptions:
+    """One trial's options: the trial's own export when ELECTRA has one per seed."""
+    if split_system(system)[0] == "electra" and options.electra_seed_exports:
+        return replace(options, electra_export=options.electra_seed_exports[trial])
+    return options
+
+
 def select_on_dev(
     system: str,
     options: HarnessOptions,
@@ -540,7 +556,7 @@ def evaluate_systems(
         system_options, selection = select_on_dev(
             system, options, train_file, dev_file, models_dir, seed
         )
-        seeds = [seed + t for t in range(trials if is_stochastic(system, options) else 1)]
+        seeds = [seed + t for t in range(trial_count(system, options, trials))]
         trial_results = [
             run_trial(
                 system,
@@ -549,7 +565,7 @@ def evaluate_systems(
                 train_file,
                 test_file,
                 gold,
-                system_options,
+                trial_options(system, system_options, trial),
                 models_dir,
                 dev_file,
             )

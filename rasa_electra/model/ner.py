@@ -35,8 +35,6 @@ from rasa_electra.model.training import (
 
 logger = logging.getLogger(__name__)
 
-HEADS = ("softmax", "crf")
-
 
 @dataclass
 class NerModel:
@@ -49,7 +47,7 @@ class NerModel:
     history: History = field(default_factory=History)
     unrepresentable_train: int = 0
     scores: dict[str, dict] = field(default_factory=dict)  # "dev"/"test" → evaluate() output
-    decoding: str = "viterbi"
+    decoding: str = defaults.DECODING
     crf: Any = None  # model.crf.CrfScores when the head is a CRF
 
     @property
@@ -125,8 +123,8 @@ def create(
             "trained as O (see NerModel.unrepresentable_train)",
             len(encoded.unrepresentable), sum(len(e.spans) for e in train_data),
         )  # fmt: skip
-    if config.head not in HEADS:
-        raise ValueError(f"head must be one of {HEADS}, got {config.head!r}")
+    if config.head not in defaults.HEADS:
+        raise ValueError(f"head must be one of {defaults.HEADS}, got {config.head!r}")
     strategy = make_strategy(config.distribute)
     with deterministic(config.seed):
         with strategy.scope():  # variables are created once per replica device

@@ -34,7 +34,7 @@ class TrainingConfig:
     epochs: int = defaults.EPOCHS
     batch_size: int = defaults.BATCH_SIZE
     learning_rate: float = defaults.LEARNING_RATE
-    warmup_ratio: float = 0.1
+    warmup_ratio: float = defaults.WARMUP_RATIO
     weight_decay: float = 0.01
     layerwise_lr_decay: float | None = None  # e.g. 0.8 (ELECTRA-base) or 0.8-0.9; None = off
     max_grad_norm: float = 1.0
@@ -44,7 +44,7 @@ class TrainingConfig:
     eval_batch_size: int = 32
     # batches of similar-length windows (features.bucketed_order): less padding, same data
     length_bucketing: bool = True
-    head: str = "softmax"  # or "crf": a linear-chain CRF over word tags (model.crf)
+    head: str = defaults.HEAD  # "softmax" or "crf": a linear-chain CRF over word tags
     crf_learning_rate: float = 5e-3  # the CRF's scores start at 0 and need a larger step
     eval_every: int = 1  # score dev every N epochs (and always after the last)
     # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"

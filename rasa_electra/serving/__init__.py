@@ -30,7 +30,7 @@ class ServingOptions:
     backend: str = "savedmodel"  # "tflite" or "onnx": a converted, offered format
     quantization: str = "none"  # "dynamic" or "float16" (tflite)
     serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
-    decoding: str = "viterbi"  # or "argmax": per-word best tags (see data.viterbi)
+    decoding: str = defaults.DECODING  # or "argmax": per-word best tags (see data.viterbi)
     intra_op_threads: int = 0
     inter_op_threads: int = 0
     label_map: str = "label2id.pkl"  # tf1_legacy only

@@ -164,3 +164,15 @@ def test_the_crf_can_run_on_other_words_without_another_config_file():
     assert steps[-1]["name"].endswith("FastCRFEntityExtractor")
     with pytest.raises(SystemExit, match="--crf-tokenizer: expected KEY=VALUE"):
         parse_options("dictionary")
+
+
+def test_electra_exports_of_several_seeds_are_one_trial_each():
+    from rasa_electra.evaluation.harness import trial_count, trial_options
+
+    one = HarnessOptions(electra_export="/e/s42")
+    assert trial_count("electra", one, trials=3) == 1  # an export is deterministic
+    seeds = HarnessOptions(electra_export="/e/s42", electra_seed_exports=("/e/s42", "/e/s43"))
+    assert trial_count("electra", seeds, trials=3) == 2
+    assert trial_options("electra", seeds, 1).electra_export == "/e/s43"
+    assert "/e/s43" in pipeline("electra", trial_options("electra", seeds, 1), seed=43)
+    assert trial_count("crf", seeds, trials=3) == 1 and trial_count("diet", seeds, trials=3) == 3
