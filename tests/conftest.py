@@ -186,15 +186,16 @@ def tf1_checkpoint_dir(tmp_path_factory, pretrained_tf_model, vocab_dir) -> Path
 
 @pytest.fixture(scope="session")
 def trained_tiny(pytorch_layout_dir, examples):
-    """A tiny ELECTRA with a CRF head fine-tuned on the hand-written examples (seconds on CPU):
-    every export test and backend below also carries its learned transitions."""
+    """A tiny ELECTRA with a CRF head and word features fine-tuned on the hand-written examples
+    (seconds on CPU): every export test and backend below also carries its learned transitions
+    and feature tables."""
     from rasa_electra.model import DataLoader, model_spec, ner
 
     spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
     train = DataLoader(examples, spec)
     return ner.create(
         train, validation_data=train, epochs=20, batch_size=8, learning_rate=3e-3, seed=1,
-        head="crf", crf_learning_rate=3e-2,
+        head="crf", head_learning_rate=3e-2, word_features=("pos", "shape"),
     )  # fmt: skip
 
 

@@ -70,7 +70,14 @@ def main(argv: list[str] | None = None) -> int:
         "--head", choices=defaults.HEADS, default=defaults.HEAD,
         help="crf: a linear-chain CRF over word tags, its transitions exported",
     )  # fmt: skip
-    parser.add_argument("--crf-learning-rate", type=float, default=5e-3)
+    parser.add_argument(
+        "--word-features", default="",
+        help="comma-separated word features added to the tagger (pos, pos-1, pos+1, shape)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--head-learning-rate", type=float, default=5e-3,
+        help="peak rate of the CRF scores and word-feature tables",
+    )  # fmt: skip
     parser.add_argument("--eval-every", type=int, default=1, help="score dev every N epochs")
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument(
@@ -114,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
-        eval_every=args.eval_every, head=args.head, crf_learning_rate=args.crf_learning_rate,
+        eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
+        word_features=tuple(f.strip() for f in args.word_features.split(",") if f.strip()),
     )  # fmt: skip
     trials = ner.run_trials(
         train, dev, test, args.trials, args.seed, model_spec=spec, epochs=args.epochs,

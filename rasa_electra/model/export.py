@@ -9,6 +9,8 @@
     <dir>/model_card.json      start point, data, hyper-parameters, scores, date, versions
     <dir>/transitions.json     a CRF head's learned start/transition/end scores, by label
                                (absent for a softmax head: decoding uses the scheme alone)
+    <dir>/word_features.json   word-feature vocabulary and learned per-tag scores, added to
+                               the served probabilities on the host (absent: no features)
     <dir>/encoder_config.json  the transformers config, so the export can be a start point
                                again (continued fine-tuning; older exports lack it)
 
@@ -28,6 +30,7 @@ from typing import Any
 
 from rasa_electra.data.viterbi import TRANSITIONS_FILE
 from rasa_electra.model import features
+from rasa_electra.model.word_features import FEATURES_FILE
 
 SIGNATURE = "serving_default"
 LABELS_FILE = "labels.json"
@@ -110,6 +113,8 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
     ner_model.spec.tokenizer.save(directory / TOKENIZER_DIR)
     if ner_model.transitions is not None:
         ner_model.transitions.save(directory, ner_model.labels)
+    if ner_model.feature_tables is not None:
+        ner_model.feature_tables.save(directory, ner_model.labels)
     (directory / ENCODER_CONFIG_FILE).write_text(ner_model.model.config.to_json_string(), "utf-8")
     model_card = {
         "task": "token classification (Japanese named entities), MeCab words + subwords",
@@ -117,6 +122,7 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
         "labels": ner_model.labels,
         # how every backend decodes: constrained Viterbi, with transitions.json when learned
         "decoding": {"method": "viterbi", "learned_transitions": ner_model.crf is not None},
+        "word_features": list(ner_model.config.word_features),
         "hyperparameters": ner_model.config.as_dict(),
         "training": {
             "epochs_run": len(ner_model.history.epochs),
@@ -149,4 +155,4 @@ def check_parts(directory: Path, required: Sequence[str], what: str) -> None:
 
 SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)  # what every backend of an export reads
 # read by every backend when present: a CRF head's learned transitions (older exports lack them)
-OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE,)
+OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE, FEATURES_FILE)

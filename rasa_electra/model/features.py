@@ -18,6 +18,7 @@ import numpy as np
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.data.tags import decode, word_tags
 from rasa_electra.data.viterbi import Decoder
+from rasa_electra.model.word_features import FeatureTables, FeatureVocab
 from rasa_electra.tokenization.subwords import SubwordTokenizer, TokenizedText
 
 IGNORE = -100  # label id of positions that carry no label
@@ -36,6 +37,7 @@ class Window:
     input_ids: list[int]
     labeled_positions: list[int]
     label_ids: list[int]
+    feature_ids: tuple = ()  # per word of the window, its word-feature ids (when trained with)
 
 
 @dataclass
@@ -86,8 +88,10 @@ def encode(
     scheme: str = "BIO",
     overlap: int | None = None,
     tokenized: Sequence[TokenizedText] | None = None,
+    feature_vocab: FeatureVocab | None = None,
 ) -> Encoded:
-    """Windows for every example; with ``label_to_id`` also training labels.
+    """Windows for every example; with ``label_to_id`` also training labels, and with
+    ``feature_vocab`` each word's feature ids.
 
     ``tokenized`` (one per example) skips tokenizing again when the caller already has it.
     """
@@ -104,21 +108,24 @@ def encode(
             tags, missed = word_tags(text_tokens.word_offsets, example.spans, scheme)
             encoded.unrepresentable.extend((index, span) for span in missed)
         counts = [len(p) for p in text_tokens.word_pieces]
+        ids = feature_vocab.ids(text_tokens) if feature_vocab is not None else None
         bounds = window_bounds(counts, limit, overlap)
         for (first, stop), (own_first, own_stop) in zip(bounds, _ownership(bounds), strict=True):
-            ids, labeled, label_ids = [tokenizer.pieces.cls_token_id], [0], [IGNORE]
+            piece_ids, labeled, label_ids = [tokenizer.pieces.cls_token_id], [0], [IGNORE]
             for word in range(first, stop):
                 pieces = text_tokens.word_pieces[word][:limit]
-                ids.extend(p.id for p in pieces)
+                piece_ids.extend(p.id for p in pieces)
                 labeled.extend([1] + [0] * (len(pieces) - 1))
                 tag_id = label_to_id[tags[word]] if tags is not None else IGNORE
                 label_ids.extend([tag_id] + [IGNORE] * (len(pieces) - 1))
-            ids.append(tokenizer.pieces.sep_token_id)
+            piece_ids.append(tokenizer.pieces.sep_token_id)
             labeled.append(0)
             label_ids.append(IGNORE)
+            word_ids = tuple(map(tuple, ids[first:stop].tolist())) if ids is not None else ()
             encoded.windows.append(
-                Window(index, first, stop, own_first, own_stop, ids, labeled, label_ids)
-            )
+                Window(index, first, stop, own_first, own_stop, piece_ids, labeled, label_ids,
+                       word_ids)
+            )  # fmt: skip
     return encoded
 
 
@@ -189,11 +196,18 @@ def word_probabilities(
 
 
 def decode_words(
-    example: Example, tokenized: TokenizedText, probs: np.ndarray, decoder: Decoder
+    example: Example,
+    tokenized: TokenizedText,
+    probs: np.ndarray,
+    decoder: Decoder,
+    word_features: FeatureTables | None = None,
 ) -> Example:
     """The decoder's tag per word → spans. A span's confidence is the mean, over its words, of
-    the probability the model gave each word's decoded tag (under Viterbi that tag need not be
-    the word's most likely one, so a forced continuation lowers the confidence)."""
+    the probability the model gave each word's decoded tag (with its word features' scores
+    added; under Viterbi that tag need not be the word's most likely one, so a forced
+    continuation lowers the confidence)."""
+    if word_features is not None:
+        probs = word_features.adjust(probs, tokenized)
     best = decoder.best(probs)
     tags = [decoder.labels[i] for i in best]
     spans = tuple(
@@ -211,12 +225,13 @@ def predict(
     max_seq_length: int,
     batch_size: int = 32,
     tokenized: Sequence[TokenizedText] | None = None,
+    word_features: FeatureTables | None = None,
 ) -> list[Example]:
     """Span predictions (with a confidence per span) for each example's text."""
     encoded = encode(examples, tokenizer, None, max_seq_length, tokenized=tokenized)
     pad = tokenizer.pieces.pad_token_id
     word_probs = word_probabilities(encoded, len(decoder.labels), run, batch_size, pad)
     return [
-        decode_words(example, words, probs, decoder)
+        decode_words(example, words, probs, decoder, word_features)
         for example, words, probs in zip(examples, encoded.tokenized, word_probs, strict=True)
     ]

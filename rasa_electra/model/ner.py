@@ -32,6 +32,7 @@ from rasa_electra.model.training import (
     make_strategy,
     train,
 )
+from rasa_electra.model.word_features import FeatureTables, FeatureVariables, FeatureVocab
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,15 @@ class NerModel:
     scores: dict[str, dict] = field(default_factory=dict)  # "dev"/"test" → evaluate() output
     decoding: str = defaults.DECODING
     crf: Any = None  # model.crf.CrfScores when the head is a CRF
+    word_features: Any = None  # model.word_features.FeatureVariables when trained with them
 
     @property
     def transitions(self) -> Transitions | None:
         return self.crf.to_transitions() if self.crf is not None else None
+
+    @property
+    def feature_tables(self) -> FeatureTables | None:
+        return self.word_features.to_tables() if self.word_features is not None else None
 
     @property
     def decoder(self) -> Decoder:
@@ -76,7 +82,7 @@ class NerModel:
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
         return features.predict(
             examples, self.spec.tokenizer, self.decoder, self.run, self.spec.max_seq_length,
-            self.config.eval_batch_size,
+            self.config.eval_batch_size, word_features=self.feature_tables,
         )  # fmt: skip
 
     def evaluate(self, data: DataLoader | Sequence[Example]) -> dict[str, Any]:
@@ -113,9 +119,11 @@ def create(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
     )
     labels = label_list(train_data.entity_labels, spec.label_scheme)
+    tokenized = [spec.tokenizer.tokenize(example.text) for example in train_data.examples]
+    vocab = FeatureVocab.build(tokenized, config.word_features) if config.word_features else None
     encoded = features.encode(
         train_data.examples, spec.tokenizer, {label: i for i, label in enumerate(labels)},
-        spec.max_seq_length, spec.label_scheme,
+        spec.max_seq_length, spec.label_scheme, tokenized=tokenized, feature_vocab=vocab,
     )  # fmt: skip
     if encoded.unrepresentable:
         logger.warning(
@@ -130,9 +138,10 @@ def create(
         with strategy.scope():  # variables are created once per replica device
             model = spec.build_model(labels, config.dropout)
             crf = CrfScores(labels) if config.head == "crf" else None
+            word_features = FeatureVariables(vocab, len(labels)) if vocab else None
         ner_model = NerModel(
             spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable),
-            crf=crf,
+            crf=crf, word_features=word_features,
         )  # fmt: skip
 
         def dev_f1() -> float:
@@ -142,7 +151,7 @@ def create(
 
         ner_model.history = train(
             model, encoded, config, spec.tokenizer.pieces.pad_token_id,
-            dev_f1 if validation_data is not None else None, strategy, crf,
+            dev_f1 if validation_data is not None else None, strategy, crf, word_features,
         )  # fmt: skip
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from rasa_electra import defaults
 from rasa_electra.model.crf import CrfScores, negative_log_likelihood, word_positions
 from rasa_electra.model.features import IGNORE, Encoded, batches, bucketed_order
+from rasa_electra.model.word_features import FeatureVariables
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ class TrainingConfig:
     # batches of similar-length windows (features.bucketed_order): less padding, same data
     length_bucketing: bool = True
     head: str = defaults.HEAD  # "softmax" or "crf": a linear-chain CRF over word tags
-    crf_learning_rate: float = 5e-3  # the CRF's scores start at 0 and need a larger step
+    # word features added to each word's logits (tokenization.word_features), e.g. pos, shape
+    word_features: tuple[str, ...] = ()
+    # the CRF's scores and the word-feature tables start at 0 and need a larger step
+    head_learning_rate: float = 5e-3
     eval_every: int = 1  # score dev every N epochs (and always after the last)
     # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"
     # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
@@ -157,7 +161,8 @@ def _optimizer_groups(
     model, config: TrainingConfig, total_steps: int, extra: list | None = None
 ) -> list[OptimizerGroup]:
     """One group, or one per depth (embeddings … head) with decayed peak rates; ``extra``
-    variables (the CRF's scores), indexed after the model's, get their own group."""
+    variables (the CRF's scores, the word-feature tables), indexed after the model's, get
+    their own group."""
     import tensorflow as tf
 
     variables = model.trainable_variables + list(extra or [])
@@ -178,7 +183,7 @@ def _optimizer_groups(
         )
     if extra:
         grouping[num_layers + 2] = list(range(own, len(variables)))
-        peaks[num_layers + 2] = config.crf_learning_rate
+        peaks[num_layers + 2] = config.head_learning_rate
     groups = []
     for depth, indices in sorted(grouping.items()):
         peak = peaks[depth]
@@ -201,14 +206,16 @@ def train(
     dev_f1: Callable[[], float] | None = None,
     strategy=None,
     crf: CrfScores | None = None,
+    word_features: FeatureVariables | None = None,
 ) -> History:
     """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch.
 
     ``strategy`` (a ``tf.distribute`` strategy, the one ``model`` was built under) splits each
     batch's rows over its replicas. The loss is normalised by the whole batch's label count and
     gradients are summed over replicas before clipping, so a step is the same maths on one
-    device or many. With ``crf`` the loss is the CRF's negative log-likelihood of each window's
-    word tags (per word), and its scores are trained too.
+    device or many. The loss is per word, on each word's first-piece logits plus, with
+    ``word_features``, its features' scores: cross-entropy, or with ``crf`` the CRF's negative
+    log-likelihood of each window's tags. Those extra scores are trained too.
     """
     import tensorflow as tf
 
@@ -217,27 +224,31 @@ def train(
     windows = encoded.windows
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
     with strategy.scope():
-        groups = _optimizer_groups(
-            model, config, steps_per_epoch * config.epochs, crf.variables if crf else None
-        )
-    variables = model.trainable_variables + (crf.variables if crf else [])
+        extra = (crf.variables if crf else []) + (word_features.variables if word_features else [])
+        groups = _optimizer_groups(model, config, steps_per_epoch * config.epochs, extra)
+    variables = model.trainable_variables + extra
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     fixed_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
 
-    def replica_step(input_ids, input_mask, segment_ids, labels, positions, word_mask, label_count):
+    def replica_step(
+        input_ids, input_mask, segment_ids, labels, positions, word_mask, feature_ids, label_count
+    ):
         with tf.GradientTape() as tape:
             logits = model(
                 input_ids=input_ids, attention_mask=input_mask, token_type_ids=segment_ids,
                 training=True,
             ).logits  # fmt: skip
+            emissions = tf.gather(logits, positions, batch_dims=1)  # [batch, words, labels]
+            tags = tf.gather(labels, positions, batch_dims=1)
+            if word_features is not None:
+                emissions += word_features.scores(feature_ids)
             if crf is not None:
-                emissions = tf.gather(logits, positions, batch_dims=1)
-                tags = tf.gather(labels, positions, batch_dims=1)
                 losses = negative_log_likelihood(emissions, tags, word_mask, crf)
             else:
-                keep = tf.not_equal(labels, IGNORE)
                 losses = tf.keras.losses.sparse_categorical_crossentropy(
-                    tf.boolean_mask(labels, keep), tf.boolean_mask(logits, keep), from_logits=True
+                    tf.boolean_mask(tags, word_mask),
+                    tf.boolean_mask(emissions, word_mask),
+                    from_logits=True,
                 )
             loss = tf.reduce_sum(losses) / label_count
         gradients = tape.gradient(loss, variables)
@@ -257,13 +268,19 @@ def train(
         losses = strategy.run(replica_step, args=inputs)
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
-    def distribute(inputs: dict[str, np.ndarray], labels: np.ndarray):
+    n_features = len(word_features.vocab.names) if word_features else 0
+
+    def distribute(inputs: dict[str, np.ndarray], labels: np.ndarray, chosen: list[int]):
         """Each replica's rows of one global batch (and the batch's label count)."""
         count = tf.constant(float((labels != IGNORE).sum()))
         positions, word_mask = word_positions(labels, IGNORE)
+        feature_ids = np.zeros((*positions.shape, n_features), np.int32)
+        for row, i in enumerate(chosen):
+            if n_features and windows[i].feature_ids:
+                feature_ids[row, : len(windows[i].feature_ids)] = windows[i].feature_ids
         arrays = [
             inputs["input_ids"], inputs["input_mask"], inputs["segment_ids"], labels, positions,
-            word_mask,
+            word_mask, feature_ids,
         ]  # fmt: skip
 
         def rows(context):
@@ -284,10 +301,10 @@ def train(
             batches(windows, config.batch_size, pad_id, order, fixed_width),
             total=steps_per_epoch, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
         )  # fmt: skip
-        for _, inputs, labels in progress:
+        for chosen, inputs, labels in progress:
             if not (labels != IGNORE).any():
                 continue  # a batch of texts without words (e.g. only spaces) has nothing to learn
-            losses.append(float(step(distribute(inputs, labels))))
+            losses.append(float(step(distribute(inputs, labels, chosen))))
             progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         seconds = time.perf_counter() - started
         scored = epoch % max(1, config.eval_every) == 0 or epoch == config.epochs
@@ -306,7 +323,7 @@ def train(
         if score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
             history.best_epoch, history.best_dev_f1 = epoch, score
             best_weights = model.get_weights()
-            best_scores = [v.numpy() for v in crf.variables] if crf else []
+            best_scores = [v.numpy() for v in extra]
         elif (
             score is not None
             and config.patience is not None
@@ -317,6 +334,6 @@ def train(
             break
     if best_weights is not None:
         model.set_weights(best_weights)
-        for variable, value in zip(crf.variables if crf else [], best_scores, strict=True):
+        for variable, value in zip(extra, best_scores, strict=True):
             variable.assign(value)
     return history

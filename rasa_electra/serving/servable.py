@@ -21,6 +21,7 @@ from rasa_electra.model.export import (
     check_parts,
     read_labels,
 )
+from rasa_electra.model.word_features import FeatureTables
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
@@ -42,6 +43,7 @@ class Servable:
     tokenizer: SubwordTokenizer
     max_seq_length: int
     _decoder: Decoder | None = None
+    word_features: FeatureTables | None = None  # the export's word-feature scores, if any
 
     @property
     def decoder(self) -> Decoder:
@@ -59,6 +61,7 @@ class Servable:
         self.tokenizer = SubwordTokenizer.from_directory(directory / TOKENIZER_DIR)
         try:
             transitions = Transitions.load(directory, self.labels)
+            self.word_features = FeatureTables.load(directory, self.labels)
         except ValueError as error:
             raise ExportError(str(error)) from error
         self._decoder = Decoder(tuple(self.labels), transitions)
@@ -73,8 +76,9 @@ class Servable:
     def predict(self, texts, batch_size: int = 32) -> list[Example]:
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
         return features.predict(
-            examples, self.tokenizer, self.decoder, self.run, self.max_seq_length, batch_size
-        )
+            examples, self.tokenizer, self.decoder, self.run, self.max_seq_length, batch_size,
+            word_features=self.word_features,
+        )  # fmt: skip
 
 
 class ExportedModel(Servable):

@@ -55,6 +55,8 @@ class TokenizedText:
 
     word_offsets: list[tuple[int, int]]
     word_pieces: list[list[Piece]]
+    # the analysed words themselves (POS, lemma): what word features are computed from
+    words: tuple[Word, ...] = ()
 
 
 class SubwordTokenizer:
@@ -181,7 +183,7 @@ class SubwordTokenizer:
             ]
             # a word the vocabulary cannot spell at all is one unknown piece, never dropped
             word_pieces.append(pieces or [Piece(self.pieces.unk_token_id, word.start, word.end)])
-        return TokenizedText([(w.start, w.end) for w in words], word_pieces)
+        return TokenizedText([(w.start, w.end) for w in words], word_pieces, tuple(words))
 
 
 class UnsupportedWordTokenizer(ValueError):
