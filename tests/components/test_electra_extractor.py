@@ -78,7 +78,17 @@ def test_a_batch_of_messages_is_processed_together(extractor):
     messages = [Message(data={TEXT: t}) for t in texts]
     extractor.process(messages)
     singles = [entities_of(extractor, t) for t in texts]
-    assert [m.get(ENTITIES) for m in messages] == singles
+    # the same entities; a padded batch may round the model's float32 sums differently
+    batched = [m.get(ENTITIES) for m in messages]
+
+    def without_confidence(per_message):
+        return [[{k: v for k, v in e.items() if k != "confidence_entity"} for e in m]
+                for m in per_message]  # fmt: skip
+
+    assert without_confidence(batched) == without_confidence(singles)
+    for together, alone in zip(batched, singles, strict=True):
+        for a, b in zip(together, alone, strict=True):
+            assert a["confidence_entity"] == pytest.approx(b["confidence_entity"], abs=1e-5)
 
 
 def test_threshold_drops_low_confidence_entities(exported_tiny):

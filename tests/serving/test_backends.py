@@ -116,5 +116,6 @@ def test_rest_client_errors_name_the_url(exported_tiny, tf_serving, tf_serving_s
     with pytest.raises(ExportError, match=r"transitions\.json: its labels"):
         backends.load(side, serving_url=tf_serving)  # the side files disagree: refused at load
     (side / "transitions.json").unlink()
+    (side / "word_features.json").unlink()  # also keyed by the labels
     with pytest.raises(backends.BackendError, match="is it serving this export's model"):
         backends.load(side, serving_url=tf_serving).predict(["東京"])
