@@ -59,7 +59,8 @@ PRETRAIN_DIR ?= $(MODEL_DIR)/electra-$(PRETRAIN_PRESET)-ja
 PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
-.PHONY: help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
+comma := ,
+.PHONY: ablation help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
 	lock clean pretrain probe formats bench gpu-kit scoreboard
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
@@ -144,6 +145,29 @@ eval: $(EVAL_ELECTRA_EXPORT)/saved_model.pb | $(DATA_DIR)/summary.json  ## all s
 		--electra-export $(EVAL_ELECTRA_EXPORT) --trials $(EVAL_TRIALS) \
 		--diet-epochs $(EVAL_DIET_EPOCHS) --title "UD_Japanese-GSD $(GSD_VERSION) test" \
 		--out $(REPORT_DIR) --scoreboard docs/scoreboard.json --run eval-gsd-$(VERSION_TAG)
+
+# The dev ablation of issue 22: each lever fine-tuned from the shipped encoder at 3 seeds, one
+# folder per run (a finished run is skipped, so a rerun resumes), the softmax models decoded each
+# way (score-decoding), then one table row per lever (mean ± std). About 35 min a run on 2 cores.
+ABLATION_DIR ?= results/ablation
+ABLATION_SEEDS ?= 42 43 44
+ABLATION_LEVERS ?= softmax crf-head word-features crf-head-word-features
+ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1
+WORD_FEATURES ?= pos,pos-1,pos+1,shape
+ablation-args-softmax :=
+ablation-args-crf-head := --head crf
+ablation-args-word-features := --word-features $(WORD_FEATURES)
+ablation-args-crf-head-word-features := --head crf --word-features $(WORD_FEATURES)
+ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (resumes), one table
+	@$(foreach lever,$(ABLATION_LEVERS),$(foreach seed,$(ABLATION_SEEDS),\
+		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] || { \
+		echo "== $(lever), seed $(seed)"; $(PY) -m rasa_electra.cli.finetune \
+		--start-point $(SHIPPED_ENCODER) --data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) \
+		$(ablation-args-$(lever)) --out $$out || exit 1; };))
+	$(PY) -m rasa_electra.cli.score_decoding $(foreach s,$(ABLATION_SEEDS),--export $(ABLATION_DIR)/softmax-s$(s)/export) \
+		--data $(DATA_DIR)/dev.yml --out $(ABLATION_DIR)/decoding-dev.json
+	$(PY) -m rasa_electra.cli.ablation --runs $(ABLATION_DIR) --decoding $(ABLATION_DIR)/decoding-dev.json \
+		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS))
 
 scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md

@@ -14,6 +14,7 @@ COMMANDS = {
     "build-vocab": "WordPiece vocabulary on MeCab words",
     "finetune": "fine-tune a start point on Rasa NLU data; export a SavedModel",
     "parse": "parse a data file through a trained Rasa model and score it",
+    "ablation": "the dev ablation table: one row per lever, mean ± std over seeds",
     "score-decoding": "an export's F1 under each decoding, no retraining",
     "evaluate": "systems compared through Rasa (the harness)",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",

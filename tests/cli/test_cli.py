@@ -128,3 +128,23 @@ def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, rep
     served = score_spans(gold, ExportedModel(exported_tiny).predict(gold)).micro.f1
     assert scores["viterbi+learned"]["micro"]["f1"] == pytest.approx(served, abs=1e-6)
     assert report["summary"]["viterbi"]["f1"]["std"] == 0  # the same export twice
+
+
+def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys):
+    from rasa_electra.cli import ablation
+
+    def write_run(name: str, f1: float) -> None:
+        micro = {"precision": f1, "recall": f1, "f1": f1}
+        trial = {"dev": {"micro": micro, "per_label": {}}, "best_epoch": 9,
+                 "epochs": [{"seconds": 100.0}, {"seconds": 120.0}]}  # fmt: skip
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps({"trials": [trial]}))
+
+    write_run("crf-head-s42", 0.60)
+    write_run("crf-head-s43", 0.62)
+    write_run("softmax-s42", 0.50)
+    (tmp_path / "unfinished-s44").mkdir()  # no results.json yet: left out
+    assert ablation.main(["--runs", str(tmp_path), "--order", "softmax,crf-head"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][2:]
+    assert [row.split(" | ")[0] for row in rows] == ["| softmax", "| crf-head"]
+    assert "**61.00 ± 1.41**" in rows[1] and "| 2 |" in rows[1] and "| 110 |" in rows[1]

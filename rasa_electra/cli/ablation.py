@@ -1,0 +1,81 @@
+"""The dev ablation table: one row per lever, mean ± std over its seeds, from the runs on disk.
+
+    rasa-electra ablation --runs results/ablation --decoding results/ablation/decoding-dev.json
+
+Each run is a ``rasa-electra finetune --out RUNS/<lever>-s<seed>`` folder (its
+``results.json``); the folders of one lever differ only in the seed. ``--decoding`` adds the
+rows of ``score-decoding`` (one model, decoded each way). Rows keep the order of ``--order``
+(lever names), else their names' order. Test is left out: it is read once, for the final
+recipe, by ``make eval``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from rasa_electra.data.span_metrics import summarize_trials
+
+SEEDED = re.compile(r"^(?P<lever>.+)-s(?P<seed>\d+)$")
+
+
+def lever_runs(runs: Path) -> dict[str, list[dict]]:
+    """Lever name → its runs' ``results.json`` contents (finished runs only)."""
+    found: dict[str, list[dict]] = {}
+    for folder in sorted(p for p in runs.iterdir() if p.is_dir()):
+        match = SEEDED.match(folder.name)
+        if match and (folder / "results.json").is_file():
+            result = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+            found.setdefault(match["lever"], []).append(result)
+    return found
+
+
+def cell(stat: dict) -> str:
+    return f"{100 * stat['mean']:.2f} ± {100 * stat['std']:.2f}"
+
+
+def table(levers: dict[str, list[dict]], decoding: dict | None, order: list[str]) -> str:
+    lines = [
+        "| lever | seeds | dev P | dev R | dev F1 | best epoch | s / epoch |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for name, summary in (decoding or {}).get("summary", {}).items():
+        n = len(decoding["exports"])
+        lines.append(
+            f"| decoding: {name} (same models) | {n} | {cell(summary['precision'])} | "
+            f"{cell(summary['recall'])} | **{cell(summary['f1'])}** | | |"
+        )
+    for lever in sorted(levers, key=lambda n: (order.index(n) if n in order else len(order), n)):
+        runs = levers[lever]
+        micro = summarize_trials([trial["dev"] for run in runs for trial in run["trials"]])["micro"]
+        epochs = [trial["best_epoch"] for run in runs for trial in run["trials"]]
+        seconds = [e["seconds"] for run in runs for trial in run["trials"] for e in trial["epochs"]]
+        per_epoch = sum(seconds) / len(seconds) if seconds else 0.0
+        lines.append(
+            f"| {lever} | {len(epochs)} | {cell(micro['precision'])} | {cell(micro['recall'])} | "
+            f"**{cell(micro['f1'])}** | {', '.join(map(str, epochs))} | {per_epoch:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=Path, required=True, help="folder of <lever>-s<seed>/")
+    parser.add_argument("--decoding", type=Path, help="a score-decoding --out JSON")
+    parser.add_argument("--order", default="", help="lever names in row order, comma-separated")
+    args = parser.parse_args(argv)
+    if not args.runs.is_dir():
+        parser.error(f"no runs folder at {args.runs}")
+    decoding = None
+    if args.decoding:
+        decoding = json.loads(args.decoding.read_text(encoding="utf-8"))
+    order = [name for name in args.order.split(",") if name]
+    print(table(lever_runs(args.runs), decoding, order))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
