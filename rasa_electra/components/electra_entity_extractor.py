@@ -24,18 +24,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.exceptions import InvalidConfigException, RasaException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_electra import defaults, serving
 from rasa_electra.data.rasa_nlu import example_from_message
-from rasa_electra.data.spans import Example, Span
+from rasa_electra.data.spans import Example, Span, SpanError
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 
@@ -44,8 +46,35 @@ logger = logging.getLogger(__name__)
 EXPORT_SUBDIR = "export"
 
 
-class ModelLoadError(RuntimeError):
-    """The configured model cannot be used; says which path and what is wrong."""
+class ModelLoadError(RasaException):
+    """The configured model cannot be used; says which path and what is wrong. A
+    ``RasaException``, so `rasa train`/`rasa shell` print it as one line."""
+
+
+class ElectraConfigError(InvalidConfigException, ModelLoadError):
+    """A configuration the component cannot work with (Rasa's ``InvalidConfigException``; a
+    ``ModelLoadError`` too, for code that caught those before)."""
+
+
+class EntityAnnotationError(RasaException):
+    """Training annotations the tagger cannot learn from, with the message's text."""
+
+
+# keys only fine-tuning (trainable mode) reads, and those only a TF1 legacy export reads
+TRAINING_KEYS = ("epochs", "learning_rate", "warmup_ratio", "train_batch_size", "head",
+                 "label_scheme", "random_seed")  # fmt: skip
+TF1_KEYS = ("label_map", "do_lower_case")
+
+
+def ignored_keys(config: dict[str, Any], defaults: dict[str, Any]) -> list[str]:
+    """The keys set away from their default that this mode does not read."""
+    if config.get("pretrained"):
+        unread = TF1_KEYS
+    elif config.get("model_format") == "tf1_legacy":
+        unread = TRAINING_KEYS
+    else:  # a SavedModel export records its own sequence length
+        unread = (*TRAINING_KEYS, *TF1_KEYS, "max_seq_length")
+    return [key for key in unread if key in config and config[key] != defaults.get(key)]
 
 
 def directory_fingerprint(path: Path) -> str:
@@ -65,10 +94,12 @@ def check_entity_map(entity_map: dict[str, str] | None, known: list[str], where:
     if not isinstance(entity_map, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v for k, v in entity_map.items()
     ):
-        raise ModelLoadError(f"entity_map must map model labels to entity names: {entity_map!r}")
+        raise ElectraConfigError(
+            f"entity_map must map model labels to entity names: {entity_map!r}"
+        )
     unknown = sorted(set(entity_map) - set(known))
     if unknown and not set(known) <= set(entity_map.values()):  # else: continued on the bot's names
-        raise ModelLoadError(
+        raise ElectraConfigError(
             f"entity_map names labels that {where} does not predict: {', '.join(unknown)}; "
             f"it predicts {', '.join(known)}"
         )
@@ -149,7 +180,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # transitions); "argmax": each word's most likely tag. A span's confidence is the
             # mean probability of its words' decoded tags
             "decoding": defaults.DECODING,
-            "batch_size": 32,
+            # messages per model call at inference (`batch_size` before; still read, with a
+            # deprecation warning, since DIET's `batch_size` means training)
+            "inference_batch_size": 32,
             "confidence_threshold": 0.0,  # drop entities below this confidence
             # the bot's entity names for the model's labels, e.g. {GPE: place, LOC: place,
             # DATE: date, PERSON: name, QUANTITY: people}; labels left out are dropped.
@@ -198,6 +231,13 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._model = model  # an ExportedModel, or None before training
+        self._batch_size = config.get("inference_batch_size", 32)
+        if "batch_size" in config:  # the old key, which DIET uses for training
+            rasa.shared.utils.io.raise_deprecation_warning(
+                "ElectraEntityExtractor's `batch_size` is now `inference_batch_size` (messages "
+                "per model call); `batch_size` is read for now"
+            )
+            self._batch_size = config["batch_size"]
 
     @classmethod
     def create(
@@ -208,19 +248,30 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> ElectraEntityExtractor:
         if bool(config.get("model_path")) == bool(config.get("pretrained")):
-            raise ModelLoadError(
+            raise ElectraConfigError(
                 "ElectraEntityExtractor needs exactly one of `model_path` (an exported model "
                 "directory) or `pretrained` (a start point to fine-tune during `rasa train`)"
             )
         if config.get("model_path") and not Path(config["model_path"]).is_dir():
-            raise ModelLoadError(f"model_path {config['model_path']} is not a directory")
+            raise ElectraConfigError(f"model_path {config['model_path']} is not a directory")
+        if config.get("head", defaults.HEAD) not in defaults.HEADS:
+            raise ElectraConfigError(
+                f"head must be one of {defaults.HEADS}, got {config['head']!r}"
+            )
         try:  # before `rasa train` copies or fine-tunes anything
             serving.check(
                 serving.ServingOptions.from_config(config),
                 Path(config["model_path"]) if config.get("model_path") else None,
             )
         except ExportError as error:
-            raise ModelLoadError(str(error)) from error
+            raise ElectraConfigError(str(error)) from error
+        unread = ignored_keys(config, cls.get_default_config())
+        if unread:
+            mode = "trainable mode (`pretrained`)" if config.get("pretrained") else "`model_path`"
+            rasa.shared.utils.io.raise_warning(
+                f"ElectraEntityExtractor ignores {', '.join(unread)} with {mode}: "
+                "only the other mode reads them"
+            )
         # an export to serve, or one to continue fine-tuning from: its labels meet the map
         start = Path(config.get("model_path") or config["pretrained"])
         if (start / LABELS_FILE).is_file():
@@ -234,6 +285,12 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         and serve it from there (what `rasa run` will load)."""
         if self._config.get("model_path"):
             self.persist(Path(self._config["model_path"]))
+        elif not training_data.entity_examples:  # as Rasa's CRFEntityExtractor does
+            rasa.shared.utils.io.raise_warning(
+                "ElectraEntityExtractor: no training examples with entities; nothing to "
+                "fine-tune, so this model extracts no entities"
+            )
+            return self._resource
         else:
             with tempfile.TemporaryDirectory() as scratch:
                 fine_tuned = Path(scratch) / EXPORT_SUBDIR
@@ -255,11 +312,18 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _fine_tune(self, training_data: TrainingData, target: Path) -> None:
         from rasa_electra.model import DataLoader, model_spec, ner
 
-        examples = [
-            example_from_message(m.get(TEXT), m.get(ENTITIES) or [], None)
-            for m in training_data.nlu_examples
-            if m.get(TEXT)
-        ]
+        examples = []
+        for message in training_data.nlu_examples:
+            if not message.get(TEXT):
+                continue
+            try:
+                examples.append(
+                    example_from_message(message.get(TEXT), message.get(ENTITIES) or [], None)
+                )
+            except SpanError as error:
+                raise EntityAnnotationError(
+                    f"ElectraEntityExtractor cannot train on {message.get(TEXT)!r}: {error}"
+                ) from error
         spec = model_spec.get(
             self._config["pretrained"], self._config["max_seq_length"], self._config["label_scheme"]
         )
@@ -296,17 +360,25 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         **kwargs: Any,
     ) -> ElectraEntityExtractor:
         component = cls(config, model_storage, resource)
-        with model_storage.read_from(resource) as directory:
-            # the storage directory is temporary: the SavedModel is read fully into memory here
-            component._model = component._load_export(Path(directory) / EXPORT_SUBDIR)
+        try:
+            with model_storage.read_from(resource) as directory:
+                # the storage directory is temporary: the SavedModel is read fully into memory
+                component._model = component._load_export(Path(directory) / EXPORT_SUBDIR)
+        except ValueError:  # nothing was persisted: trained on no entities, as the CRF does
+            logger.warning(
+                f"ElectraEntityExtractor: no model in resource '{resource.name}'; it extracts "
+                "no entities"
+            )
         return component
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Predict entities for a batch of messages and append them to each message's entities."""
-        if self._model is None:
-            raise ModelLoadError("ElectraEntityExtractor was used before it was trained or loaded")
+        if self._model is None:  # nothing was trained (no entities): like Rasa's CRF, none
+            for message in messages:
+                message.set(ENTITIES, message.get(ENTITIES, []), add_to_output=True)
+            return messages
         texts = [m.get(TEXT) if isinstance(m.get(TEXT), str) else "" for m in messages]
-        predictions = self._model.predict([Example(t) for t in texts], self._config["batch_size"])
+        predictions = self._model.predict([Example(t) for t in texts], self._batch_size)
         for message, text, prediction in zip(messages, texts, predictions, strict=True):
             existing = message.get(ENTITIES, [])
             entities = self.add_extractor_name(self._rasa_entities(text, prediction, existing))

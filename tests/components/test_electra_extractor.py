@@ -305,3 +305,83 @@ def test_an_unknown_model_format_fails_at_create_and_a_tokenizer_is_required(exp
         ElectraEntityExtractor.create({**config, "model_format": "onnx"}, None, None, None)
     required = ElectraEntityExtractor.required_components()
     assert required == [Tokenizer] and issubclass(JapaneseTokenizer, Tokenizer)
+
+
+# --- Rasa's conventions -------------------------------------------------------------------------
+
+
+def storage(tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    return LocalModelStorage(tmp_path / "storage"), Resource("electra_entity_extractor")
+
+
+def training_data(*messages: tuple[str, list[dict]]):
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    return TrainingData([Message(data={TEXT: t, ENTITIES: e, "intent": "x"}) for t, e in messages])
+
+
+def test_config_mistakes_are_rasas_invalid_config_exception(tmp_path):
+    from rasa.shared.exceptions import InvalidConfigException
+
+    defaults = ElectraEntityExtractor.get_default_config()
+    for config in (defaults, {**defaults, "pretrained": str(tmp_path), "head": "mlp"}):
+        with pytest.raises(InvalidConfigException):
+            ElectraEntityExtractor.create(config, None, None, None)
+
+
+def test_keys_a_mode_does_not_read_are_named_once(exported_tiny):
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    with pytest.warns(UserWarning, match="ignores epochs, max_seq_length with `model_path`"):
+        ElectraEntityExtractor.create({**config, "epochs": 99, "max_seq_length": 64}, *[None] * 3)
+
+
+def test_the_old_batch_size_key_still_works_with_a_deprecation_warning(exported_tiny):
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    with pytest.warns(FutureWarning, match="`batch_size` is now `inference_batch_size`"):
+        old = ElectraEntityExtractor({**config, "batch_size": 2}, None, None)
+    assert old._batch_size == 2
+
+
+def test_no_entities_to_train_on_and_an_empty_resource_extract_nothing(tmp_path, repo):
+    model_storage, resource = storage(tmp_path)
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(repo)}
+    component = ElectraEntityExtractor(config, model_storage, resource)
+    with pytest.warns(UserWarning, match="no training examples with entities"):
+        assert component.train(training_data(("こんにちは", []))) is resource
+    loaded = ElectraEntityExtractor.load(config, model_storage, resource, None)
+    assert entities_of(loaded, "山田太郎さんは東京に住んでいます。") == []
+
+
+def test_overlapping_annotations_are_refused_with_the_message_text(tmp_path, repo):
+    from rasa_electra.components.electra_entity_extractor import EntityAnnotationError
+
+    model_storage, resource = storage(tmp_path)
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(repo)}
+    component = ElectraEntityExtractor(config, model_storage, resource)
+    entities = [{"start": 0, "end": 2, "entity": "GPE"}, {"start": 1, "end": 3, "entity": "LOC"}]
+    with pytest.raises(EntityAnnotationError, match=r"cannot train on '東京都'.*overlapping"):
+        component.train(training_data(("東京都", entities)))
+
+
+def test_a_config_error_is_one_line_in_rasa_train(repo, tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "recipe: default.v1\nlanguage: ja\nassistant_id: test\npipeline:\n"
+        "  - name: rasa_electra.components.japanese_tokenizer.JapaneseTokenizer\n"
+        f"  - name: {NAME}\npolicies: []\n",
+        encoding="utf-8",
+    )
+    rasa = Path(sys.executable).with_name("rasa")
+    result = subprocess.run(
+        [str(rasa), "train", "nlu", "--config", str(config),
+         "--nlu", str(repo / "data/examples/nlu.yml"), "--out", str(tmp_path / "models")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if "ElectraConfigError:" in line]
+    assert len(errors) == 1 and "exactly one of `model_path`" in errors[0]
