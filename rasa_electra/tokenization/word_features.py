@@ -51,6 +51,10 @@ FEATURES: dict[str, Callable[[Sequence[Word], int], str]] = {
     "pos-1": lambda words, i: _pos(words, i - 1),
     "pos+1": lambda words, i: _pos(words, i + 1),
     "shape": lambda words, i: shape(words[i].text),
+    # the CRF's `low`, `prefix2` and `suffix2` (a word seen once in training is unknown)
+    "word": lambda words, i: words[i].text.lower(),
+    "prefix2": lambda words, i: words[i].text[:2].lower(),
+    "suffix2": lambda words, i: words[i].text[-2:].lower(),
 }
 
 

@@ -21,6 +21,8 @@ def test_shapes_and_neighbours():
         [EDGE, "名詞-固有名詞-地域", "助詞-格助詞-一般"],
         ["名詞-固有名詞-地域", "助詞-格助詞-一般", EDGE],
     ]
+    latin = [Word("Tokyo", 0, 5, "名詞-固有名詞-地域")]
+    assert feature_values(latin, ["word", "prefix2", "suffix2"]) == [["tokyo", "to", "yo"]]
 
 
 def test_an_unknown_pos_maps_to_the_reserved_id():
