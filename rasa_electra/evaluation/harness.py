@@ -19,12 +19,14 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from rasa_electra import defaults
+from rasa_electra.components.electra_entity_extractor import directory_fingerprint
 from rasa_electra.data.alignment import MisalignmentReport, count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, summarize_trials
@@ -296,19 +298,30 @@ def file_digest(*parts: str | Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def package_version() -> str:
+    """This package's version: a model or trial result from another version is not reused."""
+    try:
+        return metadata.version("rasa-electra")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _recipe(system: str, options: HarnessOptions, seed: int, train_file: Path,
             dev_file: Path | None) -> str:  # fmt: skip
-    """Everything that decides what training produces, as one digest."""
+    """Everything that decides what training produces, as one digest: the recipe, the data
+    files' and the ELECTRA start point's or export's bytes (not their paths), the version."""
     base = split_system(system)[0]
+    version = f"rasa-electra {package_version()}"
     if base == "spacy":
         if dev_file is None:
             raise ValueError("the spacy system selects its checkpoint on dev: give a dev file")
         settings = json.dumps({"seed": seed, **options.spacy_overrides}, sort_keys=True)
-        return file_digest(options.spacy_config, train_file, dev_file, settings)
+        return file_digest(options.spacy_config, train_file, dev_file, settings, version)
     recipe = pipeline(system, options, seed, spacy_model="-")
-    if base == "electra" and options.electra_export:
-        recipe += (Path(options.electra_export) / "model_card.json").read_text("utf-8")
-    return file_digest(recipe, train_file)
+    source = options.electra_export or options.electra_start_point
+    if base == "electra" and source and Path(source).is_dir():
+        recipe += directory_fingerprint(Path(source))
+    return file_digest(recipe, train_file, version)
 
 
 def train_system(
@@ -400,7 +413,7 @@ def run_trial(
     # `rasa test nlu` (once per system) leaves SpacyEntityExtractor out as "pretrained"
     base = split_system(system)[0]
     trained = train_system(system, options, train_file, models_dir, seed, dev_file)
-    cached = trained.archive.parent / f"trial-{file_digest(test_file)}.json"
+    cached = trained.archive.parent / f"trial-{file_digest(test_file, package_version())}.json"
     train_unrepresentable = trained.train_misaligned.get("misaligned")
     if cached.is_file():
         result = json.loads(cached.read_text(encoding="utf-8"))

@@ -176,3 +176,20 @@ def test_electra_exports_of_several_seeds_are_one_trial_each():
     assert trial_options("electra", seeds, 1).electra_export == "/e/s43"
     assert "/e/s43" in pipeline("electra", trial_options("electra", seeds, 1), seed=43)
     assert trial_count("crf", seeds, trials=3) == 1 and trial_count("diet", seeds, trials=3) == 3
+
+
+def test_a_changed_encoder_file_means_a_new_model_not_a_stale_one(pytorch_layout_dir, tmp_path):
+    import shutil
+
+    from rasa_electra.evaluation.harness import _recipe
+
+    start = tmp_path / "encoder"
+    shutil.copytree(pytorch_layout_dir, start)
+    train = tmp_path / "train.yml"
+    train.write_text("version: '3.1'\nnlu: []\n", encoding="utf-8")
+    options = HarnessOptions(electra_start_point=str(start))
+    before = _recipe("electra", options, 42, train, None)
+    assert _recipe("electra", options, 42, train, None) == before  # same bytes, same model
+    weights = start / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\x00")  # one byte of the weights
+    assert _recipe("electra", options, 42, train, None) != before  # retrained, not reused
