@@ -29,6 +29,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.exceptions import InvalidConfigException, RasaException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
@@ -36,10 +37,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_electra import defaults, serving
+from rasa_electra.components.japanese_tokenizer import FORM_KEY, POS_TAG_KEY, SEGMENTER_KEY
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
+from rasa_electra.tokenization.words import Word
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +235,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._resource = resource
         self._model = model  # an ExportedModel, or None before training
         self._batch_size = config.get("inference_batch_size", 32)
+        self._segmenter_checked = False
         if "batch_size" in config:  # the old key, which DIET uses for training
             rasa.shared.utils.io.raise_deprecation_warning(
                 "ElectraEntityExtractor's `batch_size` is now `inference_batch_size` (messages "
@@ -378,12 +382,46 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                 message.set(ENTITIES, message.get(ENTITIES, []), add_to_output=True)
             return messages
         texts = [m.get(TEXT) if isinstance(m.get(TEXT), str) else "" for m in messages]
-        predictions = self._model.predict([Example(t) for t in texts], self._batch_size)
+        words = [self._pipeline_words(m, t) for m, t in zip(messages, texts, strict=True)]
+        predictions = self._model.predict([Example(t) for t in texts], self._batch_size, words)
         for message, text, prediction in zip(messages, texts, predictions, strict=True):
             existing = message.get(ENTITIES, [])
             entities = self.add_extractor_name(self._rasa_entities(text, prediction, existing))
             message.set(ENTITIES, existing + entities, add_to_output=True)
         return messages
+
+    def _pipeline_words(self, message: Message, text: str) -> list[Word] | None:
+        """The pipeline tokenizer's tokens as this model's words (one analysis per message),
+        or None to segment the text with the export's own analyser: no tokens, or tokens
+        whose offsets do not spell the text (a token pattern rewrote them)."""
+        tokens = message.get(TOKENS_NAMES[TEXT])
+        if not tokens:
+            return None
+        words = [
+            Word(t.text, t.start, t.end, t.get(POS_TAG_KEY), None, t.get(FORM_KEY)) for t in tokens
+        ]
+        ends = [0] + [w.end for w in words[:-1]]
+        if any(
+            text[w.start : w.end] != w.text or w.start < e for w, e in zip(words, ends, strict=True)
+        ):
+            return None
+        self._check_segmenter(message.get(SEGMENTER_KEY))
+        return words
+
+    def _check_segmenter(self, pipeline: dict[str, Any] | None) -> None:
+        """Say once when the pipeline's words are not those the export was trained on."""
+        if self._segmenter_checked:
+            return
+        self._segmenter_checked = True
+        own = self._model.tokenizer.words.settings()
+        if pipeline != own:
+            logger.warning(
+                "ElectraEntityExtractor tags the pipeline tokenizer's words (%s), not the "
+                "words its model was trained on (%s): entities follow the pipeline's word "
+                "boundaries; for the model's own accuracy, train it on the same words",
+                pipeline or "a tokenizer that does not say",
+                own,
+            )
 
     def _rasa_entities(
         self, text: str, prediction: Example, existing: list[dict[str, Any]]

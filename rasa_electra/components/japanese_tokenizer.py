@@ -18,11 +18,16 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rasa_electra.tokenization.segmenters import settings_from_options, word_segmenter
 
 POS_TAG_KEY = "pos"  # the key Rasa's featurizers read (rasa.nlu.tokenizers.spacy_tokenizer)
+FORM_KEY = "form"  # what a subword vocabulary sees when it is not the surface (NFKC, Sudachi)
+# the message key under which the tokenizer leaves its segmenter's settings, so a later
+# component that reads its tokens as words can tell whether they are the words it expects
+SEGMENTER_KEY = "japanese_tokenizer_segmenter"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -75,14 +80,12 @@ class JapaneseTokenizer(Tokenizer):
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute)
-        tokens = [
-            Token(
-                word.text,
-                word.start,
-                word.end,
-                data={POS_TAG_KEY: word.pos} if word.pos else None,
-                lemma=word.lemma,
-            )
-            for word in self._words.tokenize(text)
-        ]
+        tokens = []
+        for word in self._words.tokenize(text):
+            data = {POS_TAG_KEY: word.pos} if word.pos else {}
+            if word.form:
+                data[FORM_KEY] = word.form
+            tokens.append(Token(word.text, word.start, word.end, data=data, lemma=word.lemma))
+        if attribute == TEXT:
+            message.set(SEGMENTER_KEY, self._words.settings())
         return self._apply_token_pattern(tokens)

@@ -4,6 +4,7 @@ on padded batches, ``predict`` on texts) and the SavedModel runtime, TensorFlow 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from rasa_electra.model.export import (
 )
 from rasa_electra.model.word_features import FeatureTables
 from rasa_electra.tokenization.subwords import SubwordTokenizer
+from rasa_electra.tokenization.words import Word
 
 
 def load_signature(directory: Path):
@@ -73,11 +75,20 @@ class Servable:
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
 
-    def predict(self, texts, batch_size: int = 32) -> list[Example]:
+    def predict(
+        self, texts, batch_size: int = 32, words: Sequence[Sequence[Word] | None] | None = None
+    ) -> list[Example]:
+        """Entities for each text; ``words`` (per text, or None) are words already segmented,
+        e.g. the Rasa pipeline's tokens, cut into this export's pieces instead of segmenting
+        the text again."""
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
+        given = list(words) if words is not None else [None] * len(examples)
+        tokenized = [
+            self.tokenizer.tokenize(e.text, w) for e, w in zip(examples, given, strict=True)
+        ]
         return features.predict(
             examples, self.tokenizer, self.decoder, self.run, self.max_seq_length, batch_size,
-            word_features=self.word_features,
+            tokenized=tokenized, word_features=self.word_features,
         )  # fmt: skip
 
 

@@ -385,3 +385,45 @@ def test_a_config_error_is_one_line_in_rasa_train(repo, tmp_path):
     assert "Traceback" not in output
     errors = [line for line in output.splitlines() if "ElectraConfigError:" in line]
     assert len(errors) == 1 and "exactly one of `model_path`" in errors[0]
+
+
+# --- the pipeline's tokens are the words --------------------------------------------------------
+
+
+def tokenized_message(text: str, **tokenizer_options) -> Message:
+    from rasa_electra.components.japanese_tokenizer import JapaneseTokenizer
+
+    config = {**JapaneseTokenizer.get_default_config(), **tokenizer_options}
+    message = Message(data={TEXT: text})
+    JapaneseTokenizer(config).process([message])
+    return message
+
+
+def test_the_pipelines_tokens_are_the_words_it_tags(extractor):
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    text = "山田太郎さんは東京に住んでいます。"
+    same = tokenized_message(text)  # ipadic, as the export was trained: the same answer
+    extractor.process([same])
+    assert same.get(ENTITIES) == entities_of(extractor, text)
+    # coarser words: 東京に is one token, so no entity may end inside it
+    cuts = [(0, 4), (4, 7), (7, 10), (10, 17)]
+    coarse = Message(data={TEXT: text})
+    coarse.set(TOKENS_NAMES[TEXT], [Token(text[a:b], a, b) for a, b in cuts])
+    extractor.process([coarse])
+    bounds = {a for a, _ in cuts} | {b for _, b in cuts}
+    assert all(e["start"] in bounds and e["end"] in bounds for e in coarse.get(ENTITIES))
+
+
+def test_other_pipeline_words_are_named_once_with_both_settings(exported_tiny, caplog):
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    component = ElectraEntityExtractor(config, None, None, model=ExportedModel(exported_tiny))
+    messages = [tokenized_message(t, dictionary="unidic_lite") for t in ("東京へ", "大阪へ")]
+    with caplog.at_level("WARNING"):
+        component.process(messages)
+        component.process(messages)
+    lines = [
+        r.getMessage() for r in caplog.records if "pipeline tokenizer's words" in r.getMessage()
+    ]
+    assert len(lines) == 1 and "unidic_lite" in lines[0] and "ipadic" in lines[0]
