@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_electra import defaults, serving
 from rasa_electra.components.japanese_tokenizer import FORM_KEY, POS_TAG_KEY, SEGMENTER_KEY
+from rasa_electra.components.rasa_checks import register_trainable_extractor
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
 from rasa_electra.data.tags import entity_labels
@@ -143,6 +144,7 @@ def to_rasa_entity(text: str, span: Span, name: str | None = None) -> dict[str, 
     return entity
 
 
+@register_trainable_extractor
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Japanese NER with a fine-tuned ELECTRA (or BERT-family) SavedModel."""
