@@ -17,6 +17,7 @@ COMMANDS = {
     "ablation": "the dev ablation table: one row per lever, mean ± std over seeds",
     "score-decoding": "an export's F1 under each decoding, no retraining",
     "evaluate": "systems compared through Rasa (the harness)",
+    "label-silver": "unlabeled sentences labelled by a teacher Rasa model (self-training)",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",
     "export-formats": "TFLite/ONNX formats of an export, scored against it",
     "benchmark-serving": "latency, throughput and a bounded `rasa run` load test",

@@ -136,3 +136,31 @@ def test_parse_command_refuses_a_missing_model(repo, tmp_path):
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert f"no model archive at {tmp_path / 'none.tar.gz'}" in result.stderr
+
+
+def test_label_silver_labels_new_sentences_only_and_resumes(repo, hand_written_model, tmp_path):
+    from rasa_electra.cli import label_silver
+    from rasa_electra.data.spans import Example
+
+    held_out = tmp_path / "test.yml"
+    kept_out = "佐藤次郎さんは名古屋に行きました。"
+    write_rasa_yaml([Example(kept_out, (), "inform")], held_out)
+    text = tmp_path / "wiki.txt"
+    text.write_text(
+        "山田太郎さんは東京に住んでいます。鈴木花子さんは大阪の出身です。\n"
+        f"{kept_out.replace('。', '。 ')}田中一郎さんは京都で働いています。\n\n短い。\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "silver"
+    args = ["--teacher", str(hand_written_model), "--source", f"{text}:plain",
+            "--exclude", str(held_out), "--chunk-size", "2", "--out", str(out)]  # fmt: skip
+    assert label_silver.main(args) == 0
+    silver = read_rasa_data(out / "silver.yml")
+    texts = [e.text for e in silver]
+    assert kept_out not in texts and "短い。" not in texts  # held out; too short
+    assert "山田太郎さんは東京に住んでいます。" in texts and len(texts) == len(set(texts))
+    assert any(e.spans for e in silver)  # the teacher found entities
+    chunks = sorted(out.glob("chunk-*.yml"))
+    stamps = [c.stat().st_mtime_ns for c in chunks]
+    assert label_silver.main(args) == 0  # a rerun keeps every labelled chunk
+    assert [c.stat().st_mtime_ns for c in sorted(out.glob("chunk-*.yml"))] == stamps
