@@ -139,10 +139,12 @@ demo: train-crf train-electra  ## convert GSD, train CRF + ELECTRA, score test t
 # rerun resumes, and a longer grid (EVAL_DIET_EPOCHS=5,10,20,40) trains only what is new.
 EVAL_SYSTEMS ?= crf,crf-rasa,ginza,electra,spacy,diet
 EVAL_DIET_EPOCHS ?= 5,10
+# several exports (one recipe, one per fine-tuning seed) are one ELECTRA trial each, e.g.
+# EVAL_ELECTRA_EXPORT="$(ABLATION_DIR)/crf-head-s42/export $(ABLATION_DIR)/crf-head-s43/export …"
 EVAL_ELECTRA_EXPORT ?= $(ELECTRA_DIR)/export
-eval: $(EVAL_ELECTRA_EXPORT)/saved_model.pb | $(DATA_DIR)/summary.json  ## all systems through the harness, recorded
+eval: $(addsuffix /saved_model.pb,$(EVAL_ELECTRA_EXPORT)) | $(DATA_DIR)/summary.json  ## all systems through the harness, recorded
 	$(PY) -m rasa_electra.cli.evaluate --data $(DATA_DIR) --systems $(EVAL_SYSTEMS) \
-		--electra-export $(EVAL_ELECTRA_EXPORT) --trials $(EVAL_TRIALS) \
+		$(addprefix --electra-export ,$(EVAL_ELECTRA_EXPORT)) --trials $(EVAL_TRIALS) \
 		--diet-epochs $(EVAL_DIET_EPOCHS) --title "UD_Japanese-GSD $(GSD_VERSION) test" \
 		--out $(REPORT_DIR) --scoreboard docs/scoreboard.json --run eval-gsd-$(VERSION_TAG)
 
