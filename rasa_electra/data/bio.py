@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rasa_electra.data.spans import Example, Location, Span
+from rasa_electra.data.spans import EncodingError, Example, Location, Span, decoded_lines
 from rasa_electra.data.tags import OUTSIDE, word_tags
 
 logger = logging.getLogger(__name__)
@@ -122,11 +122,14 @@ def spans_to_tags(token_lengths: Sequence[int], spans: Sequence[Span]) -> list[s
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str, str]]:
-    """(line number, content, line ending) — endings kept so CRLF can be reported."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        for number, raw in enumerate(handle, start=1):
+    """(line number, content, line ending) — endings kept so CRLF can be reported; a line
+    that is not UTF-8 is an error at that line."""
+    try:
+        for number, raw in enumerate(decoded_lines(path), start=1):
             content = raw.rstrip("\r\n")
             yield number, content, raw[len(content) :]
+    except EncodingError as error:
+        raise BioFormatError(error.location, error.detail) from None
 
 
 def read_bio(

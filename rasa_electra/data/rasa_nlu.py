@@ -25,7 +25,7 @@ from rasa_electra.data.annotation import (
     check_rasa_strip,
     parse_annotated,
 )
-from rasa_electra.data.spans import Example, Location, Span
+from rasa_electra.data.spans import EncodingError, Example, Location, Span, decoded_lines
 
 RASA_YAML_VERSION = "3.1"
 SECTION_KINDS = ("synonym", "regex", "lookup")
@@ -130,16 +130,27 @@ def write_rasa_yaml(data: NluData | Sequence[Example], path: str | Path) -> None
 
 
 def read_rasa_data(path: str | Path) -> list[Example]:
-    """Read any Rasa NLU file (YAML or JSON) with Rasa's own loader into Examples."""
+    """Read any Rasa NLU file (YAML or JSON) with Rasa's own loader into Examples; anything
+    unreadable is one ``NluFormatError`` naming the file (and the line, where Rasa says it)."""
+    from rasa.shared.exceptions import RasaException
     from rasa.shared.nlu.training_data.loading import load_data
 
-    training_data = load_data(str(path))
-    return [
-        example_from_message(
-            message.get("text"), message.get("entities") or [], message.get("intent")
-        )
-        for message in training_data.training_examples
-    ]
+    try:
+        for _ in decoded_lines(path):  # Rasa's loader would say "not utf-8" without a line
+            pass
+        training_data = load_data(str(path))
+        messages = [
+            (m.get("text"), m.get("entities") or [], m.get("intent"))
+            for m in training_data.training_examples
+        ]
+        return [example_from_message(*message) for message in messages]
+    except EncodingError as error:
+        raise NluFormatError(str(error)) from None
+    except (RasaException, ValueError, KeyError, TypeError) as error:  # Rasa's, YAML's, ours
+        # Rasa and YAML name the line in their messages when they know it; otherwise the
+        # file as a whole is wrong, which shows at its first line
+        found = re.search(r"line (\d+)", str(error))
+        raise NluFormatError(f"{path}:{found[1] if found else 1}: {error}") from None
 
 
 def example_from_message(text: str, entities: Sequence[dict], intent: str | None) -> Example:
@@ -205,7 +216,13 @@ def read_rasa_markdown(path: str | Path) -> NluData:
             data.sections.append(Section(kind, name, tuple(items)))
         items.clear()
 
-    for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    try:
+        lines = [line.rstrip("\r\n") for line in decoded_lines(path)]
+    except EncodingError as error:
+        raise NluFormatError(str(error)) from None
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    for number, raw in enumerate(lines, start=1):
         location = Location(str(path), number)
         line = _COMMENT.sub("", raw).rstrip()
         if not line.strip():

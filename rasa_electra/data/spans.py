@@ -7,10 +7,12 @@ annotations) happen at the edges, in the modules named after those formats.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,31 @@ class Location:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
+
+
+class EncodingError(ValueError):
+    """A line of a text file that is not UTF-8, named ``file:line``."""
+
+    def __init__(self, location: Location, detail: str) -> None:
+        super().__init__(f"{location}: {detail}")
+        self.location, self.detail = location, detail
+
+
+def decoded_lines(path: str | Path) -> Iterator[str]:
+    """The file's lines as text, line endings kept (``\n``, ``\r\n`` or a bare ``\r``); a
+    line that is not UTF-8 raises ``EncodingError`` naming its ``file:line``."""
+    data = Path(path).read_bytes()
+    for number, raw in enumerate(re.split(rb"(?<=\n)|(?<=\r)(?!\n)", data), start=1):
+        if not raw:
+            continue
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise EncodingError(
+                Location(str(path), number),
+                f"not UTF-8 (byte {error.start + 1} of the line: "
+                f"{raw[error.start : error.start + 4]!r})",
+            ) from None
 
 
 @dataclass(frozen=True, order=True)
