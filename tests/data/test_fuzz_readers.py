@@ -92,3 +92,32 @@ def test_bad_bytes_name_their_line(tmp_path, data, where):
         return
     with pytest.raises(BioFormatError, match=rf"bad\.bio{where}: not UTF-8"):
         read_bio(path)
+
+
+@st.composite
+def annotated_examples(draw):
+    from rasa_electra.data.spans import Example, Span
+
+    text = draw(st.text(alphabet="東京山田太郎は にへ。[](){}\"'#-:ＡB1 ", min_size=1, max_size=20))
+    cuts = sorted(draw(st.sets(st.integers(0, len(text)), max_size=6)))
+    pairs = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+    labels = st.sampled_from(["GPE", "PERSON", "DATE"])
+    spans = tuple(Span(a, b, draw(labels)) for a, b in pairs)
+    return Example(text, spans, "inform")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(example=annotated_examples())
+def test_conversion_writes_every_entity_or_says_why_not(example):
+    from rasa_electra.data.annotation import UnrepresentableError
+
+    try:
+        yaml_text = to_rasa_yaml([example])
+    except UnrepresentableError as error:  # counted and reported by the converter, with text
+        assert repr(example.text) in str(error) or "empty text" in str(error)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "nlu.yml"
+        path.write_text(yaml_text, encoding="utf-8")
+        (back,) = read_rasa_data(path)
+    assert (back.text, back.spans) == (example.text, example.spans)
