@@ -169,7 +169,7 @@ ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (r
 	$(PY) -m rasa_electra.cli.score_decoding $(foreach s,$(ABLATION_SEEDS),--export $(ABLATION_DIR)/softmax-s$(s)/export) \
 		--data $(DATA_DIR)/dev.yml --out $(ABLATION_DIR)/decoding-dev.json
 	$(PY) -m rasa_electra.cli.ablation --runs $(ABLATION_DIR) --decoding $(ABLATION_DIR)/decoding-dev.json \
-		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS))
+		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS)) --plot docs/img/ablation-dev-curves.png
 
 scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md

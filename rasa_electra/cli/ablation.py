@@ -61,11 +61,39 @@ def table(levers: dict[str, list[dict]], decoding: dict | None, order: list[str]
     return "\n".join(lines)
 
 
+def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
+    """Dev F1 by epoch, one line per run, one colour per lever (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for number, (lever, runs) in enumerate(sorted(levers.items())):
+        for k, trial in enumerate(t for run in runs for t in run["trials"]):
+            points = [(e["epoch"], 100 * e["dev_f1"]) for e in trial["epochs"] if e["dev_f1"]]
+            if points:
+                axes.plot(*zip(*points, strict=True), marker="o", markersize=3,
+                          color=colours[number % len(colours)],
+                          label=lever if k == 0 else None)  # fmt: skip
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("dev span F1")
+    axes.set_title("Fine-tuning the shipped encoder on GSD v2.6-NE: dev F1 by epoch")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(out, dpi=120)
+    plt.close(figure)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, required=True, help="folder of <lever>-s<seed>/")
     parser.add_argument("--decoding", type=Path, help="a score-decoding --out JSON")
     parser.add_argument("--order", default="", help="lever names in row order, comma-separated")
+    parser.add_argument("--plot", type=Path, help="write dev F1 by epoch per run here (PNG)")
     args = parser.parse_args(argv)
     if not args.runs.is_dir():
         parser.error(f"no runs folder at {args.runs}")
@@ -73,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.decoding:
         decoding = json.loads(args.decoding.read_text(encoding="utf-8"))
     order = [name for name in args.order.split(",") if name]
-    print(table(lever_runs(args.runs), decoding, order))
+    levers = lever_runs(args.runs)
+    print(table(levers, decoding, order))
+    if args.plot:
+        print(f"wrote {plot_curves(levers, args.plot)}")
     return 0
 
 

@@ -136,7 +136,8 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     def write_run(name: str, f1: float) -> None:
         micro = {"precision": f1, "recall": f1, "f1": f1}
         trial = {"dev": {"micro": micro, "per_label": {}}, "best_epoch": 9,
-                 "epochs": [{"seconds": 100.0}, {"seconds": 120.0}]}  # fmt: skip
+                 "epochs": [{"epoch": 1, "seconds": 100.0, "dev_f1": f1 - 0.1},
+                            {"epoch": 2, "seconds": 120.0, "dev_f1": f1}]}  # fmt: skip
         (tmp_path / name).mkdir()
         (tmp_path / name / "results.json").write_text(json.dumps({"trials": [trial]}))
 
@@ -144,7 +145,10 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     write_run("crf-head-s43", 0.62)
     write_run("softmax-s42", 0.50)
     (tmp_path / "unfinished-s44").mkdir()  # no results.json yet: left out
-    assert ablation.main(["--runs", str(tmp_path), "--order", "softmax,crf-head"]) == 0
+    plot = tmp_path / "curves.png"
+    args = ["--runs", str(tmp_path), "--order", "softmax,crf-head", "--plot", str(plot)]
+    assert ablation.main(args) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][2:]
     assert [row.split(" | ")[0] for row in rows] == ["| softmax", "| crf-head"]
     assert "**61.00 ± 1.41**" in rows[1] and "| 2 |" in rows[1] and "| 110 |" in rows[1]
