@@ -1,11 +1,12 @@
 """The dev ablation table: one row per lever, mean ± std over its seeds, from the runs on disk.
 
-    rasa-electra ablation --runs results/ablation --decoding results/ablation/decoding-dev.json
+    rasa-electra ablation --runs results/ablation \
+        --decoding softmax=results/ablation/decoding-softmax.json
 
 Each run is a ``rasa-electra finetune --out RUNS/<lever>-s<seed>`` folder (its
 ``results.json``); the folders of one lever differ only in the seed. ``--decoding`` adds the
-rows of ``score-decoding`` (one model, decoded each way). Rows keep the order of ``--order``
-(lever names), else their names' order. Test is left out: it is read once, for the final
+rows of ``score-decoding`` (one lever's models, decoded each way). Rows keep the order of
+``--order`` (lever names), else their names' order. Test is left out: it is read once, for the final
 recipe, by ``make eval``.
 """
 
@@ -37,17 +38,18 @@ def cell(stat: dict) -> str:
     return f"{100 * stat['mean']:.2f} ± {100 * stat['std']:.2f}"
 
 
-def table(levers: dict[str, list[dict]], decoding: dict | None, order: list[str]) -> str:
+def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list[str]) -> str:
     lines = [
         "| lever | seeds | dev P | dev R | dev F1 | best epoch | s / epoch |",
         "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
-    for name, summary in (decoding or {}).get("summary", {}).items():
-        n = len(decoding["exports"])
-        lines.append(
-            f"| decoding: {name} (same models) | {n} | {cell(summary['precision'])} | "
-            f"{cell(summary['recall'])} | **{cell(summary['f1'])}** | | |"
-        )
+    for models, decoding in decodings.items():
+        for name, summary in decoding["summary"].items():
+            lines.append(
+                f"| {models} models, decoded by {name} | {len(decoding['exports'])} | "
+                f"{cell(summary['precision'])} | {cell(summary['recall'])} | "
+                f"**{cell(summary['f1'])}** | | |"
+            )
     for lever in sorted(levers, key=lambda n: (order.index(n) if n in order else len(order), n)):
         runs = levers[lever]
         micro = summarize_trials([trial["dev"] for run in runs for trial in run["trials"]])["micro"]
@@ -91,18 +93,24 @@ def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, required=True, help="folder of <lever>-s<seed>/")
-    parser.add_argument("--decoding", type=Path, help="a score-decoding --out JSON")
+    parser.add_argument(
+        "--decoding", action="append", default=[],
+        help="LEVER=PATH: score-decoding's JSON for that lever's exports (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--order", default="", help="lever names in row order, comma-separated")
     parser.add_argument("--plot", type=Path, help="write dev F1 by epoch per run here (PNG)")
     args = parser.parse_args(argv)
     if not args.runs.is_dir():
         parser.error(f"no runs folder at {args.runs}")
-    decoding = None
-    if args.decoding:
-        decoding = json.loads(args.decoding.read_text(encoding="utf-8"))
+    decodings = {}
+    for item in args.decoding:
+        lever, _, path = item.partition("=")
+        if not path or not Path(path).is_file():
+            parser.error(f"--decoding {item}: give LEVER=PATH of a score-decoding JSON")
+        decodings[lever] = json.loads(Path(path).read_text(encoding="utf-8"))
     order = [name for name in args.order.split(",") if name]
     levers = lever_runs(args.runs)
-    print(table(levers, decoding, order))
+    print(table(levers, decodings, order))
     if args.plot:
         print(f"wrote {plot_curves(levers, args.plot)}")
     return 0

@@ -146,9 +146,16 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     write_run("softmax-s42", 0.50)
     (tmp_path / "unfinished-s44").mkdir()  # no results.json yet: left out
     plot = tmp_path / "curves.png"
-    args = ["--runs", str(tmp_path), "--order", "softmax,crf-head", "--plot", str(plot)]
+    decoding = tmp_path / "decoding.json"
+    stat = {"mean": 0.5, "std": 0.0}
+    decoding.write_text(json.dumps({"exports": {"a": {}}, "summary": {
+        "argmax": {"precision": stat, "recall": stat, "f1": stat}}}))  # fmt: skip
+    args = ["--runs", str(tmp_path), "--order", "softmax,crf-head", "--plot", str(plot),
+            "--decoding", f"softmax={decoding}"]  # fmt: skip
     assert ablation.main(args) == 0
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][2:]
+    assert rows[0].startswith("| softmax models, decoded by argmax | 1 |")
+    rows = rows[1:]
     assert [row.split(" | ")[0] for row in rows] == ["| softmax", "| crf-head"]
     assert "**61.00 ± 1.41**" in rows[1] and "| 2 |" in rows[1] and "| 110 |" in rows[1]
