@@ -72,6 +72,12 @@ def negative_log_likelihood(emissions, tags, mask, scores: CrfScores):
     import tensorflow as tf
 
     start, transition, end = scores.masked()
+    # at least two word columns, the second masked when a batch holds one word a row: the
+    # forward scan below then always has a step (an empty scan cannot be stacked)
+    short = tf.maximum(0, 2 - tf.shape(emissions)[1])
+    emissions = tf.pad(emissions, [[0, 0], [0, short], [0, 0]])
+    tags = tf.pad(tags, [[0, 0], [0, short]])
+    mask = tf.pad(mask, [[0, 0], [0, short]])
     mask_f = tf.cast(mask, emissions.dtype)
     lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
     has_words = lengths > 0
@@ -94,7 +100,6 @@ def negative_log_likelihood(emissions, tags, mask, scores: CrfScores):
         return tf.where(word_mask[:, None], moved, alpha)
 
     rest = (tf.transpose(emissions[:, 1:], [1, 0, 2]), tf.transpose(mask[:, 1:]))
-    alphas = tf.scan(forward, rest, initializer=alpha)
-    final = tf.cond(tf.shape(emissions)[1] > 1, lambda: alphas[-1], lambda: alpha)
+    final = tf.scan(forward, rest, initializer=alpha)[-1]
     log_z = tf.reduce_logsumexp(final + end[None, :], axis=1)
     return tf.where(has_words, log_z - gold, tf.zeros_like(log_z))

@@ -52,6 +52,20 @@ def test_the_likelihood_is_normalised_over_the_valid_sequences(scheme):
         assert got[row] == pytest.approx(expected, rel=1e-4, abs=1e-4)
 
 
+def test_a_batch_of_one_word_rows_is_scored():
+    import tensorflow as tf
+
+    labels = label_list(["X"])
+    crf = CrfScores(labels)
+    emissions = tf.constant([[[0.0, 2.0, -1.0]], [[1.0, 0.0, 0.0]]])
+    got = negative_log_likelihood(
+        emissions, tf.constant([[1], [0]]), tf.constant([[True], [False]]), crf
+    ).numpy()
+    # one word: −log softmax over the tags that may start and end a sequence (O, B-X)
+    assert got[0] == pytest.approx(np.logaddexp(0.0, 2.0) - 2.0, rel=1e-5)
+    assert got[1] == 0.0  # a row without words
+
+
 def test_word_positions_left_align_each_rows_labelled_pieces():
     labels = np.array([[-100, 3, -100, 0, -100], [-100, -100, -100, -100, -100]])
     positions, mask = word_positions(labels, -100)
