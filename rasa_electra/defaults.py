@@ -18,4 +18,6 @@ MAX_SEQ_LENGTH = 128
 LABEL_SCHEME = "BIO"
 HEAD = "crf"  # or "softmax"; the CRF converges faster and ends higher on dev (docs/results.md)
 HEADS = ("softmax", "crf")
+# word features for the tagger (tokenization.word_features); none by default until chosen on dev
+WORD_FEATURES: tuple[str, ...] = ()
 DECODING = "viterbi"  # constrained to the tag scheme; "argmax" reads per-word best tags

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         help="crf: a linear-chain CRF over word tags, its transitions exported",
     )  # fmt: skip
     parser.add_argument(
-        "--word-features", default="",
+        "--word-features", default=",".join(defaults.WORD_FEATURES),
         help="comma-separated word features added to the tagger (pos, pos-1, pos+1, shape)",
     )  # fmt: skip
     parser.add_argument(

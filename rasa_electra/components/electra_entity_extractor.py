@@ -43,6 +43,7 @@ from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
+from rasa_electra.tokenization.word_features import check_names
 from rasa_electra.tokenization.words import Word
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class EntityAnnotationError(RasaException):
 
 # keys only fine-tuning (trainable mode) reads, and those only a TF1 legacy export reads
 TRAINING_KEYS = ("epochs", "learning_rate", "warmup_ratio", "train_batch_size", "head",
-                 "label_scheme", "random_seed")  # fmt: skip
+                 "word_features", "label_scheme", "random_seed")  # fmt: skip
 TF1_KEYS = ("label_map", "do_lower_case")
 
 
@@ -165,6 +166,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # "softmax", or "crf": a linear-chain CRF over word tags whose learned transitions
             # every backend decodes with (trainable mode; an export says which it has)
             "head": defaults.HEAD,
+            # the analyser's facts about each word added to the tagger (model.word_features):
+            # any of pos, pos-1, pos+1, shape, word, prefix2, suffix2
+            "word_features": list(defaults.WORD_FEATURES),
             "max_seq_length": defaults.MAX_SEQ_LENGTH,
             "label_scheme": defaults.LABEL_SCHEME,
             "random_seed": 42,
@@ -264,6 +268,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise ElectraConfigError(
                 f"head must be one of {defaults.HEADS}, got {config['head']!r}"
             )
+        try:
+            check_names(config.get("word_features") or ())
+        except ValueError as error:
+            raise ElectraConfigError(f"word_features: {error}") from error
         try:  # before `rasa train` copies or fine-tunes anything
             serving.check(
                 serving.ServingOptions.from_config(config),
@@ -342,6 +350,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             learning_rate=self._config["learning_rate"],
             warmup_ratio=self._config["warmup_ratio"],
             head=self._config["head"],
+            word_features=tuple(self._config["word_features"] or ()),
             seed=self._config["random_seed"],
         )
         model.export(target, data="rasa train (the bot's NLU data)")

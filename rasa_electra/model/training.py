@@ -47,7 +47,7 @@ class TrainingConfig:
     length_bucketing: bool = True
     head: str = defaults.HEAD  # "softmax" or "crf": a linear-chain CRF over word tags
     # word features added to each word's logits (tokenization.word_features), e.g. pos, shape
-    word_features: tuple[str, ...] = ()
+    word_features: tuple[str, ...] = defaults.WORD_FEATURES
     # the CRF's scores and the word-feature tables start at 0 and need a larger step
     head_learning_rate: float = 5e-3
     eval_every: int = 1  # score dev every N epochs (and always after the last)

@@ -327,7 +327,8 @@ def test_config_mistakes_are_rasas_invalid_config_exception(tmp_path):
     from rasa.shared.exceptions import InvalidConfigException
 
     defaults = ElectraEntityExtractor.get_default_config()
-    for config in (defaults, {**defaults, "pretrained": str(tmp_path), "head": "mlp"}):
+    trainable = {**defaults, "pretrained": str(tmp_path)}
+    for config in (defaults, {**trainable, "head": "mlp"}, {**trainable, "word_features": ["hue"]}):
         with pytest.raises(InvalidConfigException):
             ElectraEntityExtractor.create(config, None, None, None)
 
