@@ -159,13 +159,15 @@ eval: $(addsuffix /saved_model.pb,$(EVAL_ELECTRA_EXPORT)) | $(DATA_DIR)/summary.
 # About 25 min a run on 2 cores.
 ABLATION_DIR ?= results/ablation
 ABLATION_SEEDS ?= 42 43 44
-ABLATION_LEVERS ?= softmax crf-head word-features crf-head-word-features
+ABLATION_LEVERS ?= softmax crf-head word-features crf-head-pos-features
 ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1
 WORD_FEATURES ?= pos,pos-1,pos+1,shape,word,prefix2,suffix2
+POS_FEATURES ?= pos,pos-1,pos+1,shape
 ablation-args-softmax :=
 ablation-args-crf-head := --head crf
 ablation-args-word-features := --word-features $(WORD_FEATURES)
 ablation-args-crf-head-word-features := --head crf --word-features $(WORD_FEATURES)
+ablation-args-crf-head-pos-features := --head crf --word-features $(POS_FEATURES)
 ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (resumes), one table
 	@$(foreach lever,$(ABLATION_LEVERS),$(foreach seed,$(ABLATION_SEEDS),\
 		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] || { \
