@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from rasa_electra.data.span_metrics import summarize_trials
+from rasa_electra.evaluation.scoreboard import format_stat, scaled
 
 SEEDED = re.compile(r"^(?P<lever>.+)-s(?P<seed>\d+)$")
 
@@ -35,7 +36,8 @@ def lever_runs(runs: Path) -> dict[str, list[dict]]:
 
 
 def cell(stat: dict) -> str:
-    return f"{100 * stat['mean']:.2f} ± {100 * stat['std']:.2f}"
+    """A fraction's mean ± std in percent, as the scoreboard writes it."""
+    return format_stat(scaled(stat))
 
 
 def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list[str]) -> str:
