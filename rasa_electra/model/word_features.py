@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +53,14 @@ class FeatureVocab:
     def size(self, name: str) -> int:
         return len(self.values[name]) + 1
 
+    @cached_property
+    def _lookup(self) -> dict[str, dict[str, int]]:
+        """value → id per feature, built once (``ids`` runs for every message served)."""
+        return {name: {v: k + 1 for k, v in enumerate(vs)} for name, vs in self.values.items()}
+
     def ids(self, tokenized: TokenizedText) -> np.ndarray:
         """[words, features] int32 ids for one text's words."""
-        lookup = {name: {v: k + 1 for k, v in enumerate(vs)} for name, vs in self.values.items()}
+        lookup = self._lookup
         rows = feature_values(tokenized.words, self.names)
         table = [
             [lookup[name].get(value, UNKNOWN) for name, value in zip(self.names, row, strict=True)]
