@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data
-from rasa_electra.tokenization.segmenters import settings_for, word_segmenter
+from rasa_electra.tokenization.segmenters import settings_named, word_segmenter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,11 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | " + " | ".join("---:" for _ in data) + " |")
     for dictionary in args.dictionaries.split(","):
         for normalization in args.normalizations.split(","):
-            name, _, split_mode = dictionary.partition(":")
-            words = word_segmenter(
-                settings_for(name, None if normalization == "none" else normalization,
-                             split_mode=split_mode or "C")
-            )  # fmt: skip
+            form = None if normalization == "none" else normalization
+            words = word_segmenter(settings_named(dictionary, form))
             counts = [count_misaligned(examples, words.offsets) for examples in data.values()]
             cells = " | ".join(f"{c.misaligned} of {c.entities}" for c in counts)
             print(f"| {dictionary} | {normalization} | {cells} |")

@@ -75,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated word features added to the tagger (pos, pos-1, pos+1, shape)",
     )  # fmt: skip
     parser.add_argument(
+        "--words", metavar="DICTIONARY[:SPLIT_MODE]",
+        help="segment words with this dictionary instead of the start point's own, e.g. "
+        "sudachi:B or unidic_lite (the start point's normalization is kept)",
+    )  # fmt: skip
+    parser.add_argument(
         "--head-learning-rate", type=float, default=5e-3,
         help="peak rate of the CRF scores and word-feature tables",
     )  # fmt: skip
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from rasa_electra.model import DataLoader, model_spec, ner
+    from rasa_electra.tokenization.segmenters import settings_named, word_segmenter
 
     paths = {
         s: getattr(args, s) or (args.data / f"{s}.yml" if args.data else None)
@@ -110,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     if spec is None:
         print("error: no usable start point", file=sys.stderr)
         return 2
-    print(f"start point: {spec.source} ({spec.kind})")
+    if args.words:
+        normalization = spec.tokenizer.normalization
+        spec.tokenizer.use_words(word_segmenter(settings_named(args.words, normalization)))
+    print(f"start point: {spec.source} ({spec.kind}), words {spec.tokenizer.words.settings()}")
     train = DataLoader.from_rasa_yaml(paths["train"], spec)
     if args.limit:
         train = DataLoader(train.examples[: args.limit], spec)

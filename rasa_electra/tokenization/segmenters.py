@@ -47,6 +47,12 @@ def word_segmenter(settings: dict[str, Any]) -> WordSegmenter:
                           settings.get("dictionary") or "ipadic")  # fmt: skip
 
 
+def settings_named(name: str, normalization: str | None = None) -> dict[str, Any]:
+    """Settings from a command line's ``DICTIONARY[:SPLIT_MODE]``: ``ipadic``, ``sudachi:B``."""
+    dictionary, _, split_mode = name.partition(":")
+    return settings_for(dictionary, normalization, split_mode=split_mode or "C")
+
+
 def settings_from_options(options: dict[str, Any]) -> dict[str, Any]:
     """The Rasa tokenizer component's options (``dictionary``, ``normalization``,
     ``mecab_args``, ``split_mode``; defaults where absent) as segmenter settings."""

@@ -82,6 +82,12 @@ class SubwordTokenizer:
         self._rust.no_truncation()
         self._rust.no_padding()
 
+    def use_words(self, words: WordSegmenter) -> None:
+        """Cut texts into these words from now on (e.g. the dictionary a Rasa pipeline uses);
+        ``save`` records them, so an export segments as it was trained."""
+        self.words = words
+        self.normalization = words.normalization
+
     @property
     def split_punctuation(self) -> bool:
         """Whether a word's pieces start afresh at punctuation (BERT's pre-tokenizer)."""

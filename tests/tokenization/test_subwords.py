@@ -1,6 +1,7 @@
 """MeCab words → WordPiece pieces: exact offsets, unknown words kept, saved and loaded alike
 under transformers 4 (this environment) and 5 (the pretraining one)."""
 
+from rasa_electra.tokenization.segmenters import settings_named, word_segmenter
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
@@ -25,3 +26,16 @@ def test_tokenizer_round_trips_through_save(vocab_dir, tmp_path):
     again = SubwordTokenizer.from_directory(tmp_path)
     text = "鈴木花子は大阪の出身です。"
     assert again.tokenize(text) == tokenizer.tokenize(text)
+
+
+def test_other_words_are_used_and_saved_with_the_tokenizer(vocab_dir, tmp_path):
+    tokenizer = SubwordTokenizer.from_directory(vocab_dir)
+    text = "東京都庁舎の展望室"
+    mecab_words = tokenizer.tokenize(text).word_offsets
+    tokenizer.use_words(word_segmenter(settings_named("sudachi:C")))
+    sudachi_words = tokenizer.tokenize(text).word_offsets
+    assert sudachi_words != mecab_words
+    tokenizer.save(tmp_path)
+    again = SubwordTokenizer.from_directory(tmp_path)
+    assert again.words.settings()["split_mode"] == "C"
+    assert again.tokenize(text).word_offsets == sudachi_words
