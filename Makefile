@@ -124,7 +124,7 @@ $(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
 
 # config-electra.yml with model_path set to this version's export
 train-electra: $(ELECTRA_DIR)/export/saved_model.pb
-	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
+	sed 's|^\( *pretrained:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
 	$(VENV)/bin/rasa train nlu --config $(ELECTRA_DIR)/config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(ELECTRA_MODEL:.tar.gz=))
 
@@ -185,12 +185,12 @@ scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.j
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md
 
 # The example booking bot (examples/booking_bot): its own domain, intents, form and stories,
-# entities from the demo export under the bot's names. Talk to it: `make bot-shell`, or
+# entities from the demo export fine-tuned on the bot's data, under its names. Talk to it: `make bot-shell`, or
 # `rasa run --enable-api -m $(BOT_MODEL) --credentials $(BOT_DIR)/credentials.yml` and the REST channel.
 BOT_DIR := examples/booking_bot
 BOT_MODEL := $(MODEL_DIR)/booking-bot.tar.gz
 bot: $(ELECTRA_DIR)/export/saved_model.pb  ## train the example booking bot on the demo export
-	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' $(BOT_DIR)/config.yml > $(ELECTRA_DIR)/bot-config.yml
+	sed 's|^\( *pretrained:\).*|\1 $(ELECTRA_DIR)/export|' $(BOT_DIR)/config.yml > $(ELECTRA_DIR)/bot-config.yml
 	$(VENV)/bin/rasa train --config $(ELECTRA_DIR)/bot-config.yml --domain $(BOT_DIR)/domain.yml \
 		--data $(BOT_DIR)/data --out $(MODEL_DIR) --fixed-model-name $(notdir $(BOT_MODEL:.tar.gz=))
 

@@ -41,7 +41,7 @@ from rasa_electra.components.japanese_tokenizer import FORM_KEY, POS_TAG_KEY, SE
 from rasa_electra.components.rasa_checks import register_trainable_extractor
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
-from rasa_electra.data.tags import entity_labels
+from rasa_electra.data.tags import ATTRIBUTES, entity_labels, tag_label
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 from rasa_electra.tokenization.word_features import check_names
 from rasa_electra.tokenization.words import Word
@@ -142,6 +142,12 @@ def to_rasa_entity(text: str, span: Span, name: str | None = None) -> dict[str, 
     }
     if span.confidence is not None:
         entity["confidence_entity"] = span.confidence
+    # a role or group is decoded with its entity (one tag), so it shares the confidence
+    for attribute in ATTRIBUTES:
+        if getattr(span, attribute) is not None:
+            entity[attribute] = getattr(span, attribute)
+            if span.confidence is not None:
+                entity[f"confidence_{attribute}"] = span.confidence
     return entity
 
 
@@ -331,9 +337,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             if not message.get(TEXT):
                 continue
             try:
-                examples.append(
-                    example_from_message(message.get(TEXT), message.get(ENTITIES) or [], None)
-                )
+                example = example_from_message(message.get(TEXT), message.get(ENTITIES) or [], None)
+                for span in example.spans:
+                    tag_label(span)  # a role or group name the tags cannot carry fails here
+                examples.append(example)
             except SpanError as error:
                 raise EntityAnnotationError(
                     f"ElectraEntityExtractor cannot train on {message.get(TEXT)!r}: {error}"
@@ -341,6 +348,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         spec = model_spec.get(
             self._config["pretrained"], self._config["max_seq_length"], self._config["label_scheme"]
         )
+        self._train_on_pipeline_words(spec, training_data)
         # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
         spec.label_origins = origins(self._config.get("entity_map"))
         model = ner.create(
@@ -354,6 +362,25 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             seed=self._config["random_seed"],
         )
         model.export(target, data="rasa train (the bot's NLU data)")
+
+    @staticmethod
+    def _train_on_pipeline_words(spec, training_data: TrainingData) -> None:
+        """Train on the words the pipeline's tokenizer cuts (its dictionary, split mode, user
+        dictionary, normalization), the words this extractor will tag when it serves; the
+        export records them. A tokenizer that does not say what it is (not ours) leaves the
+        start point's own analyser."""
+        from rasa_electra.tokenization.segmenters import word_segmenter
+
+        pipeline = next((m.get(SEGMENTER_KEY) for m in training_data.nlu_examples
+                         if m.get(SEGMENTER_KEY)), None)  # fmt: skip
+        own = spec.tokenizer.words.settings()
+        if pipeline is None or pipeline == own:
+            return
+        logger.info(
+            "ElectraEntityExtractor trains on the pipeline tokenizer's words (%s) instead of "
+            "those its start point was cut with (%s)", pipeline, own,
+        )  # fmt: skip
+        spec.tokenizer.use_words(word_segmenter(pipeline))
 
     def _load_export(self, directory: Path):
         try:

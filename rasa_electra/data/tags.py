@@ -9,11 +9,54 @@ followed by a close.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from rasa_electra.data.spans import Span
+from rasa_electra.data.spans import Example, Span, SpanError
 
 OUTSIDE = "O"
 SCHEMES = ("BIO", "BIOES")
+# Rasa's entity roles and groups, carried inside the tag's label: ``B-city|role=from``
+ATTRIBUTES = ("role", "group")
+JOIN = "|"
+
+
+def tag_label(span: Span, attributes: Sequence[str] = ATTRIBUTES) -> str:
+    """The label a tagger learns for ``span``: its entity label joined by its role and group
+    when it has them (``city|role=from``). One tag sequence then carries Rasa's roles and
+    groups, so every backend, the Viterbi decoder and a CRF head's transitions (from → to)
+    serve them as they serve entities; a model trained without them has plain labels."""
+    label = span.label
+    for name in attributes:
+        value = getattr(span, name)
+        if value is None:
+            continue
+        if JOIN in span.label or JOIN in value or "=" in value:
+            raise SpanError(f"entity {span.label!r} {name} {value!r}: names used with roles and "
+                            f"groups cannot hold {JOIN!r} or '='")  # fmt: skip
+        label += f"{JOIN}{name}={value}"
+    return label
+
+
+def from_tag_label(span: Span) -> Span:
+    """``tag_label`` undone: ``city|role=from`` → label ``city``, role ``from``."""
+    label, *parts = span.label.split(JOIN)
+    attributes = dict(part.split("=", 1) for part in parts if "=" in part)
+    return replace(span, label=label, **{k: v for k, v in attributes.items() if k in ATTRIBUTES})
+
+
+def tag_labels(examples: Iterable[Example]) -> list[str]:
+    """The labels a tagger learns for these examples (roles and groups joined in), sorted."""
+    return sorted({tag_label(span) for example in examples for span in example.spans})
+
+
+def with_attribute(examples: Iterable[Example], attribute: str) -> list[Example]:
+    """Each span labelled with its role (or group) joined in: scoring these gives
+    entity+role (entity+group) F1, where a span counts only with the right role too."""
+    return [
+        replace(example, spans=tuple(
+            replace(s, label=tag_label(s, (attribute,))) for s in example.spans))
+        for example in examples
+    ]  # fmt: skip
 
 
 def label_list(entity_labels: Iterable[str], scheme: str = "BIO") -> list[str]:
@@ -27,13 +70,14 @@ def label_list(entity_labels: Iterable[str], scheme: str = "BIO") -> list[str]:
 def entity_labels(tags: Iterable[str]) -> list[str]:
     """The entity labels behind a tag list (``B-GPE``, ``I-GPE`` → ``GPE``), sorted: what a
     model can predict, whichever scheme its tags use."""
-    return sorted({tag.split("-", 1)[1] for tag in tags if tag != OUTSIDE})
+    return sorted({tag.split("-", 1)[1].split(JOIN)[0] for tag in tags if tag != OUTSIDE})
 
 
 def word_tags(
     word_offsets: Sequence[tuple[int, int]], spans: Sequence[Span], scheme: str = "BIO"
 ) -> tuple[list[str], list[Span]]:
-    """Tags per word for the spans that fit word boundaries, and the spans that do not."""
+    """Tags per word for the spans that fit word boundaries, and the spans that do not; a
+    span's role and group are part of its tags' label (``tag_label``)."""
     starts = {start: i for i, (start, _) in enumerate(word_offsets)}
     ends = {end: i for i, (_, end) in enumerate(word_offsets)}
     tags = [OUTSIDE] * len(word_offsets)
@@ -43,21 +87,23 @@ def word_tags(
             unrepresentable.append(span)
             continue
         first, last = starts[span.start], ends[span.end]
+        label = tag_label(span)
         for index in range(first, last + 1):
-            tags[index] = f"I-{span.label}"
-        tags[first] = f"B-{span.label}"
+            tags[index] = f"I-{label}"
+        tags[first] = f"B-{label}"
         if scheme == "BIOES":
             if first == last:
-                tags[first] = f"S-{span.label}"
+                tags[first] = f"S-{label}"
             else:
-                tags[last] = f"E-{span.label}"
+                tags[last] = f"E-{label}"
     return tags, unrepresentable
 
 
 def decode(
     word_offsets: Sequence[tuple[int, int]], tags: Sequence[str]
 ) -> list[tuple[Span, list[int]]]:
-    """Spans from word tags (either scheme), each with the indices of the words it covers."""
+    """Spans from word tags (either scheme), each with the indices of the words it covers;
+    a label with a role or group joined in becomes a span with that role or group."""
     found: list[tuple[Span, list[int]]] = []
     label: str | None = None
     members: list[int] = []
@@ -66,7 +112,7 @@ def decode(
         nonlocal label, members
         if label is not None:
             start, end = word_offsets[members[0]][0], word_offsets[members[-1]][1]
-            found.append((Span(start, end, label), members))
+            found.append((from_tag_label(Span(start, end, label)), members))
         label, members = None, []
 
     for index, tag in enumerate(tags):

@@ -31,6 +31,7 @@ from rasa_electra.data.alignment import MisalignmentReport, count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, summarize_trials
 from rasa_electra.data.spans import Example, boundaries_only, relabel
+from rasa_electra.data.tags import ATTRIBUTES, with_attribute
 from rasa_electra.evaluation import peers
 from rasa_electra.evaluation.rasa_agent import ParsedMessages, parse_examples, percentile
 from rasa_electra.model.export import TOKENIZER_DIR
@@ -273,6 +274,8 @@ class TrialResult:
     scores: dict[str, Any]
     token_level: dict[str, Any] = field(default_factory=dict)
     boundary_scores: dict[str, Any] = field(default_factory=dict)  # labels ignored
+    # "role"/"group" → entity+role (entity+group) scores, when the test data has any
+    attribute_scores: dict[str, Any] = field(default_factory=dict)
     dropped_predictions: dict[str, int] = field(default_factory=dict)  # labels with no map
     # training entities left out of a spaCy DocBin: their edges fall inside a spaCy word
     train_unrepresentable: int | None = None
@@ -379,15 +382,33 @@ def map_predictions(system: str, options: HarnessOptions, predictions: list[Exam
     return relabel(predictions, peers.ginza_label_map())
 
 
+@dataclass
+class ArchiveScores:
+    """One trained model's predictions on gold, scored every way the report shows."""
+
+    parsed: ParsedMessages
+    exact: SpanScores
+    boundary: SpanScores  # labels ignored
+    attributes: dict[str, SpanScores]  # entity+role, entity+group: as `rasa test` scores them
+    dropped: Counter
+
+
 def score_archive(
     system: str, options: HarnessOptions, archive: Path, gold: list[Example], label: str
-) -> tuple[ParsedMessages, SpanScores, SpanScores, Counter]:
-    """Load ``archive`` in Rasa's Agent, parse every gold text, score exact and boundary-only."""
+) -> ArchiveScores:
+    """Load ``archive`` in Rasa's Agent, parse every gold text, score exact and boundary-only,
+    and with the role or group joined to the label where the gold data has roles or groups."""
     parsed = parse_examples(archive, [example.text for example in gold], label)
     predictions, dropped = map_predictions(system, options, parsed.predictions)
-    exact = score_spans(gold, predictions)
-    boundary = score_spans(boundaries_only(gold), boundaries_only(predictions))
-    return parsed, exact, boundary, dropped
+    present = [a for a in ATTRIBUTES
+               if any(getattr(s, a) is not None for e in gold for s in e.spans)]  # fmt: skip
+    return ArchiveScores(
+        parsed,
+        score_spans(gold, predictions),
+        score_spans(boundaries_only(gold), boundaries_only(predictions)),
+        {a: score_spans(with_attribute(gold, a), with_attribute(predictions, a)) for a in present},
+        dropped,
+    )
 
 
 def _as_dict(scores: SpanScores) -> dict[str, Any]:
@@ -420,19 +441,18 @@ def run_trial(
         return TrialResult(
             **{**result, "trial": trial, "train_unrepresentable": train_unrepresentable}
         )
-    parsed, exact, boundary, dropped = score_archive(
-        system, options, trained.archive, gold, f"{system}: parsing test"
-    )
-    latencies = parsed.latencies_ms
+    scored = score_archive(system, options, trained.archive, gold, f"{system}: parsing test")
+    latencies = scored.parsed.latencies_ms
     result = TrialResult(
-        system, trial, seed, trained.train_seconds, round(parsed.load_seconds, 2),
+        system, trial, seed, trained.train_seconds, round(scored.parsed.load_seconds, 2),
         {"p50": round(statistics.median(latencies), 2), "p95": round(percentile(latencies, 95), 2)},
         trained.archive.stat().st_size + trained.external_bytes,
-        _as_dict(exact),
+        _as_dict(scored.exact),
         token_level_report(trained.archive, test_file, trained.archive.parent)
         if trial == 0 and base not in ("spacy", "ginza") else {},
-        _as_dict(boundary),
-        dict(dropped.most_common()),
+        _as_dict(scored.boundary),
+        {name: _as_dict(scores) for name, scores in scored.attributes.items()},
+        dict(scored.dropped.most_common()),
         train_unrepresentable,
     )  # fmt: skip
     cached.write_text(json.dumps(vars(result), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -482,9 +502,9 @@ def select_on_dev(
         trained = train_system(system, candidate, train_file, models_dir, seed)
         scored = trained.archive.parent / f"dev-{file_digest(dev_file)}.json"  # kept for reruns
         if not scored.is_file():
-            _, exact, _, _ = score_archive(
+            exact = score_archive(
                 system, candidate, trained.archive, dev_gold, f"{system} {epochs} epochs: dev"
-            )
+            ).exact
             scored.write_text(json.dumps({"f1": round(exact.micro.f1, 6)}), encoding="utf-8")
         dev_f1[epochs] = json.loads(scored.read_text(encoding="utf-8"))["f1"]
     chosen = max(dev_f1, key=lambda epochs: (dev_f1[epochs], -epochs))
@@ -521,6 +541,10 @@ def summarize(
         "seeds": [t.seed for t in trials],
         **summarize_trials([t.scores for t in trials]),
         "boundary_micro": boundary["micro"],
+        **{
+            f"{name}_micro": summarize_trials([t.attribute_scores[name] for t in trials])["micro"]
+            for name in trials[0].attribute_scores
+        },
         "train_seconds": mean_std([t.train_seconds for t in trials]),
         "load_seconds": mean_std([t.load_seconds for t in trials]),
         "latency_ms_p50": mean_std([t.latency_ms["p50"] for t in trials]),

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rasa_electra.data.tags import ATTRIBUTES
 from rasa_electra.evaluation.scoreboard import format_stat, scaled, system_record, systems_table
 
 
@@ -49,6 +50,7 @@ def markdown(results: dict[str, Any], title: str) -> str:
                 f"| {name} | {extractor} | {100 * avg.get('precision', 0):.2f} "
                 f"| {100 * avg.get('recall', 0):.2f} | {100 * avg.get('f1-score', 0):.2f} |"
             )
+    lines += attribute_table(systems)
     labels = labels_by_support(systems)
     header = "| label | support | " + " | ".join(systems) + " |"
     lines += [
@@ -66,6 +68,29 @@ def markdown(results: dict[str, Any], title: str) -> str:
         ]
         lines.append(f"| {label} | {support} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def attribute_table(systems: dict[str, Any]) -> list[str]:
+    """Entity+role and entity+group scores (a span counts only with its role or group right),
+    for test data that has roles or groups."""
+    lines = []
+    for attribute in ATTRIBUTES:
+        scored = {name: s[f"{attribute}_micro"] for name, s in systems.items()
+                  if f"{attribute}_micro" in s}  # fmt: skip
+        if not scored:
+            continue
+        header = f"| system | entity+{attribute} P | R | F1 |"
+        lines += [
+            "",
+            f"Entity+{attribute} (mean ± std):",
+            "",
+            header,
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for name, micro in scored.items():
+            cells = [format_stat(scaled(micro[k])) for k in ("precision", "recall", "f1")]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def plot(results: dict[str, Any], out_dir: Path, title: str) -> list[Path]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rasa_electra.data.bio import read_bio
 from rasa_electra.data.rasa_nlu import read_rasa_data
-from rasa_electra.data.spans import Example, count_labels
+from rasa_electra.data.spans import Example
+from rasa_electra.data.tags import tag_labels
 from rasa_electra.model.model_spec import ModelSpec
 
 
@@ -30,8 +31,9 @@ class DataLoader:
         return cls(read_bio(path, repair_orphan_inside=repair_orphan_inside).examples, spec)
 
     @property
-    def entity_labels(self) -> list[str]:
-        return sorted(count_labels(self.examples))
+    def tag_labels(self) -> list[str]:
+        """What the tagger learns: entity labels, with roles and groups joined in."""
+        return tag_labels(self.examples)
 
     def __len__(self) -> int:
         return len(self.examples)

@@ -118,7 +118,7 @@ def create(
     config = TrainingConfig(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
     )
-    labels = label_list(train_data.entity_labels, spec.label_scheme)
+    labels = label_list(train_data.tag_labels, spec.label_scheme)
     tokenized = [spec.tokenizer.tokenize(example.text) for example in train_data.examples]
     vocab = FeatureVocab.build(tokenized, config.word_features) if config.word_features else None
     encoded = features.encode(

@@ -428,3 +428,43 @@ def test_other_pipeline_words_are_named_once_with_both_settings(exported_tiny, c
         r.getMessage() for r in caplog.records if "pipeline tokenizer's words" in r.getMessage()
     ]
     assert len(lines) == 1 and "unidic_lite" in lines[0] and "ipadic" in lines[0]
+
+
+def test_a_user_dictionary_on_the_pipeline_tokenizer_reaches_training_and_serving(
+    exported_tiny, pytorch_layout_dir, tmp_path
+):
+    import fugashi
+    import ipadic
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from rasa_electra.model import model_spec
+    from rasa_electra.tokenization.mecab import mecab_args_for
+    from rasa_electra.tokenization.subwords import SubwordTokenizer
+
+    # a shop name MeCab's ipadic cuts in two (ラスエレ / 亭), one word in the user's dictionary
+    (tmp_path / "user.csv").write_text(
+        "ラスエレ亭,1288,1288,-5000,名詞,固有名詞,組織,*,*,*,ラスエレ亭,ラスエレテイ,ラスエレテイ\n",
+        encoding="utf-8",
+    )
+    fugashi.build_dictionary(f"mecab-dict-index -d {ipadic.DICDIR} -u {tmp_path}/user.dic "
+                             f"-f utf-8 -t utf-8 {tmp_path}/user.csv")  # fmt: skip
+    args = mecab_args_for("ipadic", f'-u "{tmp_path}/user.dic"')
+    text = "ラスエレ亭で会う"
+    message = tokenized_message(text, mecab_args=args)
+    message.set("intent", "meet")  # a training example
+
+    # training: the start point's own analyser gives way to the pipeline's, and the export
+    # keeps it
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=32)
+    assert spec.tokenizer.tokenize(text).word_offsets[0] == (0, 4)
+    ElectraEntityExtractor._train_on_pipeline_words(spec, TrainingData([message]))
+    assert spec.tokenizer.tokenize(text).word_offsets[0] == (0, 5)
+    spec.tokenizer.save(tmp_path / "tokenizer")
+    again = SubwordTokenizer.from_directory(tmp_path / "tokenizer")
+    assert again.tokenize(text).word_offsets[0] == (0, 5)
+
+    # serving: the pipeline's word is whole, so no entity edge falls inside it
+    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
+    component = ElectraEntityExtractor(config, None, None, model=ExportedModel(exported_tiny))
+    component.process([message])
+    assert all(e["start"] != 4 and e["end"] != 4 for e in message.get(ENTITIES))

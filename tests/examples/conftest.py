@@ -45,12 +45,13 @@ def bot_examples():
 
 
 def as_gsd(examples):
-    """The bot's examples relabelled as a GSD-trained model would see them."""
+    """The bot's examples relabelled as a GSD-trained model would see them (GSD has no roles)."""
     cycles = {name: itertools.cycle(labels) for name, labels in GSD_LABELS.items()}
     return [
-        replace(e, spans=tuple(replace(s, label=next(cycles[s.label])) for s in e.spans))
+        replace(e, spans=tuple(replace(s, label=next(cycles[s.label]), role=None, group=None)
+                               for s in e.spans))
         for e in examples
-    ]
+    ]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
