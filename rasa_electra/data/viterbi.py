@@ -12,13 +12,13 @@ setting. A tag outside the scheme (e.g. a TF1 label map's ``[CLS]`` or ``X``) is
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from rasa_electra.data.side_files import read_label_keyed, write_label_keyed
 from rasa_electra.data.tags import OUTSIDE
 
 NEG = -1e9  # the score of a forbidden start, transition or end: finite, so sums stay ordered
@@ -88,39 +88,24 @@ class Transitions:
         return cls(np.zeros(n_labels), np.zeros((n_labels, n_labels)), np.zeros(n_labels))
 
     def save(self, directory: Path, labels: Sequence[str]) -> Path:
-        """``transitions.json`` beside the export's labels, keyed by them so a reordered label
-        list cannot silently pair the wrong scores."""
-        path = Path(directory) / TRANSITIONS_FILE
-        body = {
-            "labels": list(labels),
-            "start": self.start.tolist(),
-            "transition": self.transition.tolist(),
-            "end": self.end.tolist(),
-        }
-        path.write_text(json.dumps(body) + "\n", encoding="utf-8")
-        return path
+        """``transitions.json`` beside the export, keyed by its labels."""
+        body = {name: getattr(self, name).tolist() for name in ("start", "transition", "end")}
+        return write_label_keyed(Path(directory) / TRANSITIONS_FILE, labels, body)
 
     @classmethod
     def load(cls, directory: Path, labels: Sequence[str]) -> Transitions | None:
         """The export's learned transitions, or None when it has none (constraints only)."""
-        path = Path(directory) / TRANSITIONS_FILE
-        if not path.is_file():
-            return None
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            found = cls(
-                np.asarray(body["start"], np.float64),
-                np.asarray(body["transition"], np.float64),
-                np.asarray(body["end"], np.float64),
-            )
-            saved_labels = body["labels"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}: not a transitions file ({error})") from error
         n = len(labels)
-        shapes_ok = found.start.shape == (n,) and found.end.shape == (n,)
-        if list(saved_labels) != list(labels) or not shapes_ok or found.transition.shape != (n, n):
-            raise ValueError(f"{path}: its labels or shapes do not match the export's labels")
-        return found
+
+        def parse(body: dict) -> Transitions:
+            found = cls(*(np.asarray(body[k], np.float64) for k in ("start", "transition", "end")))
+            if (found.start.shape, found.transition.shape, found.end.shape) != ((n,), (n, n), (n,)):
+                raise ValueError("its shapes are not the labels'")
+            return found
+
+        return read_label_keyed(
+            Path(directory) / TRANSITIONS_FILE, labels, "transitions file", parse
+        )
 
 
 def viterbi(

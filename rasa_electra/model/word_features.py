@@ -10,7 +10,6 @@ new POS from a user dictionary, say): it scores 0 and never crashes.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rasa_electra.data.side_files import read_label_keyed, write_label_keyed
 from rasa_electra.tokenization.subwords import TokenizedText
 from rasa_electra.tokenization.word_features import check_names, feature_values
 
@@ -89,33 +89,29 @@ class FeatureTables:
         return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
     def save(self, directory: Path, labels: Sequence[str]) -> Path:
-        path = Path(directory) / FEATURES_FILE
+        """``word_features.json`` beside the export, keyed by its labels."""
         body = {
-            "labels": list(labels),
             "features": list(self.vocab.names),
             "values": self.vocab.values,
             "tables": {name: table.tolist() for name, table in self.tables.items()},
         }
-        path.write_text(json.dumps(body, ensure_ascii=False) + "\n", encoding="utf-8")
-        return path
+        return write_label_keyed(Path(directory) / FEATURES_FILE, labels, body)
 
     @classmethod
     def load(cls, directory: Path, labels: Sequence[str]) -> FeatureTables | None:
         """The export's feature tables, or None when it was trained without features."""
-        path = Path(directory) / FEATURES_FILE
-        if not path.is_file():
-            return None
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
+
+        def parse(body: dict) -> FeatureTables:
             vocab = FeatureVocab(tuple(body["features"]), dict(body["values"]))
             check_names(vocab.names)
             tables = {name: np.asarray(body["tables"][name], np.float64) for name in vocab.names}
-        except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"{path}: not a word-features file ({error})") from error
-        wrong = [n for n in vocab.names if tables[n].shape != (vocab.size(n), len(labels))]
-        if list(body["labels"]) != list(labels) or wrong:
-            raise ValueError(f"{path}: its labels or table shapes do not match the export's")
-        return cls(vocab, tables)
+            if any(tables[n].shape != (vocab.size(n), len(labels)) for n in vocab.names):
+                raise ValueError("its table shapes are not the vocabulary's and labels'")
+            return cls(vocab, tables)
+
+        return read_label_keyed(
+            Path(directory) / FEATURES_FILE, labels, "word-features file", parse
+        )
 
 
 class FeatureVariables:
