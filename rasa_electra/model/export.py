@@ -3,7 +3,9 @@
     <dir>/saved_model.pb, variables/   SavedModel, signature ``serving_default``:
         inputs  input_ids, input_mask, segment_ids, labeled_positions   int32 [batch, seq]
         outputs probabilities float32 [batch, seq, labels]; predictions int32 [batch, seq]
-                (argmax, -1 where labeled_positions is 0)
+                (argmax, -1 where labeled_positions is 0: the per-word reading of a softmax
+                head only; a CRF head's emissions or word features need the decoder, which
+                is why every backend here reads ``probabilities`` and decodes on the host)
     <dir>/labels.json          index → label (no pickle)
     <dir>/tokenizer/           the subword vocabulary/tokenizer files + MeCab settings
     <dir>/model_card.json      start point, data, hyper-parameters, scores, date, versions
@@ -135,6 +137,14 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
             "name": SIGNATURE,
             "inputs": list(features.INPUT_NAMES),
             "outputs": ["probabilities", "predictions"],
+            # a client of the SavedModel alone (TF Serving) must know when to ignore argmax
+            "predictions": "per-word argmax of probabilities"
+            + (
+                "; not this model's tags: decode probabilities with transitions.json"
+                " and word_features.json (rasa_electra.data.viterbi)"
+                if ner_model.crf is not None or ner_model.config.word_features
+                else ""
+            ),
         },
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
