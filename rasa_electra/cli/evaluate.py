@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
 from rasa_electra import defaults
-from rasa_electra.evaluation.harness import SYSTEMS
+from rasa_electra.evaluation.systems import SYSTEMS
 
 # --quick: spaCy's loop stops after a few steps instead of its patience of 1,600
 QUICK_SPACY = {"training.max_steps": 60, "training.eval_frequency": 20}
