@@ -200,32 +200,34 @@ def train_system(
 
 
 @dataclass
-class ArchiveScores:
-    """One trained model's predictions on gold, scored every way the report shows."""
+class Scores:
+    """Predictions against gold, scored every way the report shows."""
 
-    parsed: ParsedMessages
     exact: SpanScores
     boundary: SpanScores  # labels ignored
     attributes: dict[str, SpanScores]  # entity+role, entity+group: as `rasa test` scores them
-    dropped: Counter
+
+
+def score_predictions(gold: list[Example], predictions: list[Example]) -> Scores:
+    """Exact and boundary-only span scores, and with the role or group joined to the label
+    where the gold data has roles or groups."""
+    present = [a for a in ATTRIBUTES
+               if any(getattr(s, a) is not None for e in gold for s in e.spans)]  # fmt: skip
+    return Scores(
+        score_spans(gold, predictions),
+        score_spans(boundaries_only(gold), boundaries_only(predictions)),
+        {a: score_spans(with_attribute(gold, a), with_attribute(predictions, a)) for a in present},
+    )
 
 
 def score_archive(
     system: str, options: HarnessOptions, archive: Path, gold: list[Example], label: str
-) -> ArchiveScores:
-    """Load ``archive`` in Rasa's Agent, parse every gold text, score exact and boundary-only,
-    and with the role or group joined to the label where the gold data has roles or groups."""
+) -> tuple[ParsedMessages, Scores, Counter]:
+    """Load ``archive`` in Rasa's Agent, parse every gold text and score the predictions (the
+    system's labels mapped to gold's first); also the predictions dropped by that map."""
     parsed = parse_examples(archive, [example.text for example in gold], label)
     predictions, dropped = system_for(system).map_predictions(parsed.predictions)
-    present = [a for a in ATTRIBUTES
-               if any(getattr(s, a) is not None for e in gold for s in e.spans)]  # fmt: skip
-    return ArchiveScores(
-        parsed,
-        score_spans(gold, predictions),
-        score_spans(boundaries_only(gold), boundaries_only(predictions)),
-        {a: score_spans(with_attribute(gold, a), with_attribute(predictions, a)) for a in present},
-        dropped,
-    )
+    return parsed, score_predictions(gold, predictions), dropped
 
 
 def _as_dict(scores: SpanScores) -> dict[str, Any]:
@@ -257,10 +259,12 @@ def run_trial(
         return TrialResult(
             **{**result, "trial": trial, "train_unrepresentable": train_unrepresentable}
         )
-    scored = score_archive(system, options, trained.archive, gold, f"{system}: parsing test")
-    latencies = scored.parsed.latencies_ms
+    parsed, scored, dropped = score_archive(
+        system, options, trained.archive, gold, f"{system}: parsing test"
+    )
+    latencies = parsed.latencies_ms
     result = TrialResult(
-        system, trial, seed, trained.train_seconds, round(scored.parsed.load_seconds, 2),
+        system, trial, seed, trained.train_seconds, round(parsed.load_seconds, 2),
         {"p50": round(statistics.median(latencies), 2), "p95": round(percentile(latencies, 95), 2)},
         trained.archive.stat().st_size + trained.external_bytes,
         _as_dict(scored.exact),
@@ -268,7 +272,7 @@ def run_trial(
         if trial == 0 and system_for(system).token_level else {},
         _as_dict(scored.boundary),
         {name: _as_dict(scores) for name, scores in scored.attributes.items()},
-        dict(scored.dropped.most_common()),
+        dict(dropped.most_common()),
         train_unrepresentable,
     )  # fmt: skip
     cached.write_text(json.dumps(vars(result), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -309,7 +313,7 @@ def select_on_dev(
         if not scored.is_file():
             exact = score_archive(
                 system, candidate, trained.archive, dev_gold, f"{system} {value}: dev"
-            ).exact
+            )[1].exact
             scored.write_text(json.dumps({"f1": round(exact.micro.f1, 6)}), encoding="utf-8")
         dev_f1[value] = json.loads(scored.read_text(encoding="utf-8"))["f1"]
     chosen = max(dev_f1, key=lambda value: (dev_f1[value], -value))

@@ -103,7 +103,7 @@ def test_learned_transitions_round_trip_and_refuse_other_labels(tmp_path):
     learned.save(tmp_path, labels)
     back = Transitions.load(tmp_path, labels)
     np.testing.assert_array_equal(back.transition, learned.transition)
-    with pytest.raises(ValueError, match="its labels are not the export.s"):
+    with pytest.raises(ValueError, match="its labels are not the export"):
         Transitions.load(tmp_path, list(reversed(labels)))
     assert Transitions.load(tmp_path / "nowhere", labels) is None
     with pytest.raises(ValueError, match="decoding must be one of"):

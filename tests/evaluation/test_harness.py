@@ -193,3 +193,18 @@ def test_a_changed_encoder_file_means_a_new_model_not_a_stale_one(pytorch_layout
     weights = start / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1] + b"\x00")  # one byte of the weights
     assert _recipe("electra", options, 42, train, None) != before  # retrained, not reused
+
+
+def test_roles_and_groups_are_scored_beside_entities_when_the_gold_data_has_them():
+    from rasa_electra.data.spans import Example, Span
+    from rasa_electra.evaluation.harness import score_predictions
+
+    text = "京都から大阪へ"
+    gold = [Example(text, (Span(0, 2, "place", role="from"), Span(4, 6, "place", role="to")))]
+    swapped = [Example(text, (Span(0, 2, "place", role="to"), Span(4, 6, "place", role="from")))]
+    scores = score_predictions(gold, swapped)
+    assert scores.exact.micro.f1 == 1.0  # the entities are right
+    assert set(scores.attributes) == {"role"}  # no groups in gold: none scored
+    assert scores.attributes["role"].micro.f1 == 0.0  # every role is wrong
+    plain = [Example(text, (Span(0, 2, "place"),))]
+    assert score_predictions(plain, plain).attributes == {}
