@@ -25,11 +25,12 @@ def bot_options(bot_config) -> dict:
 
 @pytest.fixture(scope="module")
 def extractor(bot_export, bot_options):
-    """The bot's extractor over the tiny export, with ``options`` changed."""
+    """The bot's extractor serving the tiny export (model_path: the bot fine-tunes it further
+    at `rasa train`, tested with the whole bot), with ``options`` changed."""
 
     def make(**options) -> ElectraEntityExtractor:
         config = {**ElectraEntityExtractor.get_default_config(), **bot_options, **options,
-                  "model_path": str(bot_export)}  # fmt: skip
+                  "pretrained": None, "model_path": str(bot_export)}  # fmt: skip
         ElectraEntityExtractor.create(config, None, None, None)  # the checks `rasa train` runs
         return ElectraEntityExtractor(config, None, None, model=ExportedModel(bot_export))
 
