@@ -113,7 +113,7 @@ def test_rest_client_errors_name_the_url(exported_tiny, tf_serving, tf_serving_s
     labels = json.loads((side / "labels.json").read_text())
     labels[str(len(labels))] = "B-EXTRA"
     (side / "labels.json").write_text(json.dumps(labels))
-    with pytest.raises(ExportError, match=r"transitions\.json: its labels"):
+    with pytest.raises(ExportError, match=r"transitions\.json: not a transitions file"):
         backends.load(side, serving_url=tf_serving)  # the side files disagree: refused at load
     (side / "transitions.json").unlink()
     (side / "word_features.json").unlink()  # also keyed by the labels
