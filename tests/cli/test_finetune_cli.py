@@ -23,7 +23,8 @@ def test_two_trials_give_mean_and_std_and_an_export(repo, pytorch_layout_dir, tm
         repo, "rasa_electra.cli.finetune", "--start-point", str(pytorch_layout_dir),
         "--train", data, "--dev", data, "--test", data, "--epochs", "2", "--trials", "2",
         "--batch-size", "8", "--learning-rate", "3e-3", "--max-seq-length", "24",
-        "--label-scheme", "BIOES", "--layerwise-lr-decay", "0.8", "--out", str(tmp_path),
+        "--label-scheme", "BIOES", "--layerwise-lr-decay", "0.8", "--head", "softmax",
+        "--out", str(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
@@ -70,7 +71,7 @@ def test_unreachable_start_point_falls_back_and_says_so(repo, pytorch_layout_dir
          "--start-point", "electra-small-japanese",
          "--fallback", str(tmp_path / "not-pretrained-yet"), "--fallback", str(pytorch_layout_dir),
          "--train", data, "--dev", data, "--test", data, "--epochs", "1", "--batch-size", "8",
-         "--max-seq-length", "24", "--out", str(tmp_path / "out")],
+         "--max-seq-length", "24", "--head", "softmax", "--out", str(tmp_path / "out")],
         cwd=repo, capture_output=True, text=True, timeout=900, env=offline,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

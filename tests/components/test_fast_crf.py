@@ -27,7 +27,7 @@ def both_crfs(repo, converted_gsd, tmp_path_factory) -> Path:
     (crf,) = [step for step in config["pipeline"] if step["name"] == FAST]
     config["pipeline"].append({**crf, "name": "CRFEntityExtractor"})
     (work / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
-    write_rasa_yaml(read_rasa_data(converted_gsd["v2.6-NE"] / "train.yml")[:1500], work / "nlu.yml")
+    write_rasa_yaml(read_rasa_data(converted_gsd["v2.6-NE"] / "train.yml")[:600], work / "nlu.yml")
     rasa = Path(sys.executable).with_name("rasa")
     result = subprocess.run(
         [str(rasa), "train", "nlu", "--config", "config.yml", "--nlu", "nlu.yml", "--out", ".",
