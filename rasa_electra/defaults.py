@@ -14,6 +14,9 @@ EPOCHS = 10
 BATCH_SIZE = 32
 LEARNING_RATE = 3e-4  # the ELECTRA paper's fine-tuning rate for small
 WARMUP_RATIO = 0.1
+# a floor on optimizer steps: a bot's hundred messages are 4 batches an epoch, so EPOCHS alone
+# would be 40 steps; small data gets more epochs instead (GSD's 220 a epoch never reach it)
+MIN_TRAIN_STEPS = 300
 MAX_SEQ_LENGTH = 128
 LABEL_SCHEME = "BIO"
 HEAD = "crf"  # or "softmax"; the CRF converges faster and ends higher on dev (docs/results.md)

@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(args.electra_export or []) > 1
         else (),
         electra_epochs=2 if args.quick else args.electra_epochs,
+        electra_min_train_steps=0 if args.quick else defaults.MIN_TRAIN_STEPS,
         electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
         electra_max_seq_length=32 if args.quick else 128,
         diet_epochs=parse_ints(args.diet_epochs)

@@ -66,8 +66,9 @@ class EntityAnnotationError(RasaException):
 
 
 # keys only fine-tuning (trainable mode) reads, and those only a TF1 legacy export reads
-TRAINING_KEYS = ("epochs", "learning_rate", "warmup_ratio", "train_batch_size", "head",
-                 "word_features", "label_scheme", "random_seed")  # fmt: skip
+TRAINING_KEYS = ("epochs", "min_train_steps", "learning_rate", "warmup_ratio",
+                 "train_batch_size", "head", "word_features", "label_scheme",
+                 "random_seed")  # fmt: skip
 TF1_KEYS = ("label_map", "do_lower_case")
 
 
@@ -166,6 +167,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # are kept, and entity_map seeds the bot's names from the labels they map from)
             "pretrained": None,
             "epochs": defaults.EPOCHS,
+            # a bot's few messages are few batches an epoch: at least this many optimizer
+            # steps are trained, in more epochs (0: exactly `epochs`)
+            "min_train_steps": defaults.MIN_TRAIN_STEPS,
             "learning_rate": defaults.LEARNING_RATE,
             "warmup_ratio": defaults.WARMUP_RATIO,
             "train_batch_size": defaults.BATCH_SIZE,
@@ -354,6 +358,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         model = ner.create(
             DataLoader(examples, spec),
             epochs=self._config["epochs"],
+            min_steps=self._config["min_train_steps"],
             batch_size=self._config["train_batch_size"],
             learning_rate=self._config["learning_rate"],
             warmup_ratio=self._config["warmup_ratio"],

@@ -42,6 +42,7 @@ class HarnessOptions:
     # or one export per fine-tuning seed of one recipe: trial i serves the i-th
     electra_seed_exports: tuple[str, ...] = ()
     electra_epochs: int = defaults.EPOCHS
+    electra_min_train_steps: int = defaults.MIN_TRAIN_STEPS  # the component's small-data floor
     electra_learning_rate: float = defaults.LEARNING_RATE
     electra_batch_size: int = defaults.BATCH_SIZE
     electra_max_seq_length: int = defaults.MAX_SEQ_LENGTH
@@ -264,6 +265,7 @@ class Electra(System):
             step.update(
                 pretrained=options.electra_start_point,
                 epochs=options.electra_epochs,
+                min_train_steps=options.electra_min_train_steps,
                 learning_rate=options.electra_learning_rate,
                 train_batch_size=options.electra_batch_size,
                 max_seq_length=options.electra_max_seq_length,

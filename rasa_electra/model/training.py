@@ -51,6 +51,9 @@ class TrainingConfig:
     # the CRF's scores and the word-feature tables start at 0 and need a larger step
     head_learning_rate: float = 5e-3
     eval_every: int = 1  # score dev every N epochs (and always after the last)
+    # more epochs when `epochs` would be fewer steps (the component's small-data floor,
+    # defaults.MIN_TRAIN_STEPS); 0: exactly `epochs`
+    min_steps: int = 0
     # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"
     # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
     distribute: str = "none"
@@ -121,6 +124,13 @@ def make_strategy(name: str = "none"):
     raise ValueError(
         f"distribute must be none, mirrored, multi-worker or tpu[:ADDRESS], got {name!r}"
     )
+
+
+def epochs_for(config: TrainingConfig, steps_per_epoch: int) -> int:
+    """``config.epochs``, or more when those would be fewer than ``config.min_steps`` steps."""
+    if steps_per_epoch < 1:
+        return config.epochs
+    return max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
 
 
 def warmup_linear_decay(peak: float, total_steps: int, warmup_steps: int):
@@ -223,9 +233,13 @@ def train(
     replicas = strategy.num_replicas_in_sync
     windows = encoded.windows
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
+    epochs = epochs_for(config, steps_per_epoch)
+    if epochs > config.epochs:
+        logger.info("%d epochs of %d steps are under %d steps: training %d epochs",
+                    config.epochs, steps_per_epoch, config.min_steps, epochs)  # fmt: skip
     with strategy.scope():
         extra = (crf.variables if crf else []) + (word_features.variables if word_features else [])
-        groups = _optimizer_groups(model, config, steps_per_epoch * config.epochs, extra)
+        groups = _optimizer_groups(model, config, steps_per_epoch * epochs, extra)
     variables = model.trainable_variables + extra
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     fixed_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
@@ -291,7 +305,7 @@ def train(
 
     history, best_weights, best_scores = History(), None, []
     rng = np.random.default_rng(config.seed)
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(1, epochs + 1):
         started, losses = time.perf_counter(), []
         if config.length_bucketing:
             order = bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
@@ -299,7 +313,7 @@ def train(
             order = rng.permutation(len(windows))
         progress = tqdm(
             batches(windows, config.batch_size, pad_id, order, fixed_width),
-            total=steps_per_epoch, desc=f"epoch {epoch}/{config.epochs}", unit="batch",
+            total=steps_per_epoch, desc=f"epoch {epoch}/{epochs}", unit="batch",
         )  # fmt: skip
         for chosen, inputs, labels in progress:
             if not (labels != IGNORE).any():
@@ -307,7 +321,7 @@ def train(
             losses.append(float(step(distribute(inputs, labels, chosen))))
             progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         seconds = time.perf_counter() - started
-        scored = epoch % max(1, config.eval_every) == 0 or epoch == config.epochs
+        scored = epoch % max(1, config.eval_every) == 0 or epoch == epochs
         score = dev_f1() if dev_f1 is not None and scored else None
         history.epochs.append(
             EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)

@@ -194,7 +194,8 @@ def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, t
     # long enough for the tiny model to learn the bot's own examples: the archive must then
     # find a training sentence's entities (an untrained head finds none, or wrong ones)
     extra = (
-        f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    learning_rate: 0.003\n"
+        f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    min_train_steps: 0\n"
+        "    learning_rate: 0.003\n"
         "    max_seq_length: 32\n"
     )
     archive = rasa_train(repo, tmp_path, extra)

@@ -6,6 +6,7 @@ from rasa_electra.model import model_spec
 from rasa_electra.model.training import (
     TrainingConfig,
     _optimizer_groups,
+    epochs_for,
     layer_depth,
     warmup_linear_decay,
 )
@@ -18,6 +19,15 @@ def test_schedule_warms_up_then_decays_to_zero():
     assert float(schedule(10)) == pytest.approx(1e-3)
     assert float(schedule(55)) == pytest.approx(5e-4)
     assert float(schedule(100)) == 0.0
+
+
+def test_small_data_gets_epochs_up_to_the_step_floor_and_large_data_keeps_its_epochs():
+    floor = TrainingConfig(epochs=10, min_steps=300)
+    assert epochs_for(floor, steps_per_epoch=4) == 75  # a bot: 110 messages, batch 32
+    assert epochs_for(floor, steps_per_epoch=7) == 43  # rounded up: at least 300 steps
+    assert epochs_for(floor, steps_per_epoch=220) == 10  # GSD train
+    assert epochs_for(TrainingConfig(epochs=10), steps_per_epoch=4) == 10  # no floor: as asked
+    assert epochs_for(floor, steps_per_epoch=0) == 10  # nothing to train on
 
 
 def test_layer_depths():
