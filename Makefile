@@ -62,7 +62,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 comma := ,
-.PHONY: ablation help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
+.PHONY: ablation self-training help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
 	lock clean pretrain probe formats bench gpu-kit scoreboard
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
@@ -159,7 +159,7 @@ eval: $(addsuffix /saved_model.pb,$(EVAL_ELECTRA_EXPORT)) | $(DATA_DIR)/summary.
 # About 25 min a run on 2 cores.
 ABLATION_DIR ?= results/ablation
 ABLATION_SEEDS ?= 42 43 44
-ABLATION_LEVERS ?= softmax crf-head word-features crf-head-pos-features
+ABLATION_LEVERS ?= softmax crf-head word-features crf-head-pos-features sudachi-b-crf-head-pos-features
 ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1
 WORD_FEATURES ?= pos,pos-1,pos+1,shape,word,prefix2,suffix2
 POS_FEATURES ?= pos,pos-1,pos+1,shape
@@ -168,6 +168,8 @@ ablation-args-crf-head := --head crf
 ablation-args-word-features := --word-features $(WORD_FEATURES)
 ablation-args-crf-head-word-features := --head crf --word-features $(WORD_FEATURES)
 ablation-args-crf-head-pos-features := --head crf --word-features $(POS_FEATURES)
+# the same on the words of the CRF's dev-chosen dictionary instead of the encoder's own (ipadic)
+ablation-args-sudachi-b-crf-head-pos-features := --head crf --word-features $(POS_FEATURES) --words sudachi:B
 ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (resumes), one table
 	@$(foreach lever,$(ABLATION_LEVERS),$(foreach seed,$(ABLATION_SEEDS),\
 		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] || { \
@@ -180,6 +182,28 @@ ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (r
 	$(PY) -m rasa_electra.cli.ablation --runs $(ABLATION_DIR) \
 		$(foreach lever,softmax crf-head,--decoding $(lever)=$(ABLATION_DIR)/decoding-$(lever).json) \
 		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS)) --plot docs/img/ablation-dev-curves.png
+
+# Self-training (issue 22): the dev-chosen CRF (config.yml: Sudachi B, trained on GSD train as
+# `make train-crf` does) labels 100k Wikipedia sentences
+# (held-out text excluded; resumable chunks), ELECTRA trains one epoch on SILVER_LIMIT of them,
+# then continues on gold with the ablation recipe: rows silver<N>-then-gold-s<seed>.
+SILVER_DIR ?= results/silver/kyoto-crf-sudachiB
+SILVER_TEACHER ?= $(CRF_MODEL)
+SILVER_LIMIT ?= 50000
+SILVER_ARGS ?= --head crf --word-features $(POS_FEATURES)
+self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, then silver → gold fine-tuning per seed
+	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \
+		--source ../shared/data/ja_text/wikipedia/kyoto_wikipedia.txt.xz:lines \
+		--exclude $(DATA_DIR)/dev.yml --exclude $(DATA_DIR)/test.yml --sentences 100000 --out $(SILVER_DIR)
+	@$(foreach seed,$(ABLATION_SEEDS),\
+		stage=$(ABLATION_DIR)/silver$(SILVER_LIMIT)-stage-s$(seed); \
+		[ -f $$stage/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SHIPPED_ENCODER) \
+		--train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) --dev $(DATA_DIR)/dev.yml \
+		--test $(DATA_DIR)/test.yml --epochs 1 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1 \
+		--seed $(seed) $(SILVER_ARGS) --out $$stage || exit 1; \
+		out=$(ABLATION_DIR)/silver$(SILVER_LIMIT)-then-gold-s$(seed); \
+		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $$stage/export \
+		--data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) $(SILVER_ARGS) --out $$out || exit 1;)
 
 scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md

@@ -10,6 +10,7 @@ YAML; a rerun skips the chunks already written, then ``silver.yml`` joins them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +27,7 @@ MIN_CHARS, MAX_CHARS = 10, 160
 CHUNK_FILE = "chunk-{:05d}.yml"
 SILVER_FILE = "silver.yml"
 SUMMARY_FILE = "summary.json"
+TEACHER_FILE = "teacher.sha256"
 
 
 def key(text: str) -> str:
@@ -55,6 +57,17 @@ def held_out_keys(files: Sequence[Path]) -> set[str]:
     return {key(example.text) for file in files for example in read_rasa_data(file)}
 
 
+def check_teacher(teacher: Path, out: Path) -> None:
+    """Chunks resume only under the teacher that labelled them: ``out`` records its digest,
+    and another teacher (a retrained CRF, another model) is refused instead of mixed in."""
+    digest = hashlib.sha256(Path(teacher).read_bytes()).hexdigest()[:16]
+    record = out / TEACHER_FILE
+    if record.is_file() and record.read_text(encoding="utf-8").strip() != digest:
+        raise ValueError(f"{out} was labelled by another teacher than {teacher}: "
+                         "give another --out, or delete its chunks")  # fmt: skip
+    record.write_text(digest + "\n", encoding="utf-8")
+
+
 def label(
     teacher: Path,
     texts: list[str],
@@ -64,6 +77,7 @@ def label(
     """Label ``texts`` with ``teacher`` chunk by chunk into ``out``; resumes; returns
     ``out/silver.yml`` (every chunk joined) once all chunks exist."""
     out.mkdir(parents=True, exist_ok=True)
+    check_teacher(teacher, out)
     chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
     for number, chunk in enumerate(tqdm(chunks, desc="silver chunks", unit="chunk")):
         path = out / CHUNK_FILE.format(number)

@@ -164,3 +164,7 @@ def test_label_silver_labels_new_sentences_only_and_resumes(repo, hand_written_m
     stamps = [c.stat().st_mtime_ns for c in chunks]
     assert label_silver.main(args) == 0  # a rerun keeps every labelled chunk
     assert [c.stat().st_mtime_ns for c in sorted(out.glob("chunk-*.yml"))] == stamps
+    other = tmp_path / "other-teacher.tar.gz"  # a retrained teacher must not be mixed in
+    other.write_bytes(hand_written_model.read_bytes() + b"\0")
+    with pytest.raises(ValueError, match="labelled by another teacher"):
+        label_silver.main([*args[:1], str(other), *args[2:]])
