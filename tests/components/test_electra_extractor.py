@@ -469,3 +469,42 @@ def test_a_user_dictionary_on_the_pipeline_tokenizer_reaches_training_and_servin
     component = ElectraEntityExtractor(config, None, None, model=ExportedModel(exported_tiny))
     component.process([message])
     assert all(e["start"] != 4 and e["end"] != 4 for e in message.get(ENTITIES))
+
+
+@pytest.mark.slow
+def test_rasa_train_of_config_electra_on_gsd_warns_about_nothing_it_does_not_train_on(
+    repo, exported_tiny, converted_gsd, tmp_path
+):
+    import yaml
+
+    from rasa_electra.data.alignment import count_misaligned
+    from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
+    from rasa_electra.tokenization.mecab import MecabTokenizer
+
+    train_data = read_rasa_data(converted_gsd["v2.6-NE"] / "train.yml")
+    words = MecabTokenizer().offsets  # config-electra.yml's tokenizer: ipadic
+    misfits = [e for e in train_data[200:] if count_misaligned([e], words).misaligned][:8]
+    slice_ = train_data[:200] + misfits
+    write_rasa_yaml(slice_, tmp_path / "slice.yml")
+    config = yaml.safe_load((repo / "config-electra.yml").read_text(encoding="utf-8"))
+    config["pipeline"][-1]["model_path"] = str(exported_tiny)
+    (tmp_path / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    rasa = Path(sys.executable).with_name("rasa")
+    result = subprocess.run(
+        [str(rasa), "train", "nlu", "--config", "config.yml", "--nlu", "slice.yml",
+         "--out", "models"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    misaligned = count_misaligned(slice_, words).misaligned
+    assert len(misfits) == 8 and misaligned >= 8
+    # model_path mode learns nothing from the annotations: no warning per misaligned entity
+    # (Rasa's check), no summary either (trainable mode logs one), no "no extractor" warning
+    assert "Misaligned entity annotation" not in log
+    assert "does not include an entity extractor" not in log
+    assert f"{misaligned} of" not in log
+    # Rasa's own data warnings stay (a label with few examples in this slice); nothing else
+    others = [line for line in log.splitlines() if "UserWarning" in line]
+    others = [line for line in others if "training examples!" not in line]
+    assert others == []
