@@ -37,6 +37,11 @@ def tag_label(span: Span, attributes: Sequence[str] = ATTRIBUTES) -> str:
     return label
 
 
+def entity_of(label: str) -> str:
+    """The entity label inside a tag label: ``city|role=from`` → ``city``."""
+    return label.split(JOIN)[0]
+
+
 def from_tag_label(span: Span) -> Span:
     """``tag_label`` undone: ``city|role=from`` → label ``city``, role ``from``."""
     label, *parts = span.label.split(JOIN)
@@ -70,7 +75,7 @@ def label_list(entity_labels: Iterable[str], scheme: str = "BIO") -> list[str]:
 def entity_labels(tags: Iterable[str]) -> list[str]:
     """The entity labels behind a tag list (``B-GPE``, ``I-GPE`` → ``GPE``), sorted: what a
     model can predict, whichever scheme its tags use."""
-    return sorted({tag.split("-", 1)[1].split(JOIN)[0] for tag in tags if tag != OUTSIDE})
+    return sorted({entity_of(tag.split("-", 1)[1]) for tag in tags if tag != OUTSIDE})
 
 
 def word_tags(

@@ -300,7 +300,8 @@ def select_on_dev(
     """A system's setting among its dev choices (DIET's epochs) by span F1 on dev (the first
     seed's models; trial 0 then reuses the chosen one). spaCy selects its own checkpoint on dev
     while it trains; the CRF and ELECTRA come with their recipe chosen beforehand."""
-    choices = system_for(system).dev_choices(options)
+    kind = system_for(system)
+    choices = kind.dev_choices(options)
     if not choices:
         return options, {}
     if dev_file is None:
@@ -317,7 +318,8 @@ def select_on_dev(
             scored.write_text(json.dumps({"f1": round(exact.micro.f1, 6)}), encoding="utf-8")
         dev_f1[value] = json.loads(scored.read_text(encoding="utf-8"))["f1"]
     chosen = max(dev_f1, key=lambda value: (dev_f1[value], -value))
-    selection = {"parameter": "epochs", "dev": str(dev_file), "dev_f1": dev_f1, "chosen": chosen}
+    selection = {"parameter": kind.dev_parameter, "dev": str(dev_file),
+                 "dev_f1": dev_f1, "chosen": chosen}  # fmt: skip
     return choices[chosen], selection
 
 

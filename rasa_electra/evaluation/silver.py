@@ -10,7 +10,6 @@ YAML; a rerun skips the chunks already written, then ``silver.yml`` joins them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -60,7 +59,9 @@ def held_out_keys(files: Sequence[Path]) -> set[str]:
 def check_teacher(teacher: Path, out: Path) -> None:
     """Chunks resume only under the teacher that labelled them: ``out`` records its digest,
     and another teacher (a retrained CRF, another model) is refused instead of mixed in."""
-    digest = hashlib.sha256(Path(teacher).read_bytes()).hexdigest()[:16]
+    from rasa_electra.evaluation.harness import file_digest
+
+    digest = file_digest(Path(teacher))
     record = out / TEACHER_FILE
     if record.is_file() and record.read_text(encoding="utf-8").strip() != digest:
         raise ValueError(f"{out} was labelled by another teacher than {teacher}: "

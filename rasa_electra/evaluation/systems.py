@@ -77,6 +77,7 @@ class System:
     name = ""
     description = ""
     token_level = True  # `rasa test nlu` reports its extractor (not Rasa's spaCy one)
+    dev_parameter = ""  # what ``dev_choices`` varies, for the report
 
     def steps(self, options: HarnessOptions, seed: int, spacy_model: str | None) -> list[dict]:
         raise NotImplementedError
@@ -156,6 +157,7 @@ class RasaCrf(Crf):
 class Diet(System):
     name = "diet"
     description = "Rasa's DIETClassifier on MeCab words and char n-grams, epochs chosen on dev"
+    dev_parameter = "epochs"
 
     def steps(self, options: HarnessOptions, seed: int, spacy_model: str | None) -> list[dict]:
         if len(options.diet_epochs) != 1:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_electra import defaults
-from rasa_electra.data.tags import JOIN, SCHEMES
+from rasa_electra.data.tags import SCHEMES, entity_of
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
@@ -244,7 +244,7 @@ def _load_export_weights(
     seeds = {}  # new tag's column → the export's columns it starts from
     for column, tag in enumerate(labels):
         prefix, _, label = tag.partition("-")
-        entity = label.split(JOIN)[0]  # place|role=from starts where place does
+        entity = entity_of(label)  # place|role=from starts where place does
         sources = [tag] if tag in old_tags else [f"{prefix}-{o}" for o in origins.get(entity, [])]
         rows = [old_tags[source] for source in sources if source in old_tags]
         if rows:

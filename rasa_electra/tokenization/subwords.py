@@ -72,7 +72,6 @@ class SubwordTokenizer:
     ) -> None:
         self.pieces = pieces  # a transformers PreTrainedTokenizerFast
         self.words = words or MecabTokenizer(mecab_args, normalization)
-        self.normalization = self.words.normalization  # "NFKC" as the checkpoint was cut
         for name in ("cls_token_id", "sep_token_id", "pad_token_id", "unk_token_id"):
             if getattr(pieces, name) is None:
                 raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
@@ -86,7 +85,11 @@ class SubwordTokenizer:
         """Cut texts into these words from now on (e.g. the dictionary a Rasa pipeline uses);
         ``save`` records them, so an export segments as it was trained."""
         self.words = words
-        self.normalization = words.normalization
+
+    @property
+    def normalization(self) -> str | None:
+        """The words' normalization (``"NFKC"`` where the checkpoint was cut so)."""
+        return self.words.normalization
 
     @property
     def split_punctuation(self) -> bool:
