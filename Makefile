@@ -62,7 +62,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 comma := ,
-.PHONY: ablation self-training help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
+.PHONY: ablation self-training soup help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
 	lock clean pretrain probe formats bench gpu-kit scoreboard
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
@@ -184,26 +184,40 @@ ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (r
 		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS)) --plot docs/img/ablation-dev-curves.png
 
 # Self-training (issue 22): the dev-chosen CRF (config.yml: Sudachi B, trained on GSD train as
-# `make train-crf` does) labels 100k Wikipedia sentences
-# (held-out text excluded; resumable chunks), ELECTRA trains one epoch on SILVER_LIMIT of them,
-# then continues on gold with the ablation recipe: rows silver<N>-then-gold-s<seed>.
+# `make train-crf` does) labels 100k Wikipedia sentences (held-out text excluded; resumable
+# chunks); ELECTRA trains one epoch on SILVER_LIMIT of them, once (seed SILVER_STAGE_SEED): that
+# silver-stage export is a start point, as the shipped encoder is. Each seed then continues on
+# gold with the ablation recipe: rows silver<N>k-then-gold-s<seed>, all from the one stage.
 SILVER_DIR ?= results/silver/kyoto-crf-sudachiB
 SILVER_TEACHER ?= $(CRF_MODEL)
 SILVER_LIMIT ?= 50000
+SILVER_STAGE_SEED ?= 42
+SILVER_RUN ?= silver$(SILVER_LIMIT:000=k)
 SILVER_ARGS ?= --head crf --word-features $(POS_FEATURES)
-self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, then silver → gold fine-tuning per seed
+SILVER_STAGE := $(ABLATION_DIR)/$(SILVER_RUN)-stage-s$(SILVER_STAGE_SEED)
+self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
 	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \
 		--source ../shared/data/ja_text/wikipedia/kyoto_wikipedia.txt.xz:lines \
 		--exclude $(DATA_DIR)/dev.yml --exclude $(DATA_DIR)/test.yml --sentences 100000 --out $(SILVER_DIR)
+	[ -f $(SILVER_STAGE)/results.json ] || $(PY) -m rasa_electra.cli.finetune \
+		--start-point $(SHIPPED_ENCODER) --train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) \
+		--dev $(DATA_DIR)/dev.yml --test $(DATA_DIR)/test.yml --epochs 1 --batch-size 32 \
+		--learning-rate 3e-4 --warmup-ratio 0.1 --seed $(SILVER_STAGE_SEED) $(SILVER_ARGS) \
+		--out $(SILVER_STAGE)
 	@$(foreach seed,$(ABLATION_SEEDS),\
-		stage=$(ABLATION_DIR)/silver$(SILVER_LIMIT)-stage-s$(seed); \
-		[ -f $$stage/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SHIPPED_ENCODER) \
-		--train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) --dev $(DATA_DIR)/dev.yml \
-		--test $(DATA_DIR)/test.yml --epochs 1 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1 \
-		--seed $(seed) $(SILVER_ARGS) --out $$stage || exit 1; \
-		out=$(ABLATION_DIR)/silver$(SILVER_LIMIT)-then-gold-s$(seed); \
-		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $$stage/export \
+		out=$(ABLATION_DIR)/$(SILVER_RUN)-then-gold-s$(seed); \
+		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SILVER_STAGE)/export \
 		--data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) $(SILVER_ARGS) --out $$out || exit 1;)
+
+# Weight averaging (model.soup): a lever's seed exports averaged into one model, scored on dev,
+# as the run <lever>-soup-s<first seed>. SOUP_LEVERS names the levers to average.
+SOUP_LEVERS ?= crf-head-pos-features sudachi-b-crf-head-pos-features $(SILVER_RUN)-then-gold
+soup: | $(DATA_DIR)/summary.json  ## each lever's seed exports averaged into one model, scored on dev
+	@$(foreach lever,$(SOUP_LEVERS),\
+		out=$(ABLATION_DIR)/$(lever)-soup-s$(firstword $(ABLATION_SEEDS)); \
+		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.soup \
+		$(foreach s,$(ABLATION_SEEDS),--export $(ABLATION_DIR)/$(lever)-s$(s)/export) \
+		--dev $(DATA_DIR)/dev.yml --out $$out || exit 1;)
 
 scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md

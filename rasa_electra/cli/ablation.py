@@ -55,7 +55,9 @@ def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list
     for lever in sorted(levers, key=lambda n: (order.index(n) if n in order else len(order), n)):
         runs = levers[lever]
         micro = summarize_trials([trial["dev"] for run in runs for trial in run["trials"]])["micro"]
-        epochs = [trial["best_epoch"] for run in runs for trial in run["trials"]]
+        epochs = [
+            trial.get("chosen") or trial["best_epoch"] for run in runs for trial in run["trials"]
+        ]
         seconds = [e["seconds"] for run in runs for trial in run["trials"] for e in trial["epochs"]]
         per_epoch = sum(seconds) / len(seconds) if seconds else 0.0
         lines.append(

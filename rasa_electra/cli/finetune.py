@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
     parser.add_argument(
+        "--average-last", type=int, default=0,
+        help="also score the mean of the last N epochs' weights on dev; keep it if better",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-length-bucketing", action="store_true",
         help="batch windows in plain shuffled order (more padding; for comparison)",
     )  # fmt: skip
@@ -129,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     options = dict(
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
+        average_last=args.average_last,
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
         word_features=tuple(f.strip() for f in args.word_features.split(",") if f.strip()),

@@ -129,6 +129,8 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
         "training": {
             "epochs_run": len(ner_model.history.epochs),
             "best_epoch": ner_model.history.best_epoch,
+            "chosen": ner_model.history.chosen,
+            "averaged_epochs": ner_model.history.averaged_epochs,
             "seconds_per_epoch": [round(e.seconds, 1) for e in ner_model.history.epochs],
             "unrepresentable_train_entities": ner_model.unrepresentable_train,
         },

@@ -239,7 +239,7 @@ def _load_export_weights(
     and the rest keep their fresh initialisation. Returns how many rows were seeded."""
     import tensorflow as tf
 
-    saved = {_relative(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
+    saved = {relative_name(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
     old_tags = {tag: i for i, tag in enumerate(read_labels(directory))}
     seeds = {}  # new tag's column → the export's columns it starts from
     for column, tag in enumerate(labels):
@@ -250,7 +250,7 @@ def _load_export_weights(
         if rows:
             seeds[column] = rows
     for weight in model.weights:
-        name = _relative(weight.name)
+        name = relative_name(weight.name)
         if name not in saved:
             raise StartPointError(f"{directory} has no weight {name}: not this model's export")
         old = saved[name].numpy()
@@ -266,7 +266,7 @@ def _load_export_weights(
     return len(seeds)
 
 
-def _relative(variable_name: str) -> str:
+def relative_name(variable_name: str) -> str:
     """A variable's name below the model's own (which Keras numbers per instance)."""
     return variable_name.split("/", 1)[-1].removesuffix(":0")
 

@@ -193,6 +193,9 @@ def run_trials(
             "dev": model.scores["dev"],
             "test": model.scores["test"],
             "best_epoch": model.history.best_epoch,
+            # what the exported weights are: the best epoch, or the mean of the last epochs
+            "chosen": model.history.chosen,
+            "averaged_dev": model.history.averaged_dev_f1,
             "epochs": [vars(e) for e in model.history.epochs],
             "unrepresentable_train_entities": model.unrepresentable_train,
             "seconds": round(time.perf_counter() - started, 1),

@@ -54,6 +54,10 @@ class TrainingConfig:
     # more epochs when `epochs` would be fewer steps (the component's small-data floor,
     # defaults.MIN_TRAIN_STEPS); 0: exactly `epochs`
     min_steps: int = 0
+    # the mean of the last N epochs' end weights (every trained variable) is scored on dev
+    # beside the best epoch and kept when it is better; 0: off. One run's tail, at no cost
+    # but a dev pass (model.soup averages whole runs instead)
+    average_last: int = 0
     # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"
     # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
     distribute: str = "none"
@@ -75,6 +79,16 @@ class History:
     epochs: list[EpochLog] = field(default_factory=list)
     best_epoch: int | None = None
     best_dev_f1: float | None = None
+    averaged_epochs: list[int] = field(default_factory=list)  # config.average_last's epochs
+    averaged_dev_f1: float | None = None
+    kept_average: bool = False  # the averaged weights were kept, not the best epoch's
+
+    @property
+    def chosen(self) -> str | None:
+        """What the model holds: the best epoch's number, or "avg" for the tail's mean."""
+        if self.kept_average:
+            return f"avg {self.averaged_epochs[0]}-{self.averaged_epochs[-1]}"
+        return None if self.best_epoch is None else str(self.best_epoch)
 
 
 @contextmanager
@@ -304,6 +318,7 @@ def train(
         return strategy.experimental_distribute_values_from_function(rows)
 
     history, best_weights, best_scores = History(), None, []
+    tail = TailAverage(model.trainable_variables + extra, epochs - config.average_last + 1)
     rng = np.random.default_rng(config.seed)
     for epoch in range(1, epochs + 1):
         started, losses = time.perf_counter(), []
@@ -321,6 +336,8 @@ def train(
             losses.append(float(step(distribute(inputs, labels, chosen))))
             progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
         seconds = time.perf_counter() - started
+        if config.average_last:
+            tail.add(epoch)
         scored = epoch % max(1, config.eval_every) == 0 or epoch == epochs
         score = dev_f1() if dev_f1 is not None and scored else None
         history.epochs.append(
@@ -346,8 +363,46 @@ def train(
         ):
             tqdm.write(f"early stop: no dev improvement for {config.patience} epoch(s)")
             break
+    if len(tail.epochs) > 1:
+        last = [v.numpy() for v in tail.variables]
+        tail.assign()
+        history.averaged_epochs = list(tail.epochs)
+        history.averaged_dev_f1 = dev_f1() if dev_f1 is not None else None
+        best = history.best_dev_f1
+        history.kept_average = best is None or (history.averaged_dev_f1 or 0.0) > best
+        tqdm.write(
+            f"mean of epochs {tail.epochs[0]}-{tail.epochs[-1]}"
+            + (f": dev span F1 {history.averaged_dev_f1:.4f}" if dev_f1 is not None else "")
+            + (" (kept)" if history.kept_average else f" (the best epoch's {best:.4f} is kept)")
+        )
+        if history.kept_average:
+            return history
+        for variable, value in zip(tail.variables, last, strict=True):
+            variable.assign(value)
     if best_weights is not None:
         model.set_weights(best_weights)
         for variable, value in zip(extra, best_scores, strict=True):
             variable.assign(value)
     return history
+
+
+class TailAverage:
+    """The running mean of variables' values at the end of epochs ``first`` and later."""
+
+    def __init__(self, variables: list, first: int) -> None:
+        self.variables, self.first = variables, max(1, first)
+        self.epochs: list[int] = []
+        self._sums: list[np.ndarray] = []
+
+    def add(self, epoch: int) -> None:
+        if epoch < self.first:
+            return
+        values = [v.numpy().astype(np.float64) for v in self.variables]
+        self._sums = (
+            values if not self._sums else [s + v for s, v in zip(self._sums, values, strict=True)]
+        )
+        self.epochs.append(epoch)
+
+    def assign(self) -> None:
+        for variable, total in zip(self.variables, self._sums, strict=True):
+            variable.assign((total / len(self.epochs)).astype(variable.dtype.as_numpy_dtype))

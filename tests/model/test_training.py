@@ -85,3 +85,41 @@ def test_unknown_strategy_is_refused():
 
     with pytest.raises(ValueError, match="none, mirrored, multi-worker or tpu"):
         make_strategy("horovod")
+
+
+def test_tail_average_is_the_mean_of_the_epochs_it_saw():
+    import numpy as np
+    import tensorflow as tf
+
+    from rasa_electra.model.training import TailAverage
+
+    variable = tf.Variable([0.0, 0.0])
+    tail = TailAverage([variable], first=3)
+    for epoch, value in enumerate(([9.0, 9.0], [9.0, 9.0], [1.0, 2.0], [3.0, 6.0]), start=1):
+        variable.assign(value)
+        tail.add(epoch)
+    assert tail.epochs == [3, 4]  # epochs 1 and 2 are before the tail
+    tail.assign()
+    np.testing.assert_allclose(variable.numpy(), [2.0, 4.0])
+
+
+def test_the_averaged_tail_is_kept_only_when_dev_says_so(pytorch_layout_dir, examples):
+    from rasa_electra.data.span_metrics import score_spans
+    from rasa_electra.model import DataLoader, ner
+
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
+    train = DataLoader(examples, spec)
+    model = ner.create(
+        train, validation_data=train, epochs=6, batch_size=8, learning_rate=3e-3, seed=1,
+        head="crf", head_learning_rate=3e-2, average_last=3,
+    )  # fmt: skip
+    history = model.history
+    assert history.averaged_epochs == [4, 5, 6]
+    served = score_spans(train.examples, model.predict(train.examples)).micro.f1
+    if history.kept_average:  # the weights it holds are the ones dev scored
+        assert history.averaged_dev_f1 > history.best_dev_f1
+        assert served == pytest.approx(history.averaged_dev_f1)
+        assert history.chosen == "avg 4-6"
+    else:
+        assert served == pytest.approx(history.best_dev_f1)
+        assert history.chosen == str(history.best_epoch)
