@@ -23,4 +23,6 @@ HEAD = "crf"  # or "softmax"; the CRF converges faster and ends higher on dev (d
 HEADS = ("softmax", "crf")
 # word features for the tagger (tokenization.word_features); none by default until chosen on dev
 WORD_FEATURES: tuple[str, ...] = ()
+# fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
+AVERAGE_SEEDS = 1
 DECODING = "viterbi"  # constrained to the tag scheme; "argmax" reads per-word best tags

@@ -49,6 +49,7 @@ from rasa_electra.tokenization.words import Word
 logger = logging.getLogger(__name__)
 
 EXPORT_SUBDIR = "export"
+TRAINED_ON = "rasa train (the bot's NLU data)"  # the export card's data
 
 
 class ModelLoadError(RasaException):
@@ -68,7 +69,7 @@ class EntityAnnotationError(RasaException):
 # keys only fine-tuning (trainable mode) reads, and those only a TF1 legacy export reads
 TRAINING_KEYS = ("epochs", "min_train_steps", "learning_rate", "warmup_ratio",
                  "train_batch_size", "head", "word_features", "label_scheme",
-                 "random_seed")  # fmt: skip
+                 "random_seed", "average_seeds")  # fmt: skip
 TF1_KEYS = ("label_map", "do_lower_case")
 
 
@@ -182,6 +183,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "max_seq_length": defaults.MAX_SEQ_LENGTH,
             "label_scheme": defaults.LABEL_SCHEME,
             "random_seed": 42,
+            # fine-tune this many times (seeds random_seed, +1, …) and serve the mean of their
+            # weights (model.soup): one model's latency, this many times the training
+            "average_seeds": defaults.AVERAGE_SEEDS,
             # "savedmodel" (our export) or "tf1_legacy" (the original write-up's TF1 export:
             # outputs chunk_probs/chunk_predictions, vocab.txt and a pickled label map beside it)
             "model_format": "savedmodel",
@@ -278,6 +282,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise ElectraConfigError(
                 f"head must be one of {defaults.HEADS}, got {config['head']!r}"
             )
+        average_seeds = config.get("average_seeds", defaults.AVERAGE_SEEDS)
+        if not isinstance(average_seeds, int) or average_seeds < 1:
+            raise ElectraConfigError(
+                f"average_seeds must be a whole number ≥ 1, got {average_seeds!r}"
+            )
         try:
             check_names(config.get("word_features") or ())
         except ValueError as error:
@@ -334,7 +343,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )  # fmt: skip
 
     def _fine_tune(self, training_data: TrainingData, target: Path) -> None:
-        from rasa_electra.model import DataLoader, model_spec, ner
+        from rasa_electra.model import DataLoader, model_spec, ner, soup
 
         examples = []
         for message in training_data.nlu_examples:
@@ -355,18 +364,29 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._train_on_pipeline_words(spec, training_data)
         # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
         spec.label_origins = origins(self._config.get("entity_map"))
-        model = ner.create(
-            DataLoader(examples, spec),
-            epochs=self._config["epochs"],
-            min_steps=self._config["min_train_steps"],
-            batch_size=self._config["train_batch_size"],
-            learning_rate=self._config["learning_rate"],
-            warmup_ratio=self._config["warmup_ratio"],
-            head=self._config["head"],
-            word_features=tuple(self._config["word_features"] or ()),
-            seed=self._config["random_seed"],
-        )
-        model.export(target, data="rasa train (the bot's NLU data)")
+        seed = self._config["random_seed"]
+        seeds = [seed + k for k in range(self._config["average_seeds"])]
+        with tempfile.TemporaryDirectory() as scratch:
+            exports = []
+            for seed in seeds:
+                model = ner.create(
+                    DataLoader(examples, spec),
+                    epochs=self._config["epochs"],
+                    min_steps=self._config["min_train_steps"],
+                    batch_size=self._config["train_batch_size"],
+                    learning_rate=self._config["learning_rate"],
+                    warmup_ratio=self._config["warmup_ratio"],
+                    head=self._config["head"],
+                    word_features=tuple(self._config["word_features"] or ()),
+                    seed=seed,
+                )
+                if len(seeds) == 1:
+                    model.export(target, data=TRAINED_ON)
+                    return
+                exports.append(model.export(Path(scratch) / f"seed-{seed}", data=TRAINED_ON))
+            averaged = soup.average(exports)
+            averaged.spec = spec  # the card names the real start point, not a scratch export
+            averaged.export(target, data=TRAINED_ON, soup=[{"seed": s} for s in seeds])
 
     @staticmethod
     def _train_on_pipeline_words(spec, training_data: TrainingData) -> None:

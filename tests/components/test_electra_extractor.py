@@ -508,3 +508,33 @@ def test_rasa_train_of_config_electra_on_gsd_warns_about_nothing_it_does_not_tra
     others = [line for line in log.splitlines() if "UserWarning" in line]
     others = [line for line in others if "training examples!" not in line]
     assert others == []
+
+
+def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir, tmp_path):
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    messages = []
+    annotated = [("東京に行く", "GPE"), ("山田さんが来た", "PERSON"), ("大阪で会う", "GPE"),
+                 ("田中さんと話す", "PERSON")]  # fmt: skip
+    for text, label in annotated:
+        start, end = 0, 2
+        message = tokenized_message(text)
+        message.set("intent", "say")
+        message.set(ENTITIES, [{"start": start, "end": end, "value": text[start:end],
+                                "entity": label}])  # fmt: skip
+        messages.append(message)
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
+              "epochs": 2, "min_train_steps": 0, "max_seq_length": 24, "average_seeds": 2,
+              "random_seed": 7}  # fmt: skip
+    ElectraEntityExtractor(config, None, None)._fine_tune(TrainingData(messages), tmp_path / "out")
+    card = json.loads((tmp_path / "out" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["soup"] == [{"seed": 7}, {"seed": 8}]
+    assert card["start_point"]["source"] == str(pytorch_layout_dir)
+    from rasa.shared.exceptions import InvalidConfigException
+
+    from rasa_electra.data.spans import Example
+
+    served = ExportedModel(tmp_path / "out").predict([Example("東京に行く")])
+    assert len(served) == 1  # it loads and answers like any export
+    with pytest.raises(InvalidConfigException, match="average_seeds"):
+        ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
