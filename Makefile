@@ -160,7 +160,7 @@ eval: $(addsuffix /saved_model.pb,$(EVAL_ELECTRA_EXPORT)) | $(DATA_DIR)/summary.
 ABLATION_DIR ?= results/ablation
 ABLATION_SEEDS ?= 42 43 44
 ABLATION_LEVERS ?= softmax crf-head word-features crf-head-pos-features sudachi-b-crf-head-pos-features
-ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1
+ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1 --formats none
 WORD_FEATURES ?= pos,pos-1,pos+1,shape,word,prefix2,suffix2
 POS_FEATURES ?= pos,pos-1,pos+1,shape
 ablation-args-softmax :=
@@ -202,7 +202,7 @@ self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels fr
 	[ -f $(SILVER_STAGE)/results.json ] || $(PY) -m rasa_electra.cli.finetune \
 		--start-point $(SHIPPED_ENCODER) --train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) \
 		--dev $(DATA_DIR)/dev.yml --test $(DATA_DIR)/test.yml --epochs 1 --batch-size 32 \
-		--learning-rate 3e-4 --warmup-ratio 0.1 --seed $(SILVER_STAGE_SEED) $(SILVER_ARGS) \
+		--learning-rate 3e-4 --warmup-ratio 0.1 --seed $(SILVER_STAGE_SEED) $(SILVER_ARGS) --formats none \
 		--out $(SILVER_STAGE)
 	@$(foreach seed,$(ABLATION_SEEDS),\
 		out=$(ABLATION_DIR)/$(SILVER_RUN)-then-gold-s$(seed); \

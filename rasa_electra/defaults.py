@@ -25,4 +25,6 @@ HEADS = ("softmax", "crf")
 WORD_FEATURES: tuple[str, ...] = ()
 # fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
 AVERAGE_SEEDS = 1
+# the component's runtime: "auto" serves the export's fastest offered format (serving.backends)
+BACKEND = "auto"
 DECODING = "viterbi"  # constrained to the tag scheme; "argmax" reads per-word best tags

@@ -268,8 +268,8 @@ def tf_serving_standin(tf_serving):
 @pytest.fixture(scope="session")
 def formats_export(exported_tiny, examples, tmp_path_factory) -> Path:
     """A copy of the tiny export with every format converted and evaluated."""
-    from rasa_electra.evaluation.formats import evaluate_formats
     from rasa_electra.serving import backends
+    from rasa_electra.serving.formats import evaluate_formats
 
     export = tmp_path_factory.mktemp("formats") / "export"
     shutil.copytree(exported_tiny, export)

@@ -20,8 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rasa_electra.evaluation.formats import evaluate_formats
     from rasa_electra.serving import backends
+    from rasa_electra.serving.formats import evaluate_formats
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--export", type=Path, required=True, help="an export directory")

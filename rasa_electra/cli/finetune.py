@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
     parser.add_argument(
+        "--formats", choices=("auto", "none"), default="auto",
+        help="auto: convert the export to ONNX (float32, int8) and score them on dev, so the "
+        "component's backend: auto serves the fastest offered one; none: the SavedModel only",
+    )  # fmt: skip
+    parser.add_argument(
         "--average-last", type=int, default=0,
         help="also score the mean of the last N epochs' weights on dev; keep it if better",
     )  # fmt: skip
@@ -161,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         data=results["data"],
         trials_summary={"dev": results["dev"]["micro"], "test": results["test"]["micro"]},
     )
+    if args.formats == "auto":
+        from rasa_electra.serving.formats import convert_for_auto
+
+        report = convert_for_auto(args.out / "export", dev.examples)
+        if report:
+            print(f"formats: backend auto serves {report['fastest'] or 'the SavedModel'}")
     for split in ("dev", "test"):
         m = results[split]["micro"]
         print(

@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     micro = soup.scores["dev"]["micro"]
     print(f"soup of {len(ingredients)}: dev P {100 * micro['precision']:.2f}  "
           f"R {100 * micro['recall']:.2f}  F1 {100 * micro['f1']:.2f}")  # fmt: skip
-    record = {"seed": None, "dev": soup.scores["dev"], "best_epoch": None, "epochs": []}
+    record = {"seed": None, "dev": soup.scores["dev"], "best_epoch": None,
+              "chosen": f"soup of {len(ingredients)}", "epochs": []}  # fmt: skip
     results = {
         "soup": ingredients,
         "data": {"dev": str(args.dev)},

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -191,10 +192,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "model_format": "savedmodel",
             "label_map": "label2id.pkl",  # tf1_legacy only
             "do_lower_case": False,  # tf1_legacy only
-            # serving: "savedmodel", or a converted format that kept dev F1 within 0.5 points
-            # (python -m rasa_electra.cli.export_formats): "tflite" or "onnx", with `quantization`
-            # "none", "dynamic" (int8 weights) or "float16" (tflite only)
-            "backend": "savedmodel",
+            # serving: "auto" (the export's fastest format that kept dev F1 within 0.5 points
+            # of the SavedModel, else the SavedModel; logged at load), "savedmodel", or a
+            # converted format (python -m rasa_electra.cli.export_formats): "tflite" or "onnx",
+            # with `quantization` "none", "dynamic" (int8 weights) or "float16" (tflite only)
+            "backend": defaults.BACKEND,
             "quantization": "none",
             # the model served by TensorFlow Serving instead (e.g.
             # http://tf-serving:8501/v1/models/electra); tokenization and decoding stay here
@@ -317,7 +319,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Fine-tune in trainable mode, then ``persist`` the export into Rasa's model storage
         and serve it from there (what `rasa run` will load)."""
         if self._config.get("model_path"):
-            self.persist(Path(self._config["model_path"]))
+            self._persist_served(Path(self._config["model_path"]), training_data)
         elif not training_data.entity_examples:  # as Rasa's CRFEntityExtractor does
             rasa.shared.utils.io.raise_warning(
                 "ElectraEntityExtractor: no training examples with entities; nothing to "
@@ -328,10 +330,29 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             with tempfile.TemporaryDirectory() as scratch:
                 fine_tuned = Path(scratch) / EXPORT_SUBDIR
                 self._fine_tune(training_data, fine_tuned)
-                self.persist(fine_tuned)
+                self._persist_served(fine_tuned, training_data)
         with self._model_storage.read_from(self._resource) as directory:
             self._model = self._load_export(Path(directory) / EXPORT_SUBDIR)
         return self._resource
+
+    def _persist_served(self, export_dir: Path, training_data: TrainingData) -> None:
+        """``persist``, converting first when ``backend: auto`` finds an export without its
+        formats (trainable mode's, or an older one), in a copy: the user's export directory is
+        never written to. With no dev split at `rasa train`, a format is offered when its
+        entities on the bot's messages stay within the F1 limit of the SavedModel's."""
+        from rasa_electra.serving import backends, formats
+
+        options = serving.ServingOptions.from_config(self._config)
+        if options.backend != backends.AUTO or options.serving_url or \
+                backends.read_formats(export_dir) or not backends.can_convert():  # fmt: skip
+            self.persist(export_dir)
+            return
+        check = [Example(m.get(TEXT)) for m in training_data.nlu_examples if m.get(TEXT)]
+        with tempfile.TemporaryDirectory() as scratch:
+            copy = Path(scratch) / EXPORT_SUBDIR
+            shutil.copytree(export_dir, copy)
+            formats.convert_for_auto(copy, check, against_savedmodel=True)
+            self.persist(copy)
 
     def persist(self, export_dir: Path) -> None:
         """Copy what the configured backend serves from ``export_dir`` into the model storage,

@@ -27,7 +27,9 @@ class ServingOptions:
     options of the same names)."""
 
     model_format: str = "savedmodel"  # or "tf1_legacy": the write-up's TF1 export
-    backend: str = "savedmodel"  # "tflite" or "onnx": a converted, offered format
+    # "auto": the export's fastest offered format, else the SavedModel; "savedmodel"; or
+    # "tflite" / "onnx": a converted, offered format
+    backend: str = defaults.BACKEND
     quantization: str = "none"  # "dynamic" or "float16" (tflite)
     serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
     decoding: str = defaults.DECODING  # or "argmax": per-word best tags (see data.viterbi)

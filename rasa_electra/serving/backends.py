@@ -10,13 +10,14 @@ TFLite Model Maker's export options, for this model's SavedModel::
     <export>/formats/formats.json           per format: file, MB, F1 against the SavedModel
 
 Every format keeps the signature (the four int32 inputs, any batch and length) and is scored
-on the same span metric as the SavedModel (``evaluation.formats.evaluate_formats``). A format
+on the same span metric as the SavedModel (``serving.formats.evaluate_formats``). A format
 is *offered* to the Rasa component only when its dev-split F1 is at most ``MAX_F1_DROP``
 points below the SavedModel's; the test split is reported, never used to decide.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import shutil
@@ -45,6 +46,12 @@ FORMATS_DIR = "formats"
 FORMATS_FILE = "formats.json"
 MAX_F1_DROP = 0.5  # F1 points on dev; a format further below the SavedModel is not offered
 QUANTIZATIONS = {"tflite": ("none", "dynamic", "float16"), "onnx": ("none", "dynamic")}
+AUTO = "auto"  # the export's fastest offered format (formats.json's "fastest"), else SavedModel
+# what an export is converted to when it is made (finetune, trainable mode): ONNX Runtime's
+# int8 weights were the fastest offered format on GSD (docs/results.md, "Fast inference");
+# the float32 ONNX is its source, so scoring it too costs one dev pass
+AUTO_CONVERSIONS = ("onnx", "onnx-dynamic")
+RUNTIMES = {"onnx": "onnxruntime", "tflite": "tensorflow"}
 SAVED_MODEL_PARTS = ("saved_model.pb", "variables", "assets", "fingerprint.pb")
 
 
@@ -261,13 +268,42 @@ def set_tf_threads(intra_op: int = 0, inter_op: int = 0) -> None:
         logger.warning("thread settings ignored: TensorFlow was already initialised (%s)", error)
 
 
+def runtime_installed(name: str) -> bool:
+    return importlib.util.find_spec(RUNTIMES[split_format(name)[0]]) is not None
+
+
+def can_convert() -> bool:
+    """Whether this environment can make and run AUTO_CONVERSIONS (the ``onnx`` extra)."""
+    return all(importlib.util.find_spec(m) is not None for m in ("tf2onnx", "onnxruntime"))
+
+
+def choose_auto(export_dir: Path) -> tuple[str | None, str]:
+    """``backend: auto``'s format for this export (None: the SavedModel) and why."""
+    report = read_formats(export_dir)
+    fastest = report.get("fastest")
+    if not fastest:
+        why = "it has no converted format faster than the SavedModel within the F1 limit"
+        return None, why if report else "it has no converted formats (formats/formats.json)"
+    entry = report["formats"][fastest]
+    if not format_file(export_dir, fastest).is_file():
+        return None, f"its fastest format {fastest} is not in the directory"
+    if not runtime_installed(fastest):
+        return None, f"{RUNTIMES[split_format(fastest)[0]]} (for {fastest}) is not installed"
+    return fastest, (
+        f"p50 {entry['latency_ms']:.1f} ms against the SavedModel's "
+        f"{report['savedmodel']['latency_ms']:.1f} ms, dev F1 {-entry['dev']['f1_drop']:+.2f}"
+    )
+
+
 def check_backend(
     export_dir: Path, backend: str, quantization: str, serving_url: str | None
 ) -> str | None:
     """The converted format this choice runs on (None: the SavedModel or a remote server),
-    refused if it is unknown, not converted or not offered."""
+    refused if it is unknown, not converted or not offered; ``auto`` never refuses."""
     if serving_url or backend == "savedmodel":
         return None
+    if backend == AUTO:
+        return choose_auto(export_dir)[0]
     name = format_name(backend, quantization)
     check_offered(export_dir, name)
     return name
@@ -290,11 +326,15 @@ def load(
     export_dir = Path(export_dir)
     if serving_url:
         return RestModel(export_dir, serving_url)
-    if backend == "savedmodel":
+    if backend == AUTO:
+        name, why = choose_auto(export_dir)
+        logger.info("backend auto serves %s: %s", name or "the SavedModel", why)
+    else:
+        name = check_backend(export_dir, backend, quantization, serving_url)
+    if name is None:
         set_tf_threads(threads, inter_op_threads)
         return ExportedModel(export_dir)
     check_parts(export_dir, SIDE_FILES, "export")
-    name = check_backend(export_dir, backend, quantization, serving_url)
     return open_format(export_dir, name, threads)
 
 
@@ -302,16 +342,19 @@ def files_for(export_dir: Path, backend: str, quantization: str, remote: bool) -
     """What a Rasa model archive needs of the export for this backend (relative paths)."""
     wanted = [Path(p) for p in SIDE_FILES]
     wanted += [Path(p) for p in OPTIONAL_SIDE_FILES if (export_dir / p).exists()]
-    if not remote and backend == "savedmodel":
+    if remote:
+        return wanted
+    name = check_backend(export_dir, backend, quantization, None)
+    if name is None:
         wanted += [Path(p) for p in SAVED_MODEL_PARTS if (export_dir / p).exists()]
-    elif not remote:
-        name = format_name(backend, quantization)
+    else:
         wanted += [Path(FORMATS_DIR) / FORMATS_FILE, format_file(Path(), name)]
     return wanted
 
 
 def copy_for(export_dir: Path, target: Path, backend: str, quantization: str, remote: bool) -> None:
-    """Copy only the parts this backend runs on, so a TFLite archive carries no SavedModel."""
+    """Copy only the parts this backend runs on, so a TFLite archive carries no SavedModel
+    (nor does ``auto``'s when it chose a converted format)."""
     for relative in files_for(export_dir, backend, quantization, remote):
         source, destination = export_dir / relative, target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)

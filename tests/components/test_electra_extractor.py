@@ -154,6 +154,7 @@ def archive(repo, exported_tiny, tmp_path_factory) -> Path:
     export = tmp_path / "export-copy"
     shutil.copytree(exported_tiny, export)
     archive = rasa_train(repo, tmp_path, f"    model_path: {export}\n")
+    assert not (export / "formats").exists()  # backend auto converted a copy, not the user's
     shutil.rmtree(export)  # the archive must not need the original directory
     return archive
 
@@ -164,6 +165,26 @@ def test_rasa_train_makes_a_self_contained_archive(archive):
     entities = parse(archive, text)
     check(text, entities)
     assert entities and {e["extractor"] for e in entities} == {"ElectraEntityExtractor"}
+
+
+@pytest.mark.slow
+def test_backend_auto_stores_only_the_format_it_chose(archive):
+    import tarfile
+
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        report = next((json.load(tar.extractfile(n)) for n in names
+                       if n.endswith("formats/formats.json")), None)  # fmt: skip
+    has_saved_model = any(n.endswith("export/saved_model.pb") for n in names)
+    if report is None:  # no format beat the SavedModel within the F1 limit
+        assert has_saved_model
+        return
+    assert set(report["formats"]) == {"onnx", "onnx-dynamic"}  # converted at `rasa train`
+    chosen = report["fastest"]
+    assert not has_saved_model
+    assert [n.rsplit("/", 1)[1] for n in names if "/formats/" in n and n.endswith(".onnx")] == [
+        f"{chosen}.onnx"
+    ]
 
 
 @pytest.mark.slow

@@ -88,6 +88,90 @@ def test_copy_for_a_backend_leaves_the_savedmodel_behind(formats_export, tmp_pat
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(expected)
 
 
+# --- backend: auto ---------------------------------------------------------------------------
+
+
+def with_report(source, tmp_path, **changes):
+    """A copy of an export whose formats.json has ``changes`` at its top level."""
+    export = tmp_path / "export"
+    shutil.copytree(source, export)
+    path = export / backends.FORMATS_DIR / backends.FORMATS_FILE
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+    return export
+
+
+def test_the_fastest_offered_format_is_measured_and_auto_serves_it(formats_export):
+    from rasa_electra.serving.formats import fastest_offered
+
+    report = backends.read_formats(formats_export)
+    reference = report["savedmodel"]["latency_ms"]
+    assert reference > 0 and all(e["latency_ms"] > 0 for e in report["formats"].values())
+    fastest = report["fastest"]
+    assert fastest == fastest_offered(report)
+    if fastest is not None:  # offered, and quicker than the SavedModel and every other offer
+        entry = report["formats"][fastest]
+        assert entry["offered"] and entry["latency_ms"] < reference
+        assert all(entry["latency_ms"] <= e["latency_ms"]
+                   for e in report["formats"].values() if e["offered"])  # fmt: skip
+    name, why = backends.choose_auto(formats_export)
+    assert name == fastest and why
+    served = backends.load(formats_export, backends.AUTO)
+    assert isinstance(served, ExportedModel) == (fastest is None)
+
+
+def test_fastest_offered_ignores_refused_and_slower_formats():
+    from rasa_electra.serving.formats import fastest_offered
+
+    report = {"savedmodel": {"latency_ms": 10.0}, "formats": {
+        "onnx": {"offered": True, "latency_ms": 8.0},
+        "onnx-dynamic": {"offered": False, "latency_ms": 4.0},  # lost too much F1
+        "tflite": {"offered": True, "latency_ms": 12.0},
+    }}  # fmt: skip
+    assert fastest_offered(report) == "onnx"
+    report["formats"]["onnx"]["latency_ms"] = 11.0
+    assert fastest_offered(report) is None  # nothing beats the SavedModel
+
+
+def test_auto_falls_back_to_the_savedmodel_and_says_why(exported_tiny, formats_export, tmp_path,
+                                                        caplog):  # fmt: skip
+    assert backends.choose_auto(exported_tiny) == (
+        None, "it has no converted formats (formats/formats.json)"
+    )  # fmt: skip
+    export = with_report(formats_export, tmp_path, fastest="onnx-dynamic")
+    (export / "formats" / "onnx-dynamic.onnx").unlink()
+    name, why = backends.choose_auto(export)
+    assert name is None and "onnx-dynamic is not in the directory" in why
+    with caplog.at_level("INFO", logger="rasa_electra.serving.backends"):
+        assert isinstance(backends.load(export, backends.AUTO), ExportedModel)
+    assert "backend auto serves the SavedModel: its fastest format" in caplog.text
+
+
+def test_auto_copies_only_what_it_serves(formats_export, tmp_path):
+    chosen = with_report(formats_export, tmp_path / "a", fastest="onnx-dynamic")
+    backends.copy_for(chosen, tmp_path / "t", backends.AUTO, "none", remote=False)
+    files = {p.relative_to(tmp_path / "t").as_posix() for p in (tmp_path / "t").rglob("*")}
+    assert "formats/onnx-dynamic.onnx" in files and "saved_model.pb" not in files
+    assert isinstance(backends.load(tmp_path / "t", backends.AUTO), backends.OnnxModel)
+    none = with_report(formats_export, tmp_path / "b", fastest=None)
+    backends.copy_for(none, tmp_path / "s", backends.AUTO, "none", remote=False)
+    assert (tmp_path / "s" / "saved_model.pb").is_file()
+    assert not (tmp_path / "s" / "formats").exists()
+
+
+def test_a_new_export_is_converted_for_auto_against_its_own_entities(exported_tiny, examples,
+                                                                    tmp_path):  # fmt: skip
+    from rasa_electra.serving.formats import convert_for_auto
+
+    export = tmp_path / "export"
+    shutil.copytree(exported_tiny, export)
+    report = convert_for_auto(export, examples, against_savedmodel=True)
+    assert set(report["formats"]) == set(backends.AUTO_CONVERSIONS)
+    assert report["savedmodel"]["dev"]["f1"] == 100.0  # its own entities are the reference
+    for entry in report["formats"].values():
+        assert entry["dev"]["f1_drop"] == pytest.approx(100.0 - entry["dev"]["f1"], abs=1e-3)
+    assert backends.choose_auto(export)[0] == report["fastest"]
+
+
 # --- TensorFlow Serving's REST API, served by a stand-in (tests/conftest.py) ---------------
 
 

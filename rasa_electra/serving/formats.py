@@ -1,0 +1,150 @@
+"""Each converted format of an export scored against the SavedModel (TFLite Model Maker's
+``evaluate_tflite``, for every format): what decides which formats are *offered*, and which
+one the component's ``backend: auto`` serves.
+
+Dev decides (a format more than ``MAX_F1_DROP`` F1 points below the SavedModel on dev is not
+offered); test is reported, never used to decide. Each runtime's p50 latency for one message
+is measured on the same machine in the same run, so ``fastest`` (the quickest offered format
+that beats the SavedModel) is a comparison, not an absolute speed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rasa_electra.data.span_metrics import score_spans
+from rasa_electra.data.spans import Example, span_keys
+from rasa_electra.serving.backends import (
+    AUTO_CONVERSIONS,
+    FORMATS_DIR,
+    FORMATS_FILE,
+    MAX_F1_DROP,
+    can_convert,
+    convert,
+    open_format,
+    read_formats,
+)
+from rasa_electra.serving.servable import ExportedModel, Servable
+
+logger = logging.getLogger(__name__)
+
+AUTO_CHECK_MESSAGES = 300  # a bot's messages that decide a trainable-mode export's formats
+LATENCY_MESSAGES = 100  # dev messages timed one at a time, after WARMUP_CALLS
+WARMUP_CALLS = 3
+
+
+@dataclass
+class FormatScore:
+    """One format on one split, against gold and against the SavedModel's own predictions."""
+
+    f1: float
+    f1_drop: float  # SavedModel F1 − this F1, in points
+    same_spans: float  # share of messages whose predicted spans equal the SavedModel's
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in vars(self).items()}
+
+
+def score_format(
+    gold: Sequence[Example], reference: Sequence[Example], predicted: Sequence[Example]
+) -> FormatScore:
+    f1 = 100 * score_spans(gold, predicted).micro.f1
+    reference_f1 = 100 * score_spans(gold, reference).micro.f1
+    same = sum(span_keys(r) == span_keys(p) for r, p in zip(reference, predicted, strict=True))
+    return FormatScore(f1, reference_f1 - f1, same / max(len(gold), 1))
+
+
+def message_latency_ms(servable: Servable, messages: Sequence[Example]) -> float:
+    """Median milliseconds to predict one message (batch 1), as a bot answers one."""
+    chosen = list(messages[:LATENCY_MESSAGES]) or [Example("東京")]
+    for example in chosen[:WARMUP_CALLS]:
+        servable.predict([example], batch_size=1)
+    times = []
+    for example in chosen:
+        started = time.perf_counter()
+        servable.predict([example], batch_size=1)
+        times.append(1000 * (time.perf_counter() - started))
+    return round(float(sorted(times)[len(times) // 2]), 3)
+
+
+def fastest_offered(report: dict[str, Any]) -> str | None:
+    """The offered format with the lowest measured latency, if it is below the SavedModel's."""
+    reference = report.get("savedmodel", {}).get("latency_ms")
+    timed = [
+        (entry["latency_ms"], name)
+        for name, entry in report.get("formats", {}).items()
+        if entry.get("offered") and entry.get("latency_ms") is not None
+    ]
+    if not timed or reference is None or min(timed)[0] >= reference:
+        return None
+    return min(timed)[1]
+
+
+def evaluate_formats(
+    export_dir: str | Path,
+    names: Sequence[str],
+    dev: Sequence[Example],
+    test: Sequence[Example] = (),
+    threads: int = 0,
+) -> dict[str, Any]:
+    """Convert each format, score it beside the SavedModel and write ``formats/formats.json``."""
+    from tqdm import tqdm
+
+    export_dir = Path(export_dir)
+    splits = {"dev": list(dev), **({"test": list(test)} if test else {})}
+    saved_model = ExportedModel(export_dir)
+    reference = {split: saved_model.predict(gold) for split, gold in splits.items()}
+    report = read_formats(export_dir)
+    report["max_f1_drop"] = MAX_F1_DROP
+    report["savedmodel"] = {
+        split: {"f1": round(100 * score_spans(gold, reference[split]).micro.f1, 4)}
+        for split, gold in splits.items()
+    }
+    report["savedmodel"]["latency_ms"] = message_latency_ms(saved_model, splits["dev"])
+    report.setdefault("formats", {})
+    for name in tqdm(names, desc="formats", unit="format"):
+        file = convert(export_dir, name)
+        servable = open_format(export_dir, name, threads)
+        entry: dict[str, Any] = {"file": str(file.relative_to(export_dir)),
+                                 "megabytes": round(file.stat().st_size / 1e6, 2)}  # fmt: skip
+        for split, gold in splits.items():
+            entry[split] = score_format(gold, reference[split], servable.predict(gold)).as_dict()
+        entry["offered"] = entry["dev"]["f1_drop"] <= MAX_F1_DROP
+        entry["latency_ms"] = message_latency_ms(servable, splits["dev"])
+        report["formats"][name] = entry
+    report["fastest"] = fastest_offered(report)
+    (export_dir / FORMATS_DIR / FORMATS_FILE).write_text(
+        json.dumps(report, indent=2) + "\n", encoding="utf-8"
+    )
+    return report
+
+
+def convert_for_auto(
+    export_dir: str | Path, check: Sequence[Example], against_savedmodel: bool = False
+) -> dict[str, Any] | None:
+    """Convert a new export to ``AUTO_CONVERSIONS`` and score them on ``check`` (dev), so
+    ``backend: auto`` can serve the fastest offered one. ``against_savedmodel``: the check
+    texts have no gold of the model's labels (a bot's messages at `rasa train`), so the
+    SavedModel's own entities are the reference and a format's drop is its disagreement.
+    A conversion that fails leaves the SavedModel serving, with a warning: the trained model
+    is never lost to it."""
+    if not can_convert():
+        logger.info("no conversion: tf2onnx and onnxruntime are not installed (the onnx extra)")
+        return None
+    if against_savedmodel:  # a bot's training data can be large: a sample decides
+        texts = [Example(e.text) for e in check[:AUTO_CHECK_MESSAGES]]
+        check = ExportedModel(export_dir).predict(texts)
+    try:
+        report = evaluate_formats(export_dir, AUTO_CONVERSIONS, check)
+    except Exception as error:  # tf2onnx and ONNX Runtime raise many types; the export stands
+        logger.warning("converting %s failed (%s: %s); the SavedModel serves",
+                       export_dir, type(error).__name__, error)  # fmt: skip
+        return None
+    logger.info("backend auto will serve %s", report["fastest"] or "the SavedModel")
+    return report
