@@ -209,15 +209,19 @@ self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels fr
 		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SILVER_STAGE)/export \
 		--data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) $(SILVER_ARGS) --out $$out || exit 1;)
 
-# Weight averaging (model.soup): a lever's seed exports averaged into one model, scored on dev,
-# as the run <lever>-soup-s<first seed>. SOUP_LEVERS names the levers to average.
-SOUP_LEVERS ?= crf-head-pos-features sudachi-b-crf-head-pos-features $(SILVER_RUN)-then-gold
-soup: | $(DATA_DIR)/summary.json  ## each lever's seed exports averaged into one model, scored on dev
-	@$(foreach lever,$(SOUP_LEVERS),\
-		out=$(ABLATION_DIR)/$(lever)-soup-s$(firstword $(ABLATION_SEEDS)); \
+# Weight averaging (model.soup): a lever's seed exports averaged into one model, scored on dev.
+# SOUP_SEEDS is one group of seeds per soup (comma-separated inside a group); each soup is the
+# run <lever>-$(SOUP_NAME)-s<its first seed>, so several groups are that soup lever's seeds in
+# the ablation table (SOUP_NAME=soup2 SOUP_SEEDS="42,43 44,45 46,47": three soups of two).
+SOUP_LEVERS ?= sudachi-b-crf-head-pos-features $(SILVER_RUN)-then-gold
+SOUP_SEEDS ?= 42,43,44
+SOUP_NAME ?= soup
+soup: | $(DATA_DIR)/summary.json  ## each lever's seed exports averaged into one model per seed group, scored on dev
+	@$(foreach lever,$(SOUP_LEVERS),$(foreach group,$(SOUP_SEEDS),\
+		out=$(ABLATION_DIR)/$(lever)-$(SOUP_NAME)-s$(firstword $(subst $(comma), ,$(group))); \
 		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.soup \
-		$(foreach s,$(ABLATION_SEEDS),--export $(ABLATION_DIR)/$(lever)-s$(s)/export) \
-		--dev $(DATA_DIR)/dev.yml --out $$out || exit 1;)
+		$(foreach s,$(subst $(comma), ,$(group)),--export $(ABLATION_DIR)/$(lever)-s$(s)/export) \
+		--dev $(DATA_DIR)/dev.yml --out $$out || exit 1;))
 
 scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md
