@@ -85,8 +85,10 @@ help:  ## this list
 system-deps:  ## Debian packages the tests need (redis-server), via apt-get when missing
 	bash scripts/system-deps.sh
 
+TEST_WORKERS ?= 2
 test: lint pretrain-setup system-deps  ## ruff, then the whole suite (both environments)
-	RASA_ELECTRA_PRETRAIN_PYTHON=$(PRETRAIN_PY) $(PY) -m pytest --ignore=tests/pretraining
+	RASA_ELECTRA_PRETRAIN_PYTHON=$(PRETRAIN_PY) $(PY) -m pytest --ignore=tests/pretraining \
+		-n $(TEST_WORKERS) --dist loadfile
 	$(PRETRAIN_PY) -m pytest tests/pretraining
 
 # the edit loop: no torch environment, no slow tests

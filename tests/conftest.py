@@ -26,6 +26,13 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_rasa_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Rasa's training cache (an SQLite file under the working directory by default) kept to
+    this run, so the parallel workers of `make test` never share or lock one."""
+    os.environ.setdefault("RASA_CACHE_DIRECTORY", str(tmp_path_factory.mktemp("rasa-cache")))
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
