@@ -195,7 +195,9 @@ SILVER_TEACHER ?= $(CRF_MODEL)
 SILVER_LIMIT ?= 50000
 SILVER_STAGE_SEED ?= 42
 SILVER_RUN ?= silver$(SILVER_LIMIT:000=k)
-SILVER_ARGS ?= --head crf --word-features $(POS_FEATURES)
+# SILVER_WORDS=sudachi:B SILVER_RUN=sudachi-b-silver50k: both stages on the teacher's words
+SILVER_WORDS ?=
+SILVER_ARGS ?= --head crf --word-features $(POS_FEATURES) $(if $(SILVER_WORDS),--words $(SILVER_WORDS))
 SILVER_STAGE := $(ABLATION_DIR)/$(SILVER_RUN)-stage-s$(SILVER_STAGE_SEED)
 self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
 	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \

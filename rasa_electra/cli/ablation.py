@@ -59,10 +59,10 @@ def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list
             trial.get("chosen") or trial["best_epoch"] for run in runs for trial in run["trials"]
         ]
         seconds = [e["seconds"] for run in runs for trial in run["trials"] for e in trial["epochs"]]
-        per_epoch = sum(seconds) / len(seconds) if seconds else 0.0
+        per_epoch = f"{sum(seconds) / len(seconds):.0f}" if seconds else ""  # a soup trains none
         lines.append(
             f"| {lever} | {len(epochs)} | {cell(micro['precision'])} | {cell(micro['recall'])} | "
-            f"**{cell(micro['f1'])}** | {', '.join(map(str, epochs))} | {per_epoch:.0f} |"
+            f"**{cell(micro['f1'])}** | {', '.join(map(str, epochs))} | {per_epoch} |"
         )
     return "\n".join(lines)
 
