@@ -41,11 +41,10 @@ def _card(export: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _same(exports: Sequence[Path], what: str, read) -> None:
-    """Refuse ingredients that differ in ``what`` (read from each export)."""
-    first = read(exports[0])
-    for export in exports[1:]:
-        if read(export) != first:
+def _same(exports: Sequence[Path], what: str, values: Sequence) -> None:
+    """Refuse ingredients whose ``values`` (one per export) differ in ``what``."""
+    for export, value in zip(exports[1:], values[1:], strict=True):
+        if value != values[0]:
             raise SoupError(f"{export} and {exports[0]} differ in their {what}: not one soup")
 
 
@@ -63,10 +62,10 @@ def check_ingredients(exports: Sequence[Path]) -> list[dict]:
     if len(exports) < 2:
         raise SoupError("a soup needs at least two exports")
     cards = [_card(e) for e in exports]
-    _same(exports, "labels", read_labels)
-    _same(exports, "tokenizer (words and subwords)", _tokenizer_files)
-    _same(exports, "head", lambda e: _card(e)["hyperparameters"].get("head"))
-    _same(exports, "word features", lambda e: _card(e).get("word_features"))
+    _same(exports, "labels", [read_labels(e) for e in exports])
+    _same(exports, "tokenizer (words and subwords)", [_tokenizer_files(e) for e in exports])
+    _same(exports, "head", [c["hyperparameters"].get("head") for c in cards])
+    _same(exports, "word features", [c.get("word_features") for c in cards])
     starts = {c["start_point"]["source"] for c in cards}
     if len(starts) > 1:
         logger.warning("the ingredients start from different points (%s)", ", ".join(starts))
@@ -105,7 +104,7 @@ def average(exports: Sequence[str | Path]) -> NerModel:
     word_features = None
     tables = [FeatureTables.load(e, labels) for e in exports]
     if tables[0] is not None:
-        _same(exports, "feature values", lambda e: FeatureTables.load(e, labels).vocab)
+        _same(exports, "feature values", [t.vocab for t in tables])
         word_features = FeatureVariables(tables[0].vocab, len(labels))
         for variable, name in zip(word_features.tables, tables[0].vocab.names, strict=True):
             variable.assign(_mean([t.tables[name] for t in tables]).astype(np.float32))
