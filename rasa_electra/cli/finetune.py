@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--trials", type=int, default=1)
     parser.add_argument(
+        "--init-seed", type=int,
+        help="seed of the new weights (the classifier head), the same for every trial; by "
+        "default each trial draws its own from --seed. Runs that share it start from the same "
+        "weights, so `rasa-electra soup` can average them safely",
+    )  # fmt: skip
+    parser.add_argument(
         "--label-scheme", choices=defaults.LABEL_SCHEMES, default=defaults.LABEL_SCHEME
     )
     parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
@@ -138,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     options = dict(
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
-        average_last=args.average_last,
+        average_last=args.average_last, init_seed=args.init_seed,
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
         word_features=tuple(f.strip() for f in args.word_features.split(",") if f.strip()),

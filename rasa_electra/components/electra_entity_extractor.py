@@ -184,7 +184,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "max_seq_length": defaults.MAX_SEQ_LENGTH,
             "label_scheme": defaults.LABEL_SCHEME,
             "random_seed": 42,
-            # fine-tune this many times (seeds random_seed, +1, …) and serve the mean of their
+            # fine-tune this many times (seeds random_seed, +1, …, each drawing the same new
+            # weights from random_seed, so every run starts alike) and serve the mean of their
             # weights (model.soup): one model's latency, this many times the training
             "average_seeds": defaults.AVERAGE_SEEDS,
             # "savedmodel" (our export) or "tf1_legacy" (the original write-up's TF1 export:
@@ -400,6 +401,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     head=self._config["head"],
                     word_features=tuple(self._config["word_features"] or ()),
                     seed=seed,
+                    init_seed=seeds[0],  # one start for every seed: their soup is safe
                 )
                 if len(seeds) == 1:
                     model.export(target, data=TRAINED_ON)
@@ -407,7 +409,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                 exports.append(model.export(Path(scratch) / f"seed-{seed}", data=TRAINED_ON))
             averaged = soup.average(exports)
             averaged.spec = spec  # the card names the real start point, not a scratch export
-            averaged.export(target, data=TRAINED_ON, soup=[{"seed": s} for s in seeds])
+            ingredients = [{"seed": s, "init_seed": seeds[0]} for s in seeds]
+            averaged.export(target, data=TRAINED_ON, soup=ingredients)
 
     @staticmethod
     def _train_on_pipeline_words(spec, training_data: TrainingData) -> None:

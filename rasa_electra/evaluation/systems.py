@@ -132,7 +132,7 @@ class Crf(System):
     trains on no examples when no featurizer has run (it keeps only featurized messages)."""
 
     name = "crf"
-    description = "config.yml: MeCab words, featurizers, the fast-loading CRF"
+    description = "config.yml: its words (the dev choice), featurizers, the fast-loading CRF"
     crf_class: str | None = None  # None: config.yml's own (the fast-loading CRF)
 
     def steps(self, options: HarnessOptions, seed: int, spacy_model: str | None) -> list[dict]:

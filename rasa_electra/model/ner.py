@@ -30,6 +30,7 @@ from rasa_electra.model.training import (
     TrainingConfig,
     deterministic,
     make_strategy,
+    reseed,
     train,
 )
 from rasa_electra.model.word_features import FeatureTables, FeatureVariables, FeatureVocab
@@ -134,11 +135,14 @@ def create(
     if config.head not in defaults.HEADS:
         raise ValueError(f"head must be one of {defaults.HEADS}, got {config.head!r}")
     strategy = make_strategy(config.distribute)
-    with deterministic(config.seed):
+    init_seed = config.seed if config.init_seed is None else config.init_seed
+    with deterministic(init_seed):
         with strategy.scope():  # variables are created once per replica device
             model = spec.build_model(labels, config.dropout)
             crf = CrfScores(labels) if config.head == "crf" else None
             word_features = FeatureVariables(vocab, len(labels)) if vocab else None
+        if init_seed != config.seed:
+            reseed(config.seed)  # dropout and every later draw: the run's own
         ner_model = NerModel(
             spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable),
             crf=crf, word_features=word_features,

@@ -41,6 +41,10 @@ class TrainingConfig:
     max_grad_norm: float = 1.0
     dropout: float | None = None  # None keeps the start point's config
     seed: int = 42
+    # the seed of the weights a fine-tuning draws (the classifier head): None draws them from
+    # `seed`. Runs that share it and their start point begin from the very same weights and
+    # differ only in data order and dropout, which is what makes their soup safe (model.soup)
+    init_seed: int | None = None
     patience: int | None = None  # epochs without dev improvement before stopping; None = never
     eval_batch_size: int = 32
     # batches of similar-length windows (features.bucketed_order): less padding, same data
@@ -103,13 +107,20 @@ def deterministic(seed: int) -> Iterator[None]:
     from tensorflow.python.framework import config as tf_config
 
     was_enabled = tf_config.is_op_determinism_enabled()
-    tf.keras.utils.set_random_seed(seed)
+    reseed(seed)
     tf.config.experimental.enable_op_determinism()
     try:
         yield
     finally:
         if not was_enabled:
             tf_config.disable_op_determinism()
+
+
+def reseed(seed: int) -> None:
+    """Python's, NumPy's and TF's global seeds; op determinism stays as `deterministic` set it."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(seed)
 
 
 def make_strategy(name: str = "none"):

@@ -53,6 +53,23 @@ def test_same_seed_same_model_on_cpu(trained, pytorch_layout_dir, examples):
         np.testing.assert_array_equal(a, b)
 
 
+def test_runs_sharing_an_init_seed_start_alike_and_train_apart(pytorch_layout_dir, examples):
+    """The soup recipe's premise: init_seed fixes the new weights, seed the rest of the run."""
+    train = DataLoader(examples, model_spec.get(pytorch_layout_dir, max_seq_length=24))
+
+    def weights(seed: int, init_seed: int | None, learning_rate: float) -> list[np.ndarray]:
+        model = ner.create(train, epochs=2, batch_size=8, learning_rate=learning_rate,
+                           seed=seed, init_seed=init_seed)  # fmt: skip
+        return model.model.get_weights()
+
+    start_a, start_b, own_start = weights(1, 5, 0.0), weights(2, 5, 0.0), weights(2, None, 0.0)
+    for a, b in zip(start_a, start_b, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, c) for a, c in zip(start_a, own_start, strict=True))
+    run_a, run_b = weights(1, 5, 3e-3), weights(2, 5, 3e-3)
+    assert any(not np.allclose(a, b) for a, b in zip(run_a, run_b, strict=True))
+
+
 def test_predictions_have_exact_offsets_even_through_windows(trained):
     for text, prediction in zip(TEXTS, trained.predict(TEXTS), strict=True):
         assert prediction.text == text
