@@ -172,6 +172,9 @@ ablation-args-crf-head-word-features := --head crf --word-features $(WORD_FEATUR
 ablation-args-crf-head-pos-features := --head crf --word-features $(POS_FEATURES)
 # the same on the words of the CRF's dev-chosen dictionary instead of the encoder's own (ipadic)
 ablation-args-sudachi-b-crf-head-pos-features := --head crf --word-features $(POS_FEATURES) --words sudachi:B
+# the same with every seed's new head drawn from seed 42 (its seed-42 run is the lever's above):
+# one start point from the encoder, as trainable mode's average_seeds has it, so a soup is safe
+ablation-args-sudachi-b-one-start := $(ablation-args-sudachi-b-crf-head-pos-features) --init-seed 42
 ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (resumes), one table
 	@$(foreach lever,$(ABLATION_LEVERS),$(foreach seed,$(ABLATION_SEEDS),\
 		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] || { \
