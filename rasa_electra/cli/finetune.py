@@ -29,6 +29,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
 
 from rasa_electra import defaults
+from rasa_electra.cli.export_options import add_formats_option, convert_if_asked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,11 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-ratio", type=float, default=defaults.WARMUP_RATIO)
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
-    parser.add_argument(
-        "--formats", choices=("auto", "none"), default="auto",
-        help="auto: convert the export to ONNX (float32, int8) and score them on dev, so the "
-        "component's backend: auto serves the fastest offered one; none: the SavedModel only",
-    )  # fmt: skip
+    add_formats_option(parser)
     parser.add_argument(
         "--average-last", type=int, default=0,
         help="also score the mean of the last N epochs' weights on dev; keep it if better",
@@ -172,12 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         data=results["data"],
         trials_summary={"dev": results["dev"]["micro"], "test": results["test"]["micro"]},
     )
-    if args.formats == "auto":
-        from rasa_electra.serving.formats import convert_for_auto
-
-        report = convert_for_auto(args.out / "export", dev.examples)
-        if report:
-            print(f"formats: backend auto serves {report['fastest'] or 'the SavedModel'}")
+    convert_if_asked(args, args.out / "export", dev.examples)
     for split in ("dev", "test"):
         m = results[split]["micro"]
         print(

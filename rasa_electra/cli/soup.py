@@ -6,7 +6,8 @@
 
 The soup (``model.soup``) is scored on dev beside each ingredient; ``results.json`` has the
 shape of ``finetune``'s, so ``ablation`` reads it as a run, and ``<out>/export`` serves like any
-export. No test split: a soup is a lever, chosen on dev.
+export. No test split: a soup is a lever, chosen on dev. Like finetune's, the export is
+converted for `backend: auto` unless ``--formats none``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
+from rasa_electra.cli.export_options import add_formats_option, convert_if_asked
 from rasa_electra.model import DataLoader
 from rasa_electra.model.soup import SoupError, average
 
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="an ingredient export (at least two)")  # fmt: skip
     parser.add_argument("--dev", type=Path, required=True, help="Rasa NLU YAML to score on")
     parser.add_argument("--out", type=Path, required=True)
+    add_formats_option(parser)
     args = parser.parse_args(argv)
     try:
         soup = average(args.export)
@@ -58,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     soup.export(args.out / "export", data=results["data"], soup=ingredients)
+    convert_if_asked(args, args.out / "export", dev.examples)
     print(f"wrote {args.out}/results.json and the soup's export in {args.out}/export")
     return 0
 

@@ -115,5 +115,7 @@ def test_soup_command_writes_a_run_the_ablation_reads(exported_tiny, second_seed
     assert (out / "export" / "saved_model.pb").is_file()
     card = json.loads((out / "export" / "model_card.json").read_text(encoding="utf-8"))
     assert len(card["soup"]) == 2
+    formats = json.loads((out / "export" / "formats" / "formats.json").read_text("utf-8"))
+    assert "fastest" in formats  # converted for backend: auto, as finetune's exports are
     runs = ablation.lever_runs(tmp_path / "runs")
     assert list(runs) == ["tiny-soup"]
