@@ -167,11 +167,16 @@ def runs_table(runs: list[dict[str, Any]], rows: dict[str, dict[str, Any]]) -> l
     return lines
 
 
+def newest_records(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each run's newest record: a rerun under the same name replaces what is shown."""
+    return {record["run"]: record for record in records}
+
+
 def render_into(markdown_path: Path, records: list[dict[str, Any]]) -> list[str]:
     """Rewrite every marked table in ``markdown_path`` from its runs' newest records; returns
     the runs rendered. A marker may join several runs with ``+`` into one table, and keep one
     system of a run with ``RUN/SYSTEM``. A marker naming a run with no record is an error."""
-    newest = {record["run"]: record for record in records}
+    newest = newest_records(records)
     text = markdown_path.read_text(encoding="utf-8")
     pattern = re.compile(
         r"(<!-- scoreboard: (?P<run>[^ ]+) -->\n).*?(<!-- /scoreboard: (?P=run) -->)", re.S

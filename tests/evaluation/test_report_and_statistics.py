@@ -116,3 +116,23 @@ def test_the_scoreboard_appends_records_and_rewrites_only_the_marked_tables(tmp_
     doc.write_text("<!-- scoreboard: other -->\n<!-- /scoreboard: other -->\n", "utf-8")
     with pytest.raises(KeyError, match="no scoreboard record for run 'other'"):
         render_into(doc, records)
+
+
+def test_scoreboard_show_prints_a_runs_newest_table_and_fails_on_an_unknown_run(tmp_path, capsys):
+    from rasa_electra.cli import scoreboard
+
+    board = tmp_path / "scoreboard.json"
+    results = {"train": "t.yml", "dev": "d.yml", "test": "x.yml", "test_messages": 12,
+               "systems": {"crf": system(0.7324, 0.5)}}  # fmt: skip
+    append_record(
+        board, make_record(results, "gsd", "rasa-electra evaluate …", "GSD", "2026-11-01")
+    )
+    results["systems"] = {"crf": system(0.75, 0.5)}
+    append_record(
+        board, make_record(results, "gsd", "rasa-electra evaluate …", "GSD", "2026-11-02")
+    )
+    assert scoreboard.main(["--scoreboard", str(board), "--show", "gsd"]) == 0
+    shown = capsys.readouterr().out
+    assert "Run `gsd`, 2026-11-02" in shown and "| crf | 1 | 75.00 |" in shown
+    assert scoreboard.main(["--scoreboard", str(board), "--show", "other"]) == 1
+    assert "no record of run 'other'" in capsys.readouterr().err
