@@ -253,8 +253,9 @@ bot-shell: bot  ## talk to the booking bot in `rasa shell`
 formats: $(ELECTRA_DIR)/export/saved_model.pb  ## TFLite/ONNX formats of the demo export
 	$(PY) -m rasa_electra.cli.export_formats --export $(ELECTRA_DIR)/export --data $(DATA_DIR)
 
-# CRF vs ELECTRA on each backend through Rasa: latency, batch throughput, `rasa run` load test
-BENCH_SYSTEMS ?= crf,electra,electra@tflite-dynamic,electra@onnx,electra@onnx-dynamic
+# CRF vs ELECTRA through Rasa: latency, batch throughput, `rasa run` load test. `electra` is the
+# component's default backend (auto: the export's fastest offered format); electra@FORMAT one format
+BENCH_SYSTEMS ?= crf,electra,electra@savedmodel,electra@tflite-dynamic,electra@onnx
 bench: formats  ## latency, throughput and load test per backend
 	$(PY) -m rasa_electra.cli.benchmark_serving --data $(DATA_DIR)/test.yml --messages 200 \
 		--train $(DATA_DIR)/train.yml --electra-export $(ELECTRA_DIR)/export \

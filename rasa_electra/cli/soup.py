@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     for export in args.export:
         card = json.loads((export / "model_card.json").read_text(encoding="utf-8"))
         f1 = card.get("scores", {}).get("dev", {}).get("micro", {}).get("f1")
-        ingredients.append({"export": str(export), "dev_f1": f1})
+        seconds = round(sum(card.get("training", {}).get("seconds_per_epoch", [])), 1)
+        ingredients.append({"export": str(export), "dev_f1": f1, "training_seconds": seconds})
         print(f"ingredient {export}: dev F1 {100 * f1:.2f}" if f1 is not None else str(export))
     micro = soup.scores["dev"]["micro"]
     print(f"soup of {len(ingredients)}: dev P {100 * micro['precision']:.2f}  "

@@ -389,7 +389,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         seed = self._config["random_seed"]
         seeds = [seed + k for k in range(self._config["average_seeds"])]
         with tempfile.TemporaryDirectory() as scratch:
-            exports = []
+            exports, ingredients = [], []
             for seed in seeds:
                 model = ner.create(
                     DataLoader(examples, spec),
@@ -407,9 +407,12 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     model.export(target, data=TRAINED_ON)
                     return
                 exports.append(model.export(Path(scratch) / f"seed-{seed}", data=TRAINED_ON))
+                seconds = round(sum(e.seconds for e in model.history.epochs), 1)
+                ingredients.append(
+                    {"seed": seed, "init_seed": seeds[0], "training_seconds": seconds}
+                )
             averaged = soup.average(exports)
             averaged.spec = spec  # the card names the real start point, not a scratch export
-            ingredients = [{"seed": s, "init_seed": seeds[0]} for s in seeds]
             averaged.export(target, data=TRAINED_ON, soup=ingredients)
 
     @staticmethod

@@ -248,8 +248,9 @@ class Ginza(System):
 
 class Electra(System):
     """ElectraEntityExtractor on the shared tokenizer: an export (``model_path``), or a start
-    point fine-tuned inside `rasa train`; ``electra@FORMAT`` serves the export from a converted
-    format (``tflite``, ``tflite-dynamic``, ``tflite-float16``, ``onnx``, ``onnx-dynamic``)."""
+    point fine-tuned inside `rasa train`, on the component's default backend (``auto``);
+    ``electra@FORMAT`` serves the export from one format (``savedmodel``, ``tflite``,
+    ``tflite-dynamic``, ``tflite-float16``, ``onnx``, ``onnx-dynamic``)."""
 
     name = "electra"
     description = "ElectraEntityExtractor (an export, or fine-tuned inside `rasa train`)"
@@ -275,9 +276,10 @@ class Electra(System):
             )
         if options.electra_entity_map:
             step["entity_map"] = dict(options.electra_entity_map)
-        backend, quantization = split_format(self.backend_format or "savedmodel")
-        step.update(backend=backend, quantization=quantization,
-                    intra_op_threads=options.electra_threads)  # fmt: skip
+        if self.backend_format:  # else the component's default backend, as a user gets it
+            backend, quantization = split_format(self.backend_format)
+            step.update(backend=backend, quantization=quantization)
+        step["intra_op_threads"] = options.electra_threads
         return [mecab_step(), step]
 
     def recipe(self, options: HarnessOptions, seed: int, dev_file: Path | None) -> list:
@@ -290,11 +292,12 @@ class Electra(System):
 
     def earlier_training_seconds(self, options: HarnessOptions) -> float:
         """model_path mode: `rasa train` only copies; the export's model card times its
-        fine-tuning."""
+        fine-tuning, a soup's the fine-tunings it averages."""
         if not options.electra_export:
             return 0.0
         card = json.loads((Path(options.electra_export) / "model_card.json").read_text("utf-8"))
-        return float(sum(card["training"]["seconds_per_epoch"]))
+        ingredients = sum(i.get("training_seconds", 0.0) for i in card.get("soup") or [])
+        return float(sum(card["training"]["seconds_per_epoch"]) + ingredients)
 
     def is_stochastic(self, options: HarnessOptions) -> bool:
         return not options.electra_export

@@ -549,7 +549,8 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
               "random_seed": 7}  # fmt: skip
     ElectraEntityExtractor(config, None, None)._fine_tune(TrainingData(messages), tmp_path / "out")
     card = json.loads((tmp_path / "out" / "model_card.json").read_text(encoding="utf-8"))
-    assert card["soup"] == [{"seed": 7, "init_seed": 7}, {"seed": 8, "init_seed": 7}]
+    assert [(i["seed"], i["init_seed"]) for i in card["soup"]] == [(7, 7), (8, 7)]
+    assert all(i["training_seconds"] > 0 for i in card["soup"])  # what the soup cost to train
     assert card["start_point"]["source"] == str(pytorch_layout_dir)
     from rasa.shared.exceptions import InvalidConfigException
 

@@ -117,7 +117,9 @@ def test_electra_on_a_converted_format_is_its_own_system():
     assert (extractor["backend"], extractor["quantization"]) == ("tflite", "dynamic")
     assert extractor["intra_op_threads"] == 1
     plain = read_yaml(pipeline("electra", options, seed=1))["pipeline"][-1]
-    assert (plain["backend"], plain["quantization"]) == ("savedmodel", "none")
+    assert "backend" not in plain  # the component's default (auto), as a user gets it
+    saved = read_yaml(pipeline("electra@savedmodel", options, seed=1))["pipeline"][-1]
+    assert (saved["backend"], saved["quantization"]) == ("savedmodel", "none")
     with pytest.raises(ValueError, match="only electra runs on other backends"):
         pipeline("crf@onnx", options, seed=1)
 

@@ -114,7 +114,7 @@ def test_soup_command_writes_a_run_the_ablation_reads(exported_tiny, second_seed
     assert [i["export"] for i in results["soup"]] == [str(exported_tiny), str(second_seed)]
     assert (out / "export" / "saved_model.pb").is_file()
     card = json.loads((out / "export" / "model_card.json").read_text(encoding="utf-8"))
-    assert len(card["soup"]) == 2
+    assert len(card["soup"]) == 2 and all(i["training_seconds"] > 0 for i in card["soup"])
     formats = json.loads((out / "export" / "formats" / "formats.json").read_text("utf-8"))
     assert "fastest" in formats  # converted for backend: auto, as finetune's exports are
     runs = ablation.lever_runs(tmp_path / "runs")
