@@ -149,13 +149,15 @@ EVAL_DIET_EPOCHS ?= 5,10
 # several exports (one recipe, one per fine-tuning seed) are one ELECTRA trial each, e.g.
 # EVAL_ELECTRA_EXPORT="$(ABLATION_DIR)/crf-head-s42/export $(ABLATION_DIR)/crf-head-s43/export …"
 EVAL_ELECTRA_EXPORT ?= $(ELECTRA_DIR)/export
-# the record's name in docs/scoreboard.json
+# the record's name in docs/scoreboard.json, and what a reader of it must know
 EVAL_RUN ?= eval-gsd-$(VERSION_TAG)
+EVAL_NOTE ?=
 eval: $(addsuffix /saved_model.pb,$(EVAL_ELECTRA_EXPORT)) | $(DATA_DIR)/summary.json  ## all systems through the harness, recorded
 	$(PY) -m rasa_electra.cli.evaluate --data $(DATA_DIR) --systems $(EVAL_SYSTEMS) \
 		$(addprefix --electra-export ,$(EVAL_ELECTRA_EXPORT)) --trials $(EVAL_TRIALS) \
 		--diet-epochs $(EVAL_DIET_EPOCHS) --title "UD_Japanese-GSD $(GSD_VERSION) test" \
-		--out $(REPORT_DIR) --scoreboard docs/scoreboard.json --run $(EVAL_RUN)
+		--out $(REPORT_DIR) --scoreboard docs/scoreboard.json --run $(EVAL_RUN) \
+		$(if $(EVAL_NOTE),--note "$(EVAL_NOTE)")
 
 # The dev ablation of issue 22: each lever fine-tuned from the shipped encoder at 3 seeds, one
 # folder per run (a finished run is skipped, so a rerun resumes), the softmax and CRF-head models

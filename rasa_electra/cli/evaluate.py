@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--scoreboard", type=Path, help="append this run's record here")
     parser.add_argument("--run", help="the run's name in the scoreboard (default: --out's name)")
+    parser.add_argument("--note", default="", help="what a reader of the record must know")
     args = parser.parse_args(argv)
 
     from rasa_electra.evaluation.harness import HarnessOptions, evaluate_systems
@@ -162,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
 
         command = "rasa-electra evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
         run = args.run or args.out.name
-        append_record(args.scoreboard, make_record(results, run, command, args.title))
+        append_record(
+            args.scoreboard, make_record(results, run, command, args.title, note=args.note)
+        )
         print(f"recorded run {run!r} in {args.scoreboard}")
     return 0
 
