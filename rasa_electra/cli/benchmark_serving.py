@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -42,11 +43,16 @@ def main(argv: list[str] | None = None) -> int:
         "--servers", type=int, default=1, help="rasa run processes sharing the load round-robin"
     )
     parser.add_argument("--out", type=Path, help="folder for trained archives and results.json")
+    parser.add_argument("--scoreboard", type=Path, help="append this run's record here")
+    parser.add_argument("--run", help="the run's name in the scoreboard (default: --out's name)")
+    parser.add_argument("--note", default="", help="what a reader of the record must know")
     args = parser.parse_args(argv)
+    if args.scoreboard and not (args.run or args.out):
+        parser.error("--scoreboard needs --run (or --out, whose name it takes)")
 
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.evaluation import serving
-    from rasa_electra.evaluation.report import serving_tables
+    from rasa_electra.evaluation.scoreboard import serving_tables
 
     archives = {name: Path(path) for name, path in (m.split("=", 1) for m in args.model)}
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -78,6 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    if args.scoreboard:
+        from rasa_electra.evaluation.scoreboard import append_record, make_serving_record
+
+        command = "rasa-electra benchmark-serving " + shlex.join(
+            sys.argv[1:] if argv is None else argv
+        )
+        run = args.run or args.out.name
+        record = make_serving_record(report, run, command, str(args.data), args.note)
+        append_record(args.scoreboard, record)
+        print(f"recorded run {run!r} in {args.scoreboard}")
     return 0
 
 

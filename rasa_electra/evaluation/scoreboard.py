@@ -1,5 +1,6 @@
-"""Every harness run's record in one file (``docs/scoreboard.json``), and the tables in
-``docs/results.md`` generated from it, so each figure there has its date, machine and command.
+"""Every harness run's and serving benchmark's record in one file (``docs/scoreboard.json``),
+and the tables in ``docs/results.md`` generated from it, so each figure there has its date,
+machine and command.
 
 A table sits in the markdown between ``<!-- scoreboard: RUN -->`` and ``<!-- /scoreboard: RUN
 -->``; ``render_into`` rewrites what is between them from RUN's newest record. Records are only
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 FIGURES = ("precision", "recall", "f1")
+SERVING = "serving"  # a record's kind: a serving benchmark; a harness run has no kind
 
 
 def describe_machine() -> str:
@@ -142,15 +144,89 @@ def systems_table(systems: dict[str, dict[str, Any]]) -> list[str]:
     return lines + (["", *notes] if notes else [])
 
 
+def make_serving_record(
+    report: dict[str, Any], run: str, command: str, data: str, note: str = ""
+) -> dict[str, Any]:
+    """One serving benchmark (``benchmark_serving``'s report) as a scoreboard record."""
+    return {
+        "run": run,
+        "kind": SERVING,
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": describe_machine(),
+        "data": data,
+        "messages": report["messages"],
+        "command": command,
+        "note": note,
+        "systems": report["systems"],
+    }
+
+
+def serving_tables(report: dict, batch_sizes: list[int]) -> str:
+    """Markdown: latency and throughput with ratios to the first system; load test; HTTP."""
+    rows = report["systems"]
+    reference = next(iter(rows))
+    ref = rows[reference]
+    head = "| system | archive MB | load s | p50 ms | p95 ms | " + " | ".join(
+        f"msg/s @{b}" for b in batch_sizes
+    )
+    lines = [
+        f"{head} | p50 ÷ {reference} | msg/s @{batch_sizes[-1]} ÷ {reference} |",
+        "|---|" + "---:|" * (6 + len(batch_sizes)),
+    ]
+    last = str(batch_sizes[-1])
+    for name, row in rows.items():
+        rates = " | ".join(f"{row['messages_per_second'][str(b)]:.1f}" for b in batch_sizes)
+        lines.append(
+            f"| {name} | {row['archive_mb']:.1f} | {row['load_seconds']:.1f} | "
+            f"{row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {rates} | "
+            f"{row['p50_ms'] / ref['p50_ms']:.2f}× | "
+            f"{row['messages_per_second'][last] / ref['messages_per_second'][last]:.2f}× |"
+        )
+    if any("load_test" in row for row in rows.values()):
+        lines += ["", "| system (rasa run) | servers | ready s | requests | concurrency | req/s | "
+                  "p50 ms | p95 ms | errors | RSS MB | peak RSS MB | req/s ÷ " + reference + " |",
+                  "|---|" + "---:|" * 11]  # fmt: skip
+        for name, row in rows.items():
+            load = row.get("load_test")
+            if load:
+                ratio = load["requests_per_second"] / ref["load_test"]["requests_per_second"]
+                lines.append(
+                    f"| {name} | {load['servers']} | {load['ready_seconds']:.1f} | "
+                    f"{load['requests']} | {load['concurrency']} | "
+                    f"{load['requests_per_second']:.1f} | {load['p50_ms']:.1f} | "
+                    f"{load['p95_ms']:.1f} | {load['errors']} | {load['rss_mb']:.0f} | "
+                    f"{load['peak_rss_mb']:.0f} | {ratio:.2f}× |"
+                )
+    if any("http" in row for row in rows.values()):
+        lines += ["", "| system (rasa run, one at a time) | ready s | p50 ms | p95 ms |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        for name, row in rows.items():
+            if "http" in row:
+                http = row["http"]
+                lines.append(
+                    f"| {name} | {http['ready_seconds']:.1f} | {http['p50_ms']:.1f} | "
+                    f"{http['p95_ms']:.1f} |"
+                )
+    return "\n".join(lines)
+
+
 def render_table(record: dict[str, Any]) -> str:
-    """Markdown: the run's provenance, then its systems' table."""
+    """Markdown: the run's provenance, then its systems' table (a serving run's own tables)."""
+    serving = record.get("kind") == SERVING
+    count = (
+        f"{record['messages']} messages" if serving else f"{record['test_messages']} test messages"
+    )
     lines = [
         f"Run `{record['run']}`, {record['date'][:10]}, {record['machine']}; data: "
-        f"{record['data']} ({record['test_messages']} test messages).",
+        f"{record['data']} ({count}).",
         f"Command: `{record['command']}`"
         + (f". {record['note'].rstrip('.')}." if record["note"] else ""),
         "",
     ]
+    if serving:
+        first = next(iter(record["systems"].values()))
+        sizes = sorted(int(b) for b in first["messages_per_second"])
+        return "\n".join(lines) + serving_tables(record, sizes)
     return "\n".join(lines + systems_table(record["systems"]))
 
 
@@ -191,6 +267,8 @@ def render_into(markdown_path: Path, records: list[dict[str, Any]]) -> list[str]
         rendered.extend(run for run, _ in wanted)
         if len(wanted) == 1 and not wanted[0][1]:
             return f"{match[1]}{render_table(newest[wanted[0][0]])}\n{match[3]}"
+        if any(newest[run].get("kind") == SERVING for run, _ in wanted):
+            raise ValueError(f"{markdown_path}: a serving run is rendered alone, not joined")
         rows = {
             f"{run}: {name}": s
             for run, system in wanted

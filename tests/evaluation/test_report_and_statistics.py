@@ -71,7 +71,7 @@ def test_load_result_summary():
 
 
 def test_serving_tables_give_ratios_to_the_first_system():
-    from rasa_electra.evaluation.report import serving_tables
+    from rasa_electra.evaluation.scoreboard import serving_tables
 
     def row(p50: float, rate: float) -> dict:
         return {"archive_mb": 1.0, "load_seconds": 2.0, "p50_ms": p50, "p95_ms": 2 * p50,
@@ -136,3 +136,32 @@ def test_scoreboard_show_prints_a_runs_newest_table_and_fails_on_an_unknown_run(
     assert "Run `gsd`, 2026-11-02" in shown and "| crf | 1 | 75.00 |" in shown
     assert scoreboard.main(["--scoreboard", str(board), "--show", "other"]) == 1
     assert "no record of run 'other'" in capsys.readouterr().err
+
+
+def test_a_serving_benchmark_is_recorded_and_rendered_with_its_own_tables(tmp_path, capsys):
+    from rasa_electra.cli import scoreboard
+    from rasa_electra.evaluation.scoreboard import make_serving_record
+
+    def row(p50: float, rate: float, requests_per_second: float) -> dict:
+        load = {"servers": 1, "ready_seconds": 3.0, "requests": 300, "concurrency": 8,
+                "requests_per_second": requests_per_second, "p50_ms": 40.0, "p95_ms": 60.0,
+                "errors": 0, "rss_mb": 600.0, "peak_rss_mb": 700.0}  # fmt: skip
+        return {"archive_mb": 1.0, "load_seconds": 0.5, "p50_ms": p50, "p95_ms": 2 * p50,
+                "messages_per_second": {"1": rate, "8": 2 * rate}, "load_test": load}  # fmt: skip
+
+    report = {"messages": 200, "systems": {"crf": row(4.0, 100.0, 180.0),
+                                           "electra": row(5.0, 80.0, 90.0)}}  # fmt: skip
+    board, doc = tmp_path / "scoreboard.json", tmp_path / "results.md"
+    command = "rasa-electra benchmark-serving …"
+    append_record(board, make_serving_record(report, "bench", command, "test.yml", "idle"))
+    doc.write_text("<!-- scoreboard: bench -->\n<!-- /scoreboard: bench -->\n", "utf-8")
+    assert render_into(doc, read_scoreboard(board)) == ["bench"]
+    text = doc.read_text(encoding="utf-8")
+    assert "Run `bench`" in text and "(200 messages)" in text and ". idle." in text
+    assert "| electra | 1.0 | 0.5 | 5.0 | 10.0 | 80.0 | 160.0 | 1.25× | 0.80× |" in text
+    assert "| electra | 1 | 3.0 | 300 | 8 | 90.0 |" in text and "0.50× |" in text
+    assert scoreboard.main(["--scoreboard", str(board), "--show", "bench"]) == 0
+    assert "| crf | 1.0 | 0.5 | 4.0 |" in capsys.readouterr().out
+    doc.write_text("<!-- scoreboard: bench+bench -->\n<!-- /scoreboard: bench+bench -->\n", "utf-8")
+    with pytest.raises(ValueError, match="rendered alone"):
+        render_into(doc, read_scoreboard(board))
