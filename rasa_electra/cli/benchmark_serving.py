@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         for system in systems:
             print(f"{system}: rasa train nlu …", file=sys.stderr)
             workdir = (args.out / "models" / system.replace("@", "-")).resolve()
-            archives[system] = train_system(system, options, args.train.resolve(), workdir)
+            archives[system] = train_system(system, options, args.train.resolve(), workdir).archive
     if not archives:
         parser.error("give --model NAME=ARCHIVE or --systems")
 

@@ -237,10 +237,16 @@ def test_serving_benchmark_measures_batches_http_and_a_bounded_load(repo, archiv
                "--model", f"electra={archive}", "--data", str(data), "--messages", "5",
                "--batch-sizes", "1,2", "--http",
                "--load-requests", "6", "--concurrency", "2", "--servers", "2",
-               "--out", str(out)]  # fmt: skip
+               "--systems", "crf", "--train", str(data),  # trained here, as the harness does
+               "--out", str(out), "--scoreboard", str(tmp_path / "board.json"),
+               "--run", "b"]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
-    row = json.loads((out / "results.json").read_text())["systems"]["electra"]
+    systems = json.loads((out / "results.json").read_text())["systems"]
+    assert list(systems) == ["electra", "crf"]  # the given archive first: the ratios' reference
+    (record,) = json.loads((tmp_path / "board.json").read_text())
+    assert record["run"] == "b" and record["kind"] == "serving" and record["systems"] == systems
+    row = systems["electra"]
     assert set(row["messages_per_second"]) == {"1", "2"}
     assert all(rate > 0 for rate in row["messages_per_second"].values())
     assert row["load_test"]["requests"] == 6 and row["load_test"]["errors"] == 0
