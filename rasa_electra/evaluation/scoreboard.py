@@ -226,7 +226,7 @@ def render_table(record: dict[str, Any]) -> str:
     if serving:
         first = next(iter(record["systems"].values()))
         sizes = sorted(int(b) for b in first["messages_per_second"])
-        return "\n".join(lines) + serving_tables(record, sizes)
+        return "\n".join([*lines, serving_tables(record, sizes)])
     return "\n".join(lines + systems_table(record["systems"]))
 
 
