@@ -29,7 +29,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
 
 from rasa_electra import defaults
-from rasa_electra.cli.export_options import add_formats_option, convert_if_asked
+from rasa_electra.cli import add_formats_option, convert_if_asked
 
 
 def main(argv: list[str] | None = None) -> int:

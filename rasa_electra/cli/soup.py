@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
-from rasa_electra.cli.export_options import add_formats_option, convert_if_asked
+from rasa_electra.cli import add_formats_option, convert_if_asked
 from rasa_electra.model import DataLoader
 from rasa_electra.model.soup import SoupError, average
 
