@@ -23,7 +23,7 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -46,6 +46,9 @@ from rasa_electra.data.tags import ATTRIBUTES, entity_labels, tag_label
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 from rasa_electra.tokenization.word_features import check_names
 from rasa_electra.tokenization.words import Word
+
+if TYPE_CHECKING:
+    from rasa_electra.serving.servable import Servable
 
 logger = logging.getLogger(__name__)
 
@@ -464,6 +467,12 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                 "no entities"
             )
         return component
+
+    @property
+    def servable(self) -> Servable | None:
+        """The model this component serves on its chosen backend (None when nothing was
+        trained), for tools that time its stages on the very model Rasa loaded."""
+        return self._model
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Predict entities for a batch of messages and append them to each message's entities."""

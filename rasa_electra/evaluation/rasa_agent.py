@@ -63,6 +63,23 @@ async def parse_texts(agent, texts: Sequence[str], label: str = "parsing") -> tu
     return results, latencies
 
 
+def run_nlu_graph(runner, nlu_target: str, texts: Sequence[str]) -> None:
+    """One run of a model's prediction graph up to its NLU target, the call Rasa's processor
+    makes for a message (``graph_runner.run``); given several texts, every component's
+    ``process`` sees them as one batch."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    runner.run(
+        inputs={
+            PLACEHOLDER_MESSAGE: [UserMessage(text) for text in texts],
+            PLACEHOLDER_TRACKER: DialogueStateTracker("benchmark", []),
+        },
+        targets=[nlu_target],
+    )
+
+
 def parse_examples(archive: Path, texts: Sequence[str], label: str = "parsing") -> ParsedMessages:
     """Load ``archive`` and parse every text once, in order."""
     quiet_rasa()

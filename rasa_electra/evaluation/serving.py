@@ -26,7 +26,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rasa_electra.evaluation.rasa_agent import load_agent, parse_texts, percentile, quiet_rasa
+from rasa_electra.evaluation.rasa_agent import (
+    load_agent,
+    parse_texts,
+    percentile,
+    quiet_rasa,
+    run_nlu_graph,
+)
 
 
 @dataclass
@@ -47,23 +53,14 @@ class Timing:
 
 
 def _batch_throughput(agent, texts: list[str], batch_size: int) -> float:
-    """Messages/s through the model's NLU graph, ``batch_size`` messages per graph run.
-
-    This is the call Rasa's processor makes for one message (``graph_runner.run`` on the NLU
-    target), given a list: every component's ``process`` then sees the whole batch.
-    """
-    from rasa.core.channels.channel import UserMessage
-    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
-    from rasa.shared.core.trackers import DialogueStateTracker
-
+    """Messages/s through the model's NLU graph, ``batch_size`` messages per graph run."""
     processor = agent.processor
-    tracker = DialogueStateTracker("benchmark", [])
     started = time.perf_counter()
     for start in range(0, len(texts), batch_size):
-        messages = [UserMessage(text) for text in texts[start : start + batch_size]]
-        processor.graph_runner.run(
-            inputs={PLACEHOLDER_MESSAGE: messages, PLACEHOLDER_TRACKER: tracker},
-            targets=[processor.model_metadata.nlu_target],
+        run_nlu_graph(
+            processor.graph_runner,
+            processor.model_metadata.nlu_target,
+            texts[start : start + batch_size],
         )
     return len(texts) / (time.perf_counter() - started)
 

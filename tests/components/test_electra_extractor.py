@@ -211,6 +211,29 @@ def test_rasa_run_http_api_answers_model_parse(archive, tmp_path):
 
 
 @pytest.mark.slow
+def test_profile_times_every_graph_node_and_the_extractor_inside_rasa_run(repo, archive, tmp_path):
+    data = tmp_path / "messages.yml"
+    data.write_text(
+        'version: "3.1"\nnlu:\n- intent: i\n  examples: |\n'
+        "    - [山田太郎](PERSON)さんは[東京](GPE)に住んでいます。\n    - こんにちは\n    - 東京\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "rasa_electra.cli.profile_latency", "--model", str(archive),
+               "--data", str(data), "--http"]  # fmt: skip
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    graph, stages = result.stdout.split("Inside the ELECTRA extractor")
+    parts = [line.split("|")[1].strip() for line in graph.splitlines() if line.startswith("| ")]
+    assert {"JapaneseTokenizer0", "ElectraEntityExtractor1"} <= set(parts)
+    assert parts[-4:-1] == ["graph runner around the nodes", "Rasa's processor around the graph",
+                            "rasa run: HTTP and JSON around the processor"]  # fmt: skip
+    assert parts[-1].startswith("total: a rasa run request")
+    # the analysis is the tokenizer node's; the extractor's own stages start at its subwords
+    rows = [line.split("|")[1].strip() for line in stages.splitlines() if line.startswith("| ")]
+    assert rows == ["stage", "subwords", "windows", "padding", "model", "decoding", "total"]
+
+
+@pytest.mark.slow
 def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, tmp_path):
     # long enough for the tiny model to learn the bot's own examples: the archive must then
     # find a training sentence's entities (an untrained head finds none, or wrong ones)
