@@ -354,14 +354,13 @@ def train(
         history.epochs.append(
             EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
         )
-        logger.info(
-            "epoch %d: loss %.4f, dev F1 %s, %.1fs", epoch, history.epochs[-1].loss, score, seconds
-        )
-        tqdm.write(
+        message = (
             f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
             + (f", dev span F1 {score:.4f}" if score is not None else "")
             + f", {seconds:.1f}s"
         )
+        logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
+        tqdm.write(message)
         if score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
             history.best_epoch, history.best_dev_f1 = epoch, score
             best_weights = model.get_weights()

@@ -24,6 +24,8 @@ import shutil
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +103,19 @@ def _to_tflite(export_dir: Path, quantization: str, target: Path) -> None:
     target.write_bytes(converter.convert())
 
 
+@contextmanager
+def root_logger_at(level: int) -> Iterator[None]:
+    """The root logger at least at ``level`` for the block: ONNX Runtime's quantizer logs
+    through it, and `rasa train` would print every line of it."""
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(max(level, previous))
+    try:
+        yield
+    finally:
+        root.setLevel(previous)
+
+
 def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
     import tensorflow as tf
     import tf2onnx
@@ -111,7 +126,8 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
             _to_onnx(export_dir, "none", source)
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        with root_logger_at(logging.WARNING):  # it logs each tensor it skips at INFO
+            quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
         return
     loaded = tf.saved_model.load(str(export_dir))
     serve = loaded.signatures[SIGNATURE]

@@ -138,6 +138,7 @@ def rasa_train(repo, tmp_path, pipeline_extra: str) -> Path:
         cwd=tmp_path, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (tmp_path / "rasa-train.log").write_text(result.stdout + result.stderr, encoding="utf-8")
     return tmp_path / "models" / "electra.tar.gz"
 
 
@@ -182,6 +183,9 @@ def test_backend_auto_stores_only_the_format_it_chose(archive):
     assert set(report["formats"]) == {"onnx", "onnx-dynamic"}  # converted at `rasa train`
     chosen = report["fastest"]
     assert not has_saved_model
+    # the conversion is one line in `rasa train`'s log, not the quantizer's line per tensor
+    log = (archive.parent.parent / "rasa-train.log").read_text(encoding="utf-8")
+    assert "backend auto will serve" in log and "Quantization parameters" not in log
     assert [n.rsplit("/", 1)[1] for n in names if "/formats/" in n and n.endswith(".onnx")] == [
         f"{chosen}.onnx"
     ]
