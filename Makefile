@@ -224,6 +224,11 @@ SILVER_RUN ?= silver$(SILVER_LIMIT:000=k)
 SILVER_WORDS ?=
 SILVER_ARGS ?= --head crf --word-features $(POS_FEATURES) $(if $(SILVER_WORDS),--words $(SILVER_WORDS))
 SILVER_STAGE := $(ABLATION_DIR)/$(SILVER_RUN)-stage-s$(SILVER_STAGE_SEED)
+# a schedule lever on the gold stage, e.g. GOLD_LEVER=lld08 (layer-wise learning-rate decay
+# 0.8): runs <silver run>-then-gold-<lever>-s<seed>, from the same silver stage
+GOLD_LEVER ?=
+gold-args-lld08 := --layerwise-lr-decay 0.8
+SILVER_GOLD_RUN = $(SILVER_RUN)-then-gold$(if $(GOLD_LEVER),-$(GOLD_LEVER))
 self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
 	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \
 		--source ../shared/data/ja_text/wikipedia/kyoto_wikipedia.txt.xz:lines \
@@ -234,9 +239,10 @@ self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels fr
 		--learning-rate 3e-4 --warmup-ratio 0.1 --seed $(SILVER_STAGE_SEED) $(SILVER_ARGS) --formats none \
 		--out $(SILVER_STAGE)
 	@$(foreach seed,$(ABLATION_SEEDS),\
-		out=$(ABLATION_DIR)/$(SILVER_RUN)-then-gold-s$(seed); \
+		out=$(ABLATION_DIR)/$(SILVER_GOLD_RUN)-s$(seed); \
 		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SILVER_STAGE)/export \
-		--data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) $(SILVER_ARGS) --out $$out || exit 1;)
+		--data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) $(SILVER_ARGS) $(gold-args-$(GOLD_LEVER)) \
+		--out $$out || exit 1;)
 
 # Weight averaging (model.soup): a lever's seed exports averaged into one model, scored on dev.
 # SOUP_SEEDS is one group of seeds per soup (comma-separated inside a group); each soup is the
