@@ -8,11 +8,19 @@ Each run is a ``rasa-electra finetune --out RUNS/<lever>-s<seed>`` folder (its
 rows of ``score-decoding`` (one lever's models, decoded each way). Rows keep the order of
 ``--order`` (lever names), else their names' order. Test is left out: it is read once, for the final
 recipe, by ``make eval``.
+
+``--record docs/ablation.json`` keeps each lever's dev summary in the repository, where the runs
+are not; ``--cost RESULTS.json --lever NAME`` then reads it to say what a shortened fine-tuning
+(``make demo``'s) gives up on dev against that lever:
+
+    rasa-electra ablation --recorded docs/ablation.json --cost models/electra-demo/results.json \
+        --lever silver50k-then-gold-soup2
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -40,6 +48,22 @@ def cell(stat: dict) -> str:
     return format_stat(scaled(stat))
 
 
+def summaries(levers: dict[str, list[dict]]) -> dict[str, dict]:
+    """Lever → its runs' dev micro P/R/F1 (mean ± std over seeds), chosen epochs and mean
+    seconds an epoch (None for a soup, which trains none)."""
+    found = {}
+    for lever, runs in levers.items():
+        trials = [trial for run in runs for trial in run["trials"]]
+        seconds = [e["seconds"] for trial in trials for e in trial["epochs"]]
+        found[lever] = {
+            "runs": len(trials),
+            "dev": summarize_trials([trial["dev"] for trial in trials])["micro"],
+            "chosen": [trial.get("chosen") or trial["best_epoch"] for trial in trials],
+            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+        }
+    return found
+
+
 def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list[str]) -> str:
     lines = [
         "| lever | seeds | dev P | dev R | dev F1 | best epoch | s / epoch |",
@@ -52,19 +76,31 @@ def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list
                 f"{cell(summary['precision'])} | {cell(summary['recall'])} | "
                 f"**{cell(summary['f1'])}** | | |"
             )
-    for lever in sorted(levers, key=lambda n: (order.index(n) if n in order else len(order), n)):
-        runs = levers[lever]
-        micro = summarize_trials([trial["dev"] for run in runs for trial in run["trials"]])["micro"]
-        epochs = [
-            trial.get("chosen") or trial["best_epoch"] for run in runs for trial in run["trials"]
-        ]
-        seconds = [e["seconds"] for run in runs for trial in run["trials"] for e in trial["epochs"]]
-        per_epoch = f"{sum(seconds) / len(seconds):.0f}" if seconds else ""  # a soup trains none
+    rows = summaries(levers)
+    for lever in sorted(rows, key=lambda n: (order.index(n) if n in order else len(order), n)):
+        row, micro = rows[lever], rows[lever]["dev"]
+        per_epoch = f"{row['seconds_per_epoch']:.0f}" if row["seconds_per_epoch"] else ""
         lines.append(
-            f"| {lever} | {len(epochs)} | {cell(micro['precision'])} | {cell(micro['recall'])} | "
-            f"**{cell(micro['f1'])}** | {', '.join(map(str, epochs))} | {per_epoch} |"
+            f"| {lever} | {row['runs']} | {cell(micro['precision'])} | {cell(micro['recall'])} | "
+            f"**{cell(micro['f1'])}** | {', '.join(map(str, row['chosen']))} | {per_epoch} |"
         )
     return "\n".join(lines)
+
+
+def cost(results: dict, recorded: dict, lever: str) -> str:
+    """One finetune run's dev F1 against a recorded lever's: what the shortening gave up."""
+    if lever not in recorded["levers"]:
+        raise KeyError(f"no lever {lever!r} in the record; it has {', '.join(recorded['levers'])}")
+    own = summarize_trials([trial["dev"] for trial in results["trials"]])["micro"]["f1"]
+    row = recorded["levers"][lever]
+    theirs = row["dev"]["f1"]
+    runs = len(results["trials"])
+    mine = cell(own) if runs > 1 else f"{100 * own['mean']:.2f}"
+    return (
+        f"this fine-tuning: dev F1 {mine} ({runs} run{'s' if runs > 1 else ''}); "
+        f"{lever}: {cell(theirs)} over {row['runs']} (recorded {recorded['date']}); "
+        f"the shortening costs {100 * (theirs['mean'] - own['mean']):.2f} dev F1 points"
+    )
 
 
 def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
@@ -96,15 +132,32 @@ def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=Path, required=True, help="folder of <lever>-s<seed>/")
+    parser.add_argument("--runs", type=Path, help="folder of <lever>-s<seed>/")
     parser.add_argument(
         "--decoding", action="append", default=[],
         help="LEVER=PATH: score-decoding's JSON for that lever's exports (repeatable)",
     )  # fmt: skip
     parser.add_argument("--order", default="", help="lever names in row order, comma-separated")
     parser.add_argument("--plot", type=Path, help="write dev F1 by epoch per run here (PNG)")
+    parser.add_argument("--record", type=Path, help="write each lever's dev summary here (JSON)")
+    parser.add_argument("--recorded", type=Path, help="a --record file, for --cost")
+    parser.add_argument("--cost", type=Path, help="a finetune results.json to set against --lever")
+    parser.add_argument("--lever", help="the recorded lever --cost compares with")
     args = parser.parse_args(argv)
-    if not args.runs.is_dir():
+    if args.cost:
+        if not (args.recorded and args.lever):
+            parser.error("--cost needs --recorded and --lever")
+        for path in (args.cost, args.recorded):
+            if not path.is_file():
+                parser.error(f"no file at {path}")
+        results = json.loads(args.cost.read_text(encoding="utf-8"))
+        recorded = json.loads(args.recorded.read_text(encoding="utf-8"))
+        try:
+            print(cost(results, recorded, args.lever))
+        except KeyError as error:
+            parser.error(str(error.args[0]))
+        return 0
+    if not args.runs or not args.runs.is_dir():
         parser.error(f"no runs folder at {args.runs}")
     decodings = {}
     for item in args.decoding:
@@ -117,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table(levers, decodings, order))
     if args.plot:
         print(f"wrote {plot_curves(levers, args.plot)}")
+    if args.record:
+        command = " ".join(["rasa-electra ablation", *(sys.argv[1:] if argv is None else argv)])
+        body = {"date": str(dt.date.today()), "command": command, "levers": summaries(levers)}
+        args.record.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.record}")
     return 0
 
 

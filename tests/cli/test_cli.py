@@ -159,3 +159,20 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     rows = rows[1:]
     assert [row.split(" | ")[0] for row in rows] == ["| softmax", "| crf-head"]
     assert "**61.00 ± 1.41**" in rows[1] and "| 2 |" in rows[1] and "| 110 |" in rows[1]
+
+    # the record keeps the summaries where the runs are not, and prices a shortened run
+    record = tmp_path / "ablation.json"
+    assert ablation.main([*args, "--record", str(record)]) == 0
+    recorded = json.loads(record.read_text())
+    assert recorded["levers"]["crf-head"]["runs"] == 2
+    assert recorded["levers"]["crf-head"]["dev"]["f1"]["mean"] == pytest.approx(0.61)
+    capsys.readouterr()
+    short = tmp_path / "softmax-s42" / "results.json"
+    assert ablation.main(["--recorded", str(record), "--cost", str(short), "--lever",
+                          "crf-head"]) == 0  # fmt: skip
+    said = capsys.readouterr().out
+    assert "dev F1 50.00" in said and "61.00 ± 1.41 over 2" in said
+    assert "costs 11.00 dev F1 points" in said
+    with pytest.raises(SystemExit):  # a lever the record does not have is named, not a KeyError
+        ablation.main(["--recorded", str(record), "--cost", str(short), "--lever", "nope"])
+    assert "no lever 'nope'" in capsys.readouterr().err
