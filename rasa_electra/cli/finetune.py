@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
     parser.add_argument("--dropout", type=float, help="override the start point's dropout")
+    parser.add_argument(
+        "--keep-layers", type=int,
+        help="fine-tune only the start point's first N encoder layers (a faster student)",
+    )  # fmt: skip
     parser.add_argument("--warmup-ratio", type=float, default=defaults.WARMUP_RATIO)
     parser.add_argument("--weight-decay", type=float, default=0.01)
     parser.add_argument("--patience", type=int, help="stop after this many epochs without dev gain")
@@ -140,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
 
     options = dict(
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
-        layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout, patience=args.patience,
+        layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout,
+        keep_layers=args.keep_layers, patience=args.patience,
         average_last=args.average_last, init_seed=args.init_seed,
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,

@@ -86,8 +86,12 @@ class ModelSpec:
                 f"max_seq_length {self.max_seq_length} > the model's {positions} positions"
             )
 
-    def build_model(self, labels: list[str], dropout: float | None = None):
-        """A TF token classifier with this start point's encoder weights and a new head."""
+    def build_model(
+        self, labels: list[str], dropout: float | None = None, keep_layers: int | None = None
+    ):
+        """A TF token classifier with this start point's encoder weights and a new head; with
+        ``keep_layers`` only the first that many encoder layers (their weights by name, the
+        rest of the start point's left unread)."""
         import tensorflow as tf
         from transformers import TFAutoModelForTokenClassification
 
@@ -97,6 +101,13 @@ class ModelSpec:
         config.label2id = {label: i for i, label in enumerate(labels)}
         if dropout is not None:
             config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
+        if keep_layers is not None:
+            if not 1 <= keep_layers <= config.num_hidden_layers:
+                raise StartPointError(
+                    f"keep_layers {keep_layers}: {self.source} has {config.num_hidden_layers} "
+                    "encoder layers"
+                )
+            config.num_hidden_layers = keep_layers
         directory = self.directory
         if self.kind == "hf-directory" and (directory / "tf_model.h5").is_file():
             return TFAutoModelForTokenClassification.from_pretrained(str(directory), config=config)

@@ -138,7 +138,7 @@ def create(
     init_seed = config.seed if config.init_seed is None else config.init_seed
     with deterministic(init_seed):
         with strategy.scope():  # variables are created once per replica device
-            model = spec.build_model(labels, config.dropout)
+            model = spec.build_model(labels, config.dropout, config.keep_layers)
             crf = CrfScores(labels) if config.head == "crf" else None
             word_features = FeatureVariables(vocab, len(labels)) if vocab else None
         if init_seed != config.seed:

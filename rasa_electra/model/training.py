@@ -40,6 +40,9 @@ class TrainingConfig:
     layerwise_lr_decay: float | None = None  # e.g. 0.8 (ELECTRA-base) or 0.8-0.9; None = off
     max_grad_norm: float = 1.0
     dropout: float | None = None  # None keeps the start point's config
+    # the start point's first N encoder layers only: a smaller model that answers faster (a
+    # student cut from its teacher, as in layer dropping); None keeps every layer
+    keep_layers: int | None = None
     seed: int = 42
     # the seed of the weights a fine-tuning draws (the classifier head): None draws them from
     # `seed`. Runs that share it and their start point begin from the very same weights and

@@ -70,6 +70,31 @@ def test_runs_sharing_an_init_seed_start_alike_and_train_apart(pytorch_layout_di
     assert any(not np.allclose(a, b) for a, b in zip(run_a, run_b, strict=True))
 
 
+def test_a_student_keeps_the_first_layers_of_its_start_point(pytorch_layout_dir, examples,
+                                                              tmp_path):  # fmt: skip
+    from rasa_electra.model.model_spec import StartPointError, relative_name
+
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
+    train = DataLoader(examples, spec)
+
+    def encoder(model) -> dict[str, np.ndarray]:
+        return {relative_name(v.name): v.numpy() for v in model.model.weights
+                if "/encoder/" in v.name}  # fmt: skip
+
+    full = encoder(ner.create(train, epochs=1, batch_size=8, learning_rate=0.0, seed=3))
+    cut = ner.create(train, epochs=1, batch_size=8, learning_rate=0.0, seed=3, keep_layers=1)
+    student = encoder(cut)
+    assert spec.config.num_hidden_layers == 2 and cut.model.config.num_hidden_layers == 1
+    assert student and all("layer_._0/" in name for name in student)
+    for name, value in student.items():  # the same weights as the whole model's first layer
+        np.testing.assert_array_equal(value, full[name])
+    exported = cut.export(tmp_path / "export")
+    assert json.loads((exported / "encoder_config.json").read_text())["num_hidden_layers"] == 1
+    assert len(ExportedModel(exported).predict(TEXTS)) == len(TEXTS)
+    with pytest.raises(StartPointError, match="has 2 encoder layers"):
+        ner.create(train, epochs=1, batch_size=8, keep_layers=3)
+
+
 def test_predictions_have_exact_offsets_even_through_windows(trained):
     for text, prediction in zip(TEXTS, trained.predict(TEXTS), strict=True):
         assert prediction.text == text
