@@ -229,10 +229,13 @@ SILVER_RUN ?= silver$(SILVER_LIMIT:000=k)
 SILVER_WORDS ?=
 SILVER_ARGS ?= --head crf --word-features $(POS_FEATURES) $(if $(SILVER_WORDS),--words $(SILVER_WORDS))
 SILVER_STAGE := $(ABLATION_DIR)/$(SILVER_RUN)-stage-s$(SILVER_STAGE_SEED)
-# a schedule lever on the gold stage, e.g. GOLD_LEVER=lld08 (layer-wise learning-rate decay
-# 0.8): runs <silver run>-then-gold-<lever>-s<seed>, from the same silver stage
+# a lever on the gold stage, e.g. GOLD_LEVER=lld08 (layer-wise learning-rate decay 0.8) or
+# student6 (the silver stage's first 6 encoder layers only: a faster model): runs
+# <silver run>-then-gold-<lever>-s<seed>, from the same silver stage
 GOLD_LEVER ?=
 gold-args-lld08 := --layerwise-lr-decay 0.8
+gold-args-student6 := --keep-layers 6
+gold-args-student4 := --keep-layers 4
 SILVER_GOLD_RUN = $(SILVER_RUN)-then-gold$(if $(GOLD_LEVER),-$(GOLD_LEVER))
 self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
 	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \
