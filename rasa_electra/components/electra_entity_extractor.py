@@ -73,7 +73,7 @@ class EntityAnnotationError(RasaException):
 # keys only fine-tuning (trainable mode) reads, and those only a TF1 legacy export reads
 TRAINING_KEYS = ("epochs", "min_train_steps", "learning_rate", "warmup_ratio",
                  "train_batch_size", "head", "word_features", "label_scheme",
-                 "random_seed", "average_seeds")  # fmt: skip
+                 "random_seed", "average_seeds", "keep_layers")  # fmt: skip
 TF1_KEYS = ("label_map", "do_lower_case")
 
 
@@ -191,6 +191,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # weights from random_seed, so every run starts alike) and serve the mean of their
             # weights (model.soup): one model's latency, this many times the training
             "average_seeds": defaults.AVERAGE_SEEDS,
+            # fine-tune only the start point's first N encoder layers: a smaller model that
+            # answers faster, for some accuracy (docs/results.md, the 6-layer student); None: all
+            "keep_layers": None,
             # "savedmodel" (our export) or "tf1_legacy" (the original write-up's TF1 export:
             # outputs chunk_probs/chunk_predictions, vocab.txt and a pickled label map beside it)
             "model_format": "savedmodel",
@@ -293,6 +296,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise ElectraConfigError(
                 f"average_seeds must be a whole number ≥ 1, got {average_seeds!r}"
             )
+        keep_layers = config.get("keep_layers")
+        if keep_layers is not None and (not isinstance(keep_layers, int) or keep_layers < 1):
+            raise ElectraConfigError(
+                f"keep_layers must be a whole number ≥ 1 or null, got {keep_layers!r}"
+            )
         try:
             check_names(config.get("word_features") or ())
         except ValueError as error:
@@ -368,7 +376,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             )  # fmt: skip
 
     def _fine_tune(self, training_data: TrainingData, target: Path) -> None:
-        from rasa_electra.model import DataLoader, model_spec, ner, soup
+        from rasa_electra.model import model_spec
 
         examples = []
         for message in training_data.nlu_examples:
@@ -383,6 +391,17 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                 raise EntityAnnotationError(
                     f"ElectraEntityExtractor cannot train on {message.get(TEXT)!r}: {error}"
                 ) from error
+        try:
+            self._train_seeds(examples, training_data, target)
+        except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
+            raise ElectraConfigError(f"pretrained {self._config['pretrained']}: {error}") from error
+
+    def _train_seeds(
+        self, examples: list[Example], training_data: TrainingData, target: Path
+    ) -> None:
+        """Fine-tune once per seed from one start and export the one model, or their soup."""
+        from rasa_electra.model import DataLoader, model_spec, ner, soup
+
         spec = model_spec.get(
             self._config["pretrained"], self._config["max_seq_length"], self._config["label_scheme"]
         )
@@ -403,6 +422,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     warmup_ratio=self._config["warmup_ratio"],
                     head=self._config["head"],
                     word_features=tuple(self._config["word_features"] or ()),
+                    keep_layers=self._config.get("keep_layers"),
                     seed=seed,
                     init_seed=seeds[0],  # one start for every seed: their soup is safe
                 )

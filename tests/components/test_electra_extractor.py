@@ -579,12 +579,15 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
         messages.append(message)
     config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
               "epochs": 2, "min_train_steps": 0, "max_seq_length": 24, "average_seeds": 2,
-              "random_seed": 7}  # fmt: skip
+              "random_seed": 7, "keep_layers": 1}  # fmt: skip
     ElectraEntityExtractor(config, None, None)._fine_tune(TrainingData(messages), tmp_path / "out")
     card = json.loads((tmp_path / "out" / "model_card.json").read_text(encoding="utf-8"))
     assert [(i["seed"], i["init_seed"]) for i in card["soup"]] == [(7, 7), (8, 7)]
     assert all(i["training_seconds"] > 0 for i in card["soup"])  # what the soup cost to train
     assert card["start_point"]["source"] == str(pytorch_layout_dir)
+    # a soup of two 1-layer students cut from the 2-layer start point
+    encoder = json.loads((tmp_path / "out" / "encoder_config.json").read_text(encoding="utf-8"))
+    assert encoder["num_hidden_layers"] == 1
     from rasa.shared.exceptions import InvalidConfigException
 
     from rasa_electra.data.spans import Example
@@ -593,3 +596,9 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
     assert len(served) == 1  # it loads and answers like any export
     with pytest.raises(InvalidConfigException, match="average_seeds"):
         ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
+    with pytest.raises(InvalidConfigException, match="keep_layers"):
+        ElectraEntityExtractor.create({**config, "keep_layers": 0}, None, None, None)
+    with pytest.raises(InvalidConfigException, match="has 2 encoder layers"):  # not a deep error
+        ElectraEntityExtractor({**config, "keep_layers": 3}, None, None)._fine_tune(
+            TrainingData(messages), tmp_path / "too-deep"
+        )
