@@ -61,17 +61,25 @@ def score_format(
     return FormatScore(f1, reference_f1 - f1, same / max(len(gold), 1))
 
 
-def message_latency_ms(servable: Servable, messages: Sequence[Example]) -> float:
-    """Median milliseconds to predict one message (batch 1), as a bot answers one."""
+def message_latencies_ms(
+    servables: dict[str, Servable], messages: Sequence[Example]
+) -> dict[str, float]:
+    """Median milliseconds each runtime takes to predict one message (batch 1), as a bot
+    answers one. The runtimes take turns message by message, in a rotating order, so a load
+    that comes and goes on the machine (a fine-tuning beside `rasa train`) weighs on each of
+    them alike instead of on whichever was timed while it lasted."""
     chosen = list(messages[:LATENCY_MESSAGES]) or [Example("東京")]
-    for example in chosen[:WARMUP_CALLS]:
-        servable.predict([example], batch_size=1)
-    times = []
-    for example in chosen:
-        started = time.perf_counter()
-        servable.predict([example], batch_size=1)
-        times.append(1000 * (time.perf_counter() - started))
-    return round(statistics.median(times), 3)
+    names = list(servables)
+    for name in names:
+        for example in chosen[:WARMUP_CALLS]:
+            servables[name].predict([example], batch_size=1)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for index, example in enumerate(chosen):
+        for name in names[index % len(names) :] + names[: index % len(names)]:
+            started = time.perf_counter()
+            servables[name].predict([example], batch_size=1)
+            times[name].append(1000 * (time.perf_counter() - started))
+    return {name: round(statistics.median(values), 3) for name, values in times.items()}
 
 
 def fastest_offered(report: dict[str, Any]) -> str | None:
@@ -109,18 +117,22 @@ def evaluate_formats(
         split: {"f1": round(100 * score_spans(gold, reference[split]).micro.f1, 4)}
         for split, gold in splits.items()
     }
-    report["savedmodel"]["latency_ms"] = message_latency_ms(saved_model, splits["dev"])
     report.setdefault("formats", {})
+    servables: dict[str, Servable] = {"savedmodel": saved_model}
     for name in tqdm(names, desc="formats", unit="format"):
         file = convert(export_dir, name)
-        servable = open_format(export_dir, name, threads)
+        servables[name] = open_format(export_dir, name, threads)
         entry: dict[str, Any] = {"file": str(file.relative_to(export_dir)),
                                  "megabytes": round(file.stat().st_size / 1e6, 2)}  # fmt: skip
         for split, gold in splits.items():
-            entry[split] = score_format(gold, reference[split], servable.predict(gold)).as_dict()
+            predicted = servables[name].predict(gold)
+            entry[split] = score_format(gold, reference[split], predicted).as_dict()
         entry["offered"] = entry["dev"]["f1_drop"] <= MAX_F1_DROP
-        entry["latency_ms"] = message_latency_ms(servable, splits["dev"])
         report["formats"][name] = entry
+    latencies = message_latencies_ms(servables, splits["dev"])
+    report["savedmodel"]["latency_ms"] = latencies.pop("savedmodel")
+    for name, latency in latencies.items():
+        report["formats"][name]["latency_ms"] = latency
     report["fastest"] = fastest_offered(report)
     (export_dir / FORMATS_DIR / FORMATS_FILE).write_text(
         json.dumps(report, indent=2) + "\n", encoding="utf-8"

@@ -9,7 +9,7 @@ import pytest
 from rasa_electra.data.spans import span_keys
 from rasa_electra.model import features
 from rasa_electra.model.export import ExportError
-from rasa_electra.serving import backends
+from rasa_electra.serving import backends, formats
 from rasa_electra.serving.servable import ExportedModel
 
 TEXTS = ["山田太郎さんは東京に住んでいます。", "", "鈴木花子は大阪の出身です。" * 6, "東京"]
@@ -53,6 +53,35 @@ def test_formats_json_records_sizes_scores_and_the_offer(formats_export):
             assert entry["dev"]["same_spans"] == 1.0 and entry["dev"]["f1_drop"] == 0
     sizes = {name: entry["megabytes"] for name, entry in report["formats"].items()}
     assert sizes["tflite-dynamic"] < sizes["tflite"]
+    # every runtime timed in the one interleaved pass, the SavedModel too; fastest from those
+    timed = [report["savedmodel"], *report["formats"].values()]
+    assert all(entry["latency_ms"] > 0 for entry in timed)
+    assert report["fastest"] == formats.fastest_offered(report)
+
+
+def test_runtimes_are_timed_in_turns_on_the_same_messages(formats_export, examples):
+    from rasa_electra.serving.servable import Servable
+
+    class Counted(Servable):
+        """A real runtime whose calls are written down in order (no stand-in model)."""
+
+        def __init__(self, name: str, inner: Servable, calls: list[str]) -> None:
+            self.name, self.inner, self.calls = name, inner, calls
+
+        def predict(self, examples, batch_size=32, words=None):
+            self.calls.append(self.name)
+            return self.inner.predict(examples, batch_size, words)
+
+    calls: list[str] = []
+    runtimes = {name: Counted(name, backends.load(formats_export, *spec, threads=1), calls)
+                for name, spec in {"savedmodel": ("savedmodel", "none"),
+                                   "onnx": ("onnx", "none")}.items()}  # fmt: skip
+    messages = list(examples)[:4]
+    latencies = formats.message_latencies_ms(runtimes, messages)
+    assert set(latencies) == {"savedmodel", "onnx"} and min(latencies.values()) > 0
+    timed = calls[2 * formats.WARMUP_CALLS :]  # after each runtime's warm-up calls
+    assert sorted(timed) == sorted(["savedmodel", "onnx"] * len(messages))
+    assert timed[:4] == ["savedmodel", "onnx", "onnx", "savedmodel"]  # turns, rotating
 
 
 def test_a_format_that_lost_too_much_f1_is_refused(formats_export, tmp_path):
