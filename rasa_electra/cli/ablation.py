@@ -111,8 +111,13 @@ def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4.2))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for number, (lever, runs) in enumerate(sorted(levers.items())):
+    colours = plt.get_cmap("tab20").colors  # one colour per lever for up to 20 levers
+    trained = {
+        lever: runs
+        for lever, runs in levers.items()
+        if any(t["epochs"] for run in runs for t in run["trials"])
+    }  # soups train none
+    for number, (lever, runs) in enumerate(sorted(trained.items())):
         for k, trial in enumerate(t for run in runs for t in run["trials"]):
             points = [(e["epoch"], 100 * e["dev_f1"]) for e in trial["epochs"] if e["dev_f1"]]
             if points:
