@@ -24,7 +24,13 @@ from rasa.engine.graph import ExecutionContext, GraphNodeHook
 
 from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor
 from rasa_electra.evaluation.profiling import profile_stages
-from rasa_electra.evaluation.rasa_agent import load_agent, parse_texts, quiet_rasa, run_nlu_graph
+from rasa_electra.evaluation.rasa_agent import (
+    benchmark_tracker,
+    load_agent,
+    parse_texts,
+    quiet_rasa,
+    run_nlu_graph,
+)
 
 GRAPH_RUNNER = "graph runner around the nodes"
 PROCESSOR = "Rasa's processor around the graph"
@@ -123,11 +129,12 @@ def profile_graph(archive: Path, texts: Sequence[str], http: bool = False) -> Gr
     quiet_rasa()
     with tempfile.TemporaryDirectory() as scratch:
         metadata, runner, timer = timed_graph(archive, Path(scratch))
-        run_nlu_graph(runner, metadata.nlu_target, texts[:1])
+        tracker = benchmark_tracker()
+        run_nlu_graph(runner, metadata.nlu_target, texts[:1], tracker)
         timer.recording, graph_ms = True, []
         for text in texts:
             started = time.perf_counter()
-            run_nlu_graph(runner, metadata.nlu_target, [text])
+            run_nlu_graph(runner, metadata.nlu_target, [text], tracker)
             graph_ms.append(1000 * (time.perf_counter() - started))
         stages = extractor_stages(metadata, Path(scratch), texts)
 

@@ -63,18 +63,25 @@ async def parse_texts(agent, texts: Sequence[str], label: str = "parsing") -> tu
     return results, latencies
 
 
-def run_nlu_graph(runner, nlu_target: str, texts: Sequence[str]) -> None:
+def benchmark_tracker():
+    """An empty conversation for graph runs made outside one; made once per timing loop, so
+    its construction is not timed with every message."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker("benchmark", [])
+
+
+def run_nlu_graph(runner, nlu_target: str, texts: Sequence[str], tracker) -> None:
     """One run of a model's prediction graph up to its NLU target, the call Rasa's processor
     makes for a message (``graph_runner.run``); given several texts, every component's
     ``process`` sees them as one batch."""
     from rasa.core.channels.channel import UserMessage
     from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
-    from rasa.shared.core.trackers import DialogueStateTracker
 
     runner.run(
         inputs={
             PLACEHOLDER_MESSAGE: [UserMessage(text) for text in texts],
-            PLACEHOLDER_TRACKER: DialogueStateTracker("benchmark", []),
+            PLACEHOLDER_TRACKER: tracker,
         },
         targets=[nlu_target],
     )

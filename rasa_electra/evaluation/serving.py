@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rasa_electra.evaluation.rasa_agent import (
+    benchmark_tracker,
     load_agent,
     parse_texts,
     percentile,
@@ -54,13 +55,14 @@ class Timing:
 
 def _batch_throughput(agent, texts: list[str], batch_size: int) -> float:
     """Messages/s through the model's NLU graph, ``batch_size`` messages per graph run."""
-    processor = agent.processor
+    processor, tracker = agent.processor, benchmark_tracker()
     started = time.perf_counter()
     for start in range(0, len(texts), batch_size):
         run_nlu_graph(
             processor.graph_runner,
             processor.model_metadata.nlu_target,
             texts[start : start + batch_size],
+            tracker,
         )
     return len(texts) / (time.perf_counter() - started)
 
