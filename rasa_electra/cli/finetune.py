@@ -99,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         "--head-learning-rate", type=float, default=5e-3,
         help="peak rate of the CRF scores and word-feature tables",
     )  # fmt: skip
+    parser.add_argument(
+        "--entity-memory", type=float, default=defaults.ENTITY_MEMORY or 0.0, metavar="SHARE",
+        help="relabel a decoded span by the training data's label for its text when that "
+        "label has at least this share (data.entity_memory); 0: off",
+    )  # fmt: skip
     parser.add_argument("--eval-every", type=int, default=1, help="score dev every N epochs")
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument(
@@ -150,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
         word_features=tuple(f.strip() for f in args.word_features.split(",") if f.strip()),
+        entity_memory=args.entity_memory or None,
     )  # fmt: skip
     trials = ner.run_trials(
         train, dev, test, args.trials, args.seed, model_spec=spec, epochs=args.epochs,

@@ -3,9 +3,11 @@
     rasa-electra score-decoding --export results/a/export --export results/b/export \
         --data data/gsd_v2.6-NE/dev.yml --out results/decoding-dev.json
 
-The model runs once per export; its word probabilities are then decoded each way (per-word
-argmax with the conlleval reading, constrained Viterbi, and Viterbi with the export's learned
-transitions when it has them), so the figures differ by decoding alone. With several exports
+The model runs once per export; its word probabilities (with the export's word features) are
+then decoded each way (per-word argmax with the conlleval reading, constrained Viterbi, and
+Viterbi with the export's learned transitions when it has them), and each decoding again with
+the export's entity memory relabelling its spans when it has one (``+memory``), so the figures
+differ by decoding alone. With several exports
 (one per seed) it reports each and the mean ± std.
 """
 
@@ -16,6 +18,7 @@ import json
 import os
 import sys
 from dataclasses import replace
+from itertools import product
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -41,14 +44,17 @@ def score_export(directory: Path, gold, batch_size: int = 32) -> dict[str, dict]
     encoded = features.encode(gold, model.tokenizer, None, model.max_seq_length)
     pad = model.tokenizer.pieces.pad_token_id
     probs = features.word_probabilities(encoded, len(model.labels), model.run, batch_size, pad)
+    memories = {"": None, "+memory": model.memory} if model.memory else {"": None}
     scores = {}
-    for name, decoder in decoders(model).items():
+    for (name, decoder), (suffix, memory) in product(decoders(model).items(), memories.items()):
         predicted = [
-            features.decode_words(example, tokenized, word_probs, decoder)
+            features.decode_words(
+                example, tokenized, word_probs, decoder, model.word_features, memory
+            )
             for example, tokenized, word_probs in zip(gold, encoded.tokenized, probs, strict=True)
         ]
         result = score_spans(gold, predicted)
-        scores[name] = {
+        scores[name + suffix] = {
             "micro": result.micro.as_dict(),
             "per_label": {label: s.as_dict() for label, s in result.per_label.items()},
         }

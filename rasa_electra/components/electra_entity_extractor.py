@@ -212,6 +212,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # transitions); "argmax": each word's most likely tag. A span's confidence is the
             # mean probability of its words' decoded tags
             "decoding": defaults.DECODING,
+            # a decoded entity whose exact text the training data labelled with one label at
+            # least this share of the time takes that label (data.entity_memory: the export
+            # keeps the counts); null: the model's labels only
+            "entity_memory": defaults.ENTITY_MEMORY,
             # messages per model call at inference (`batch_size` before; still read, with a
             # deprecation warning, since DIET's `batch_size` means training)
             "inference_batch_size": 32,
@@ -423,6 +427,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     head=self._config["head"],
                     word_features=tuple(self._config["word_features"] or ()),
                     keep_layers=self._config.get("keep_layers"),
+                    entity_memory=self._config.get("entity_memory", defaults.ENTITY_MEMORY),
                     seed=seed,
                     init_seed=seeds[0],  # one start for every seed: their soup is safe
                 )

@@ -41,7 +41,9 @@ def profile_stages(model: Servable, texts: Sequence[str]) -> dict[str, list[floa
         probs = features.word_probabilities(
             encoded, len(model.labels), lambda _, answers=answers: next(answers), 32, pad
         )
-        features.decode_words(example, tokenized, probs[0], model.decoder, model.word_features)
+        features.decode_words(
+            example, tokenized, probs[0], model.decoder, model.word_features, model.memory
+        )
         marks.append(time.perf_counter())
         if index:  # the first message only warms up
             for stage, start, stop in zip(STAGES, marks[:-1], marks[1:], strict=True):

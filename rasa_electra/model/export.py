@@ -13,6 +13,8 @@
                                (absent for a softmax head: decoding uses the scheme alone)
     <dir>/word_features.json   word-feature vocabulary and learned per-tag scores, added to
                                the served probabilities on the host (absent: no features)
+    <dir>/entity_memory.json   the training data's label counts per entity text, which relabel
+                               a decoded span on the host (absent: no relabelling)
     <dir>/encoder_config.json  the transformers config, so the export can be a start point
                                again (continued fine-tuning; older exports lack it)
 
@@ -30,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from rasa_electra.data.entity_memory import MEMORY_FILE
 from rasa_electra.data.viterbi import TRANSITIONS_FILE
 from rasa_electra.model import features
 from rasa_electra.model.word_features import FEATURES_FILE
@@ -117,6 +120,8 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
         ner_model.transitions.save(directory, ner_model.labels)
     if ner_model.feature_tables is not None:
         ner_model.feature_tables.save(directory, ner_model.labels)
+    if ner_model.memory is not None:
+        ner_model.memory.save(directory, ner_model.labels)
     (directory / ENCODER_CONFIG_FILE).write_text(ner_model.model.config.to_json_string(), "utf-8")
     model_card = {
         "task": "token classification (Japanese named entities), MeCab words + subwords",
@@ -166,5 +171,6 @@ def check_parts(directory: Path, required: Sequence[str], what: str) -> None:
 
 
 SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)  # what every backend of an export reads
-# read by every backend when present: a CRF head's learned transitions (older exports lack them)
-OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE, FEATURES_FILE)
+# read by every backend when present: a CRF head's learned transitions, word features and
+# entity memory (older exports lack them)
+OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE, FEATURES_FILE, MEMORY_FILE)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.data.tags import decode, word_tags
 from rasa_electra.data.viterbi import Decoder
@@ -201,11 +202,13 @@ def decode_words(
     probs: np.ndarray,
     decoder: Decoder,
     word_features: FeatureTables | None = None,
+    memory: EntityMemory | None = None,
 ) -> Example:
     """The decoder's tag per word → spans. A span's confidence is the mean, over its words, of
     the probability the model gave each word's decoded tag (with its word features' scores
     added; under Viterbi that tag need not be the word's most likely one, so a forced
-    continuation lowers the confidence)."""
+    continuation lowers the confidence). With a ``memory``, a span whose text it knows takes
+    its label (``EntityMemory.relabel``)."""
     if word_features is not None:
         probs = word_features.adjust(probs, tokenized)
     best = decoder.best(probs)
@@ -214,7 +217,8 @@ def decode_words(
         replace(span, confidence=float(np.mean([probs[m, best[m]] for m in members])))
         for span, members in decode(tokenized.word_offsets, tags)
     )
-    return Example(example.text, spans, example.intent, example.source)
+    decoded = Example(example.text, spans, example.intent, example.source)
+    return memory.relabel(decoded) if memory is not None else decoded
 
 
 def predict(
@@ -226,12 +230,13 @@ def predict(
     batch_size: int = 32,
     tokenized: Sequence[TokenizedText] | None = None,
     word_features: FeatureTables | None = None,
+    memory: EntityMemory | None = None,
 ) -> list[Example]:
     """Span predictions (with a confidence per span) for each example's text."""
     encoded = encode(examples, tokenizer, None, max_seq_length, tokenized=tokenized)
     pad = tokenizer.pieces.pad_token_id
     word_probs = word_probabilities(encoded, len(decoder.labels), run, batch_size, pad)
     return [
-        decode_words(example, words, probs, decoder, word_features)
+        decode_words(example, words, probs, decoder, word_features, memory)
         for example, words, probs in zip(examples, encoded.tokenized, word_probs, strict=True)
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import numpy as np
 
 from rasa_electra import defaults
 from rasa_electra.data.alignment import count_misaligned
+from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import label_list
@@ -52,6 +53,7 @@ class NerModel:
     decoding: str = defaults.DECODING
     crf: Any = None  # model.crf.CrfScores when the head is a CRF
     word_features: Any = None  # model.word_features.FeatureVariables when trained with them
+    memory: EntityMemory | None = None  # the training data's labels, relabelling decoded spans
 
     @property
     def transitions(self) -> Transitions | None:
@@ -83,7 +85,7 @@ class NerModel:
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
         return features.predict(
             examples, self.spec.tokenizer, self.decoder, self.run, self.spec.max_seq_length,
-            self.config.eval_batch_size, word_features=self.feature_tables,
+            self.config.eval_batch_size, word_features=self.feature_tables, memory=self.memory,
         )  # fmt: skip
 
     def evaluate(self, data: DataLoader | Sequence[Example]) -> dict[str, Any]:
@@ -145,7 +147,7 @@ def create(
             reseed(config.seed)  # dropout and every later draw: the run's own
         ner_model = NerModel(
             spec, model, labels, config, unrepresentable_train=len(encoded.unrepresentable),
-            crf=crf, word_features=word_features,
+            crf=crf, word_features=word_features, memory=learn_memory(train_data.examples, config),
         )  # fmt: skip
 
         def dev_f1() -> float:
@@ -160,6 +162,13 @@ def create(
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)
     return ner_model
+
+
+def learn_memory(train_data: Iterable[Example], config: TrainingConfig) -> EntityMemory | None:
+    """The training data's labels per entity text, when the config keeps a memory."""
+    if config.entity_memory is None:
+        return None
+    return EntityMemory.learn(train_data, config.entity_memory)
 
 
 @dataclass

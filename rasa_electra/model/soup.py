@@ -5,7 +5,8 @@ Fine-tunings from one start point (the same encoder and the same head, as contin
 from a silver-stage export has) stay in one basin, so the mean of their weights is a model of
 its own and often better than each. Everything the export decodes with is averaged too: the
 encoder and head weights, a CRF head's transitions and the word-feature tables. Ingredients
-must share labels, words, subwords, feature values and head; a different start point is
+must share labels, words, subwords, feature values, head and entity memory (their training
+data); a different start point is
 allowed (dev says whether the soup works) but reported.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.viterbi import Transitions
 from rasa_electra.model import model_spec
 from rasa_electra.model.crf import CrfScores
@@ -108,4 +110,8 @@ def average(exports: Sequence[str | Path]) -> NerModel:
         word_features = FeatureVariables(tables[0].vocab, len(labels))
         for variable, name in zip(word_features.tables, tables[0].vocab.names, strict=True):
             variable.assign(_mean([t.tables[name] for t in tables]).astype(np.float32))
-    return NerModel(spec, model, labels, config, crf=crf, word_features=word_features)
+    memories = [EntityMemory.load(e, labels) for e in exports]
+    _same(exports, "entity memory", [m.counts if m else None for m in memories])
+    return NerModel(
+        spec, model, labels, config, crf=crf, word_features=word_features, memory=memories[0]
+    )

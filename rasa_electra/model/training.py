@@ -57,6 +57,9 @@ class TrainingConfig:
     word_features: tuple[str, ...] = defaults.WORD_FEATURES
     # the CRF's scores and the word-feature tables start at 0 and need a larger step
     head_learning_rate: float = 5e-3
+    # relabel decoded spans by the training data's labels for the same text, when one label has
+    # at least this share (data.entity_memory); None: off
+    entity_memory: float | None = defaults.ENTITY_MEMORY
     eval_every: int = 1  # score dev every N epochs (and always after the last)
     # more epochs when `epochs` would be fewer steps (the component's small-data floor,
     # defaults.MIN_TRAIN_STEPS); 0: exactly `epochs`

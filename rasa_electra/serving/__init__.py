@@ -33,6 +33,9 @@ class ServingOptions:
     quantization: str = "none"  # "dynamic" or "float16" (tflite)
     serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
     decoding: str = defaults.DECODING  # or "argmax": per-word best tags (see data.viterbi)
+    # the export's entity memory relabels spans whose text has one label at least this share
+    # of the time (data.entity_memory); None: not used
+    entity_memory: float | None = defaults.ENTITY_MEMORY
     intra_op_threads: int = 0
     inter_op_threads: int = 0
     label_map: str = "label2id.pkl"  # tf1_legacy only
@@ -52,6 +55,10 @@ def check(options: ServingOptions, export_dir: Path | None) -> None:
 
     if options.decoding not in DECODINGS:
         raise ExportError(f"decoding must be one of {DECODINGS}, got {options.decoding!r}")
+    if options.entity_memory is not None and not 0.5 < options.entity_memory <= 1.0:
+        raise ExportError(
+            f"entity_memory must be a share in (0.5, 1] or null, got {options.entity_memory!r}"
+        )
     if options.model_format not in MODEL_FORMATS:
         raise ExportError(
             f"model_format must be one of {MODEL_FORMATS}, got {options.model_format!r}"
@@ -92,4 +99,5 @@ def open_export(directory: Path, options: ServingOptions):
             options.serving_url, options.inter_op_threads,
         )  # fmt: skip
     servable.use_decoding(options.decoding)
+    servable.use_memory(options.entity_memory)
     return servable

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.spans import Example
 from rasa_electra.data.viterbi import Decoder, Transitions
 from rasa_electra.model import features
@@ -46,6 +47,7 @@ class Servable:
     max_seq_length: int
     _decoder: Decoder | None = None
     word_features: FeatureTables | None = None  # the export's word-feature scores, if any
+    memory: EntityMemory | None = None  # the export's entity memory, if any
 
     @property
     def decoder(self) -> Decoder:
@@ -64,6 +66,7 @@ class Servable:
         try:
             transitions = Transitions.load(directory, self.labels)
             self.word_features = FeatureTables.load(directory, self.labels)
+            self.memory = EntityMemory.load(directory, self.labels)
         except ValueError as error:
             raise ExportError(str(error)) from error
         self._decoder = Decoder(tuple(self.labels), transitions)
@@ -71,6 +74,13 @@ class Servable:
     def use_decoding(self, method: str) -> None:
         """Decode with ``viterbi`` (the default) or ``argmax`` from now on."""
         self._decoder = replace(self.decoder, method=method)
+
+    def use_memory(self, min_share: float | None) -> None:
+        """Relabel by the export's entity memory at this share from now on; None: do not."""
+        if self.memory is not None and min_share is not None:
+            self.memory = replace(self.memory, min_share=min_share)
+        elif min_share is None:
+            self.memory = None
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         raise NotImplementedError
@@ -88,7 +98,7 @@ class Servable:
         ]
         return features.predict(
             examples, self.tokenizer, self.decoder, self.run, self.max_seq_length, batch_size,
-            tokenized=tokenized, word_features=self.word_features,
+            tokenized=tokenized, word_features=self.word_features, memory=self.memory,
         )  # fmt: skip
 
 

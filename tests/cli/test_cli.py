@@ -1,6 +1,7 @@
 """The command-line entry points, run as a user runs them."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,11 +123,12 @@ def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, rep
     assert score_decoding.main([*args, "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     scores = report["exports"][str(exported_tiny)]
-    assert set(scores) == {"argmax", "viterbi", "viterbi+learned"}  # the tiny export has a CRF
-    # what the export serves by default is the learned Viterbi, measured the same way
+    decodings = {"argmax", "viterbi", "viterbi+learned"}  # the tiny export has a CRF
+    assert set(scores) == decodings | {f"{name}+memory" for name in decodings}  # and a memory
+    # what the export serves by default is the learned Viterbi with its memory, measured alike
     gold = read_rasa_data(data)
     served = score_spans(gold, ExportedModel(exported_tiny).predict(gold)).micro.f1
-    assert scores["viterbi+learned"]["micro"]["f1"] == pytest.approx(served, abs=1e-6)
+    assert scores["viterbi+learned+memory"]["micro"]["f1"] == pytest.approx(served, abs=1e-6)
     assert report["summary"]["viterbi"]["f1"]["std"] == 0  # the same export twice
 
 
@@ -176,3 +178,28 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     with pytest.raises(SystemExit):  # a lever the record does not have is named, not a KeyError
         ablation.main(["--recorded", str(record), "--cost", str(short), "--lever", "nope"])
     assert "no lever 'nope'" in capsys.readouterr().err
+
+
+def test_entity_memory_gives_an_export_the_labels_of_a_training_file(exported_tiny, tmp_path):
+    from rasa_electra.cli import entity_memory
+    from rasa_electra.data.entity_memory import MEMORY_FILE, EntityMemory
+    from rasa_electra.serving.servable import ExportedModel
+
+    export = tmp_path / "export"
+    shutil.copytree(exported_tiny, export)
+    (export / MEMORY_FILE).unlink()
+    train = tmp_path / "train.yml"
+    train.write_text(
+        'version: "3.1"\nnlu:\n- intent: say\n  examples: |\n'
+        "    - [東京](GPE)に行く\n    - [東京](GPE)で会う\n    - [東京](ORG)の本社\n",
+        encoding="utf-8",
+    )
+    assert entity_memory.main(["--export", str(export), "--train", str(train)]) == 0
+    memory = ExportedModel(export).memory
+    assert memory.counts == {"東京": {"GPE": 2, "ORG": 1}} and memory.label_for("東京") is None
+    assert (
+        EntityMemory.load(export, ExportedModel(export).labels, 0.6).label_for("東京")[0] == "GPE"
+    )
+    train.write_text(train.read_text(encoding="utf-8").replace("(ORG)", "(SHIP)"), "utf-8")
+    with pytest.raises(SystemExit):  # a label the export cannot predict is refused
+        entity_memory.main(["--export", str(export), "--train", str(train)])

@@ -383,7 +383,8 @@ def test_config_mistakes_are_rasas_invalid_config_exception(tmp_path):
 
     defaults = ElectraEntityExtractor.get_default_config()
     trainable = {**defaults, "pretrained": str(tmp_path)}
-    for config in (defaults, {**trainable, "head": "mlp"}, {**trainable, "word_features": ["hue"]}):
+    for config in (defaults, {**trainable, "head": "mlp"}, {**trainable, "word_features": ["hue"]},
+                   {**trainable, "entity_memory": 0.4}):  # fmt: skip
         with pytest.raises(InvalidConfigException):
             ElectraEntityExtractor.create(config, None, None, None)
 
@@ -592,8 +593,12 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
 
     from rasa_electra.data.spans import Example
 
-    served = ExportedModel(tmp_path / "out").predict([Example("東京に行く")])
-    assert len(served) == 1  # it loads and answers like any export
+    served = ExportedModel(tmp_path / "out")
+    assert len(served.predict([Example("東京に行く")])) == 1  # it loads and answers like any export
+    # the soup keeps the memory of the bot's entities its ingredients learned
+    assert served.memory.counts["東京"] == {"GPE": 1} and served.memory.counts["山田"] == {
+        "PERSON": 1
+    }
     with pytest.raises(InvalidConfigException, match="average_seeds"):
         ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
     with pytest.raises(InvalidConfigException, match="keep_layers"):

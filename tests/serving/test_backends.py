@@ -33,6 +33,7 @@ def test_every_format_gives_the_savedmodels_outputs(formats_export, examples, na
     inputs = batch_inputs(reference)
     expected, got = reference.run(inputs), converted.run(inputs)
     assert got.shape == expected.shape
+    assert converted.memory == reference.memory is not None  # the export's, in every runtime
     np.testing.assert_allclose(got, expected, atol=TOLERANCE[name])
     if TOLERANCE[name] <= 1e-2:  # float formats: the very same entities
         texts = [e.text for e in examples] + TEXTS
@@ -230,5 +231,6 @@ def test_rest_client_errors_name_the_url(exported_tiny, tf_serving, tf_serving_s
         backends.load(side, serving_url=tf_serving)  # the side files disagree: refused at load
     (side / "transitions.json").unlink()
     (side / "word_features.json").unlink()  # also keyed by the labels
+    (side / "entity_memory.json").unlink()
     with pytest.raises(backends.BackendError, match="is it serving this export's model"):
         backends.load(side, serving_url=tf_serving).predict(["東京"])

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from rasa_electra.data.spans import Span
 from rasa_electra.model.export import CARD_FILE, LABELS_FILE, REQUIRED, TOKENIZER_DIR, ExportError
 from rasa_electra.serving.servable import ExportedModel
 
@@ -28,3 +29,28 @@ def test_a_missing_part_is_named(exported_tiny, tmp_path, part):
     shutil.rmtree(target) if target.is_dir() else target.unlink()
     with pytest.raises(ExportError, match=f"not a complete export: missing {part}"):
         ExportedModel(broken)
+
+
+def test_the_exports_entity_memory_relabels_what_it_serves(exported_tiny, examples, tmp_path):
+    from rasa_electra.data.entity_memory import EntityMemory
+    from rasa_electra.data.spans import Example
+    from rasa_electra.data.tags import entity_labels
+
+    model = ExportedModel(exported_tiny)
+    assert model.memory is not None  # learned from the training data at fine-tuning
+    assert model.memory.counts == EntityMemory.learn(examples, 0.7).counts
+    model.use_memory(None)
+    plain = model.predict([e.text for e in examples])
+    spans = [(e, s) for e in plain for s in e.spans]
+    assert spans, "the tiny model should find entities in its own training texts"
+    # a memory that calls every text the model found by another of the model's labels
+    labels = entity_labels(model.labels)
+    other = {e.span_text(s): labels[(labels.index(s.label) + 1) % len(labels)] for e, s in spans}
+    told = [Example(text, (Span(0, len(text), label),)) for text, label in other.items()]
+    copy = tmp_path / "export"
+    shutil.copytree(exported_tiny, copy)
+    EntityMemory.learn(told, 0.7).save(copy, model.labels)
+    relabelled = ExportedModel(copy).predict([e.text for e in examples])
+    for before, after in zip(plain, relabelled, strict=True):
+        assert [(s.start, s.end) for s in after.spans] == [(s.start, s.end) for s in before.spans]
+        assert [s.label for s in after.spans] == [other[after.span_text(s)] for s in before.spans]
