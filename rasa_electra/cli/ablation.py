@@ -64,6 +64,21 @@ def summaries(levers: dict[str, list[dict]]) -> dict[str, dict]:
     return found
 
 
+def decoding_summaries(decodings: dict[str, dict]) -> dict[str, dict]:
+    """``<lever>+<decoding>`` → that lever's exports decoded that way, as ``summaries`` has
+    them: the record keeps these rows too, so a decoding can be the lever a cost is priced by."""
+    return {
+        f"{models}+{name}": {
+            "runs": len(decoding["exports"]),
+            "dev": summary,
+            "chosen": [],
+            "seconds_per_epoch": None,
+        }
+        for models, decoding in decodings.items()
+        for name, summary in decoding["summary"].items()
+    }
+
+
 def table(levers: dict[str, list[dict]], decodings: dict[str, dict], order: list[str]) -> str:
     lines = [
         "| lever | seeds | dev P | dev R | dev F1 | best epoch | s / epoch |",
@@ -177,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {plot_curves(levers, args.plot)}")
     if args.record:
         command = " ".join(["rasa-electra ablation", *(sys.argv[1:] if argv is None else argv)])
-        body = {"date": str(dt.date.today()), "command": command, "levers": summaries(levers)}
+        recorded = {**summaries(levers), **decoding_summaries(decodings)}
+        body = {"date": str(dt.date.today()), "command": command, "levers": recorded}
         args.record.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.record}")
     return 0

@@ -168,6 +168,7 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     recorded = json.loads(record.read_text())
     assert recorded["levers"]["crf-head"]["runs"] == 2
     assert recorded["levers"]["crf-head"]["dev"]["f1"]["mean"] == pytest.approx(0.61)
+    assert recorded["levers"]["softmax+argmax"]["dev"]["f1"] == stat  # a decoding row too
     capsys.readouterr()
     short = tmp_path / "softmax-s42" / "results.json"
     assert ablation.main(["--recorded", str(record), "--cost", str(short), "--lever",
