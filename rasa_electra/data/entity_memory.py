@@ -26,6 +26,12 @@ from rasa_electra.data.spans import Example, Span
 MEMORY_FILE = "entity_memory.json"
 
 
+def check_share(min_share: float) -> None:
+    """A share above one half, so that at most one label can reach it."""
+    if not 0.5 < min_share <= 1.0:
+        raise ValueError(f"entity_memory must be a share in (0.5, 1], got {min_share!r}")
+
+
 @dataclass(frozen=True)
 class EntityMemory:
     """Per entity text, how many times the training data gave it each label."""
@@ -34,8 +40,7 @@ class EntityMemory:
     min_share: float
 
     def __post_init__(self) -> None:
-        if not 0.5 < self.min_share <= 1.0:
-            raise ValueError(f"min_share must be in (0.5, 1], got {self.min_share}")
+        check_share(self.min_share)
 
     @classmethod
     def learn(cls, examples: Iterable[Example], min_share: float) -> EntityMemory:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_electra import defaults
+from rasa_electra.data.entity_memory import check_share
 from rasa_electra.data.viterbi import DECODINGS
 from rasa_electra.model.export import ExportError
 
@@ -55,10 +56,11 @@ def check(options: ServingOptions, export_dir: Path | None) -> None:
 
     if options.decoding not in DECODINGS:
         raise ExportError(f"decoding must be one of {DECODINGS}, got {options.decoding!r}")
-    if options.entity_memory is not None and not 0.5 < options.entity_memory <= 1.0:
-        raise ExportError(
-            f"entity_memory must be a share in (0.5, 1] or null, got {options.entity_memory!r}"
-        )
+    if options.entity_memory is not None:
+        try:
+            check_share(options.entity_memory)
+        except ValueError as error:
+            raise ExportError(f"{error} (or null: no relabelling)") from None
     if options.model_format not in MODEL_FORMATS:
         raise ExportError(
             f"model_format must be one of {MODEL_FORMATS}, got {options.model_format!r}"

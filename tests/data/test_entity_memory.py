@@ -60,5 +60,5 @@ def test_the_memory_round_trips_keyed_by_the_exports_labels(tmp_path):
 
 @pytest.mark.parametrize("share", [0.5, 0.0, 1.5])
 def test_a_share_that_could_pick_between_ties_is_refused(share):
-    with pytest.raises(ValueError, match="min_share"):
+    with pytest.raises(ValueError, match=r"entity_memory must be a share in \(0\.5, 1\]"):
         EntityMemory.learn(TRAIN, min_share=share)
