@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export", type=Path, action="append", required=True)
     parser.add_argument("--train", type=Path, required=True, help="Rasa NLU YAML with entities")
     parser.add_argument(
-        "--min-share", type=float, default=defaults.ENTITY_MEMORY or 0.7,
+        "--min-share", type=float, default=defaults.ENTITY_MEMORY,
+        required=defaults.ENTITY_MEMORY is None,
         help="the share of its label a text needs to relabel a span (0.5 < share ≤ 1)",
     )  # fmt: skip
     args = parser.parse_args(argv)
@@ -35,11 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         memory = EntityMemory.learn(read_rasa_data(args.train), args.min_share)
     except ValueError as error:
         parser.error(str(error))
+    given = {label for by_label in memory.counts.values() for label in by_label}
     for export in args.export:
         if not (export / LABELS_FILE).is_file():
             parser.error(f"{export} is not an export (no {LABELS_FILE})")
         labels = read_labels(export)
-        given = {label for by_label in memory.counts.values() for label in by_label}
         unknown = sorted(given - set(entity_labels(labels)))
         if unknown:
             parser.error(f"{args.train} has labels {export} does not predict: {', '.join(unknown)}")
