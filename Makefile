@@ -158,8 +158,10 @@ EVAL_DIET_EPOCHS ?= 5,10
 EVAL_ELECTRA_EXPORT ?= $(ELECTRA_DIR)/export
 # ELECTRA's full recipe measured on test (`make recipe`); make demo shows it after its own
 RECIPE_RUN ?= eval-gsd-$(VERSION_TAG)-recipe
-# its row in docs/ablation.json (`make ablation` records it), which make demo prices itself by
-RECIPE_LEVER = $(SILVER_RUN)-then-gold-$(RECIPE_SOUP)+viterbi+learned+memory
+# its row in docs/ablation.json (`make ablation` records it), which make demo prices itself by:
+# decoded as the component serves it, with the memory and the default O bias (read from defaults)
+O_BIAS := $(shell sed -n 's/^O_BIAS = //p' rasa_electra/defaults.py)
+RECIPE_LEVER = $(SILVER_RUN)-then-gold-$(RECIPE_SOUP)+viterbi+learned+memory+o_bias$(O_BIAS)
 # the record's name in docs/scoreboard.json, and what a reader of it must know
 EVAL_RUN ?= eval-gsd-$(VERSION_TAG)
 EVAL_NOTE ?=
@@ -177,7 +179,8 @@ eval: $(addsuffix /saved_model.pb,$(EVAL_ELECTRA_EXPORT)) | $(DATA_DIR)/summary.
 RECIPE_SOUP := soup
 RECIPE_SEEDS := 42,43,44 45,46,47 48,49,50
 RECIPE_SOUPS = $(foreach group,$(RECIPE_SEEDS),$(ABLATION_DIR)/$(SILVER_RUN)-then-gold-$(RECIPE_SOUP)-s$(firstword $(subst $(comma), ,$(group)))/export)
-# the recipe's soups decoded with and without the memory (score-decoding), a row of the ablation
+# the recipe's soups decoded with and without the memory and the O bias (score-decoding), rows of
+# the ablation
 RECIPE_DECODING = $(ABLATION_DIR)/decoding-recipe.json
 recipe: | $(DATA_DIR)/summary.json  ## ELECTRA's full recipe at 3 seeds, then test beside the CRFs (resumes)
 	$(MAKE) self-training ABLATION_SEEDS="$(subst $(comma), ,$(RECIPE_SEEDS))"
@@ -188,7 +191,7 @@ recipe: | $(DATA_DIR)/summary.json  ## ELECTRA's full recipe at 3 seeds, then te
 		--data $(DATA_DIR)/dev.yml --out $(RECIPE_DECODING)
 	$(MAKE) eval EVAL_SYSTEMS=crf,crf-rasa,electra EVAL_RUN=$(RECIPE_RUN) \
 		EVAL_ELECTRA_EXPORT="$(RECIPE_SOUPS)" \
-		EVAL_NOTE="ELECTRA: three soups of three gold fine-tunings ($(RECIPE_SEEDS)) from one silver stage, each with the entity memory of GSD train; dev figures in docs/results.md"
+		EVAL_NOTE="ELECTRA: three soups of three gold fine-tunings ($(RECIPE_SEEDS)) from one silver stage, each with the entity memory of GSD train, decoded with O bias $(O_BIAS); dev figures in docs/results.md"
 
 # The dev ablation of issue 22: each lever fine-tuned from the shipped encoder at 3 seeds, one
 # folder per run (a finished run is skipped, so a rerun resumes), the softmax and CRF-head models
@@ -197,9 +200,10 @@ recipe: | $(DATA_DIR)/summary.json  ## ELECTRA's full recipe at 3 seeds, then te
 ABLATION_DIR ?= results/ablation
 ABLATION_SEEDS ?= 42 43 44
 ABLATION_LEVERS ?= softmax crf-head word-features crf-head-pos-features sudachi-b-crf-head-pos-features
-# levers are measured without the entity memory, which is a row of its own (RECIPE_DECODING)
+# levers are measured without the entity memory and the O bias, which are rows of their own
+# (RECIPE_DECODING)
 ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-ratio 0.1 --formats none \
-	--entity-memory 0
+	--entity-memory 0 --o-bias 0
 WORD_FEATURES ?= pos,pos-1,pos+1,shape,word,prefix2,suffix2
 POS_FEATURES ?= pos,pos-1,pos+1,shape
 ablation-args-softmax :=
@@ -257,7 +261,7 @@ self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels fr
 		--start-point $(SHIPPED_ENCODER) --train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) \
 		--dev $(DATA_DIR)/dev.yml --test $(DATA_DIR)/test.yml --epochs 1 --batch-size 32 \
 		--learning-rate 3e-4 --warmup-ratio 0.1 --seed $(SILVER_STAGE_SEED) $(SILVER_ARGS) --formats none \
-		--out $(SILVER_STAGE)
+		--o-bias 0 --out $(SILVER_STAGE)
 	@$(foreach seed,$(ABLATION_SEEDS),\
 		out=$(ABLATION_DIR)/$(SILVER_GOLD_RUN)-s$(seed); \
 		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SILVER_STAGE)/export \

@@ -31,3 +31,7 @@ BACKEND = "auto"
 # of the time takes that label (data.entity_memory); None: off. 0.7 chosen on GSD dev
 ENTITY_MEMORY: float | None = 0.7
 DECODING = "viterbi"  # constrained to the tag scheme; "argmax" reads per-word best tags
+# added to O's log-probability before decoding (data.viterbi.Decoder): the model needs more
+# evidence to open an entity. 0.5 chosen on GSD dev over the recipe's three soups
+# (docs/results.md, "The O bias"); 0: the model's probabilities as they are
+O_BIAS = 0.5

@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         help="relabel a decoded span by the training data's label for its text when that "
         "label has at least this share (data.entity_memory); 0: off",
     )  # fmt: skip
+    parser.add_argument(
+        "--o-bias", type=float, default=defaults.O_BIAS,
+        help="added to O's log-probability when dev and test are decoded (data.viterbi); 0: none",
+    )  # fmt: skip
     parser.add_argument("--eval-every", type=int, default=1, help="score dev every N epochs")
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument(
@@ -156,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
         word_features=tuple(f.strip() for f in args.word_features.split(",") if f.strip()),
         entity_memory=args.entity_memory or None,
+        o_bias=args.o_bias,
     )  # fmt: skip
     trials = ner.run_trials(
         train, dev, test, args.trials, args.seed, model_spec=spec, epochs=args.epochs,

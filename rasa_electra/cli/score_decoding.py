@@ -6,9 +6,9 @@
 The model runs once per export; its word probabilities (with the export's word features) are
 then decoded each way (per-word argmax with the conlleval reading, constrained Viterbi, and
 Viterbi with the export's learned transitions when it has them), and each decoding again with
-the export's entity memory relabelling its spans when it has one (``+memory``), so the figures
-differ by decoding alone. With several exports
-(one per seed) it reports each and the mean ± std.
+the export's entity memory relabelling its spans when it has one (``+memory``), each at every
+``--o-bias`` (``+o_bias<B>``; none for 0), so the figures differ by decoding alone. With several
+exports (one per seed) it reports each and the mean ± std.
 """
 
 from __future__ import annotations
@@ -17,44 +17,54 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import product
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
+from rasa_electra import defaults
 from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.data.span_metrics import score_spans, summarize_trials
+from rasa_electra.data.viterbi import check_o_bias
 from rasa_electra.model import features
 from rasa_electra.serving.servable import ExportedModel
 
 
 def decoders(model: ExportedModel) -> dict:
-    """The decodings to compare for this export, by name."""
-    chosen = {"argmax": replace(model.decoder, method="argmax", transitions=None)}
-    chosen["viterbi"] = replace(model.decoder, method="viterbi", transitions=None)
-    if model.decoder.transitions is not None:
-        chosen["viterbi+learned"] = replace(model.decoder, method="viterbi")
+    """The decodings to compare for this export, by name (each without an O bias)."""
+    plain = replace(model.decoder, o_bias=0.0)
+    chosen = {"argmax": replace(plain, method="argmax", transitions=None)}
+    chosen["viterbi"] = replace(plain, method="viterbi", transitions=None)
+    if plain.transitions is not None:
+        chosen["viterbi+learned"] = replace(plain, method="viterbi")
     return chosen
 
 
-def score_export(directory: Path, gold, batch_size: int = 32) -> dict[str, dict]:
-    """Per decoding, the micro and per-label scores of one export on ``gold``."""
+def score_export(
+    directory: Path, gold, batch_size: int = 32, o_biases: Sequence[float] = (0.0,)
+) -> dict[str, dict]:
+    """Per decoding, memory and O bias, the micro and per-label scores of one export on
+    ``gold``."""
     model = ExportedModel(directory)
     encoded = features.encode(gold, model.tokenizer, None, model.max_seq_length)
     pad = model.tokenizer.pieces.pad_token_id
     probs = features.word_probabilities(encoded, len(model.labels), model.run, batch_size, pad)
     memories = {"": None, "+memory": model.memory} if model.memory else {"": None}
     scores = {}
-    for (name, decoder), (suffix, memory) in product(decoders(model).items(), memories.items()):
+    for (name, decoder), (suffix, memory), bias in product(
+        decoders(model).items(), memories.items(), o_biases
+    ):
+        biased = replace(decoder, o_bias=bias)
         predicted = [
             features.decode_words(
-                example, tokenized, word_probs, decoder, model.word_features, memory
+                example, tokenized, word_probs, biased, model.word_features, memory
             )
             for example, tokenized, word_probs in zip(gold, encoded.tokenized, probs, strict=True)
         ]
         result = score_spans(gold, predicted)
-        scores[name + suffix] = {
+        scores[name + suffix + (f"+o_bias{bias:g}" if bias else "")] = {
             "micro": result.micro.as_dict(),
             "per_label": {label: s.as_dict() for label, s in result.per_label.items()},
         }
@@ -65,10 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--export", type=Path, action="append", required=True)
     parser.add_argument("--data", type=Path, required=True, help="Rasa NLU YAML, gold entities")
+    parser.add_argument(
+        "--o-bias", default=f"0,{defaults.O_BIAS:g}",
+        help="comma-separated O biases (data.viterbi.Decoder) to decode each way at",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, help="write every score as JSON here")
     args = parser.parse_args(argv)
+    try:
+        o_biases = [check_o_bias(float(b)) for b in args.o_bias.split(",") if b.strip()]
+    except ValueError as error:
+        parser.error(f"--o-bias {args.o_bias}: {error}")
     gold = read_rasa_data(args.data)
-    per_export = {str(path): score_export(path, gold) for path in args.export}
+    per_export = {str(path): score_export(path, gold, o_biases=o_biases) for path in args.export}
     names = sorted({name for scores in per_export.values() for name in scores})
     summary = {}
     for name in names:

@@ -216,6 +216,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # least this share of the time takes that label (data.entity_memory: the export
             # keeps the counts); null: the model's labels only
             "entity_memory": defaults.ENTITY_MEMORY,
+            # added to O's log-probability at every word before decoding: the model needs more
+            # evidence to open an entity (fewer, surer entities); 0: its probabilities as they
+            # are. 0.5 was chosen on GSD dev (docs/results.md)
+            "o_bias": defaults.O_BIAS,
             # messages per model call at inference (`batch_size` before; still read, with a
             # deprecation warning, since DIET's `batch_size` means training)
             "inference_batch_size": 32,
@@ -428,6 +432,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     word_features=tuple(self._config["word_features"] or ()),
                     keep_layers=self._config.get("keep_layers"),
                     entity_memory=self._config.get("entity_memory", defaults.ENTITY_MEMORY),
+                    o_bias=self._config.get("o_bias", defaults.O_BIAS),
                     seed=seed,
                     init_seed=seeds[0],  # one start for every seed: their soup is safe
                 )

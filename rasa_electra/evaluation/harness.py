@@ -25,6 +25,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from rasa_electra import defaults
 from rasa_electra.data.alignment import MisalignmentReport, count_misaligned
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, summarize_trials
@@ -154,6 +155,14 @@ def package_version() -> str:
         return "unknown"
 
 
+def trial_key(test_file: Path) -> str:
+    """What a kept trial result is reused under: the test file's bytes, this package's version
+    and its defaults (``defaults``), since a serving default such as the O bias changes what
+    the same archive predicts."""
+    settings = sorted((name, value) for name, value in vars(defaults).items() if name.isupper())
+    return file_digest(test_file, package_version(), repr(settings))
+
+
 def _recipe(system: str, options: HarnessOptions, seed: int, train_file: Path,
             dev_file: Path | None) -> str:  # fmt: skip
     """Everything that decides what training produces, as one digest: the recipe, the data
@@ -252,7 +261,7 @@ def run_trial(
     The result is kept beside the model under the test file's digest, so reruns are free."""
     # `rasa test nlu` (once per system) leaves SpacyEntityExtractor out as "pretrained"
     trained = train_system(system, options, train_file, models_dir, seed, dev_file)
-    cached = trained.archive.parent / f"trial-{file_digest(test_file, package_version())}.json"
+    cached = trained.archive.parent / f"trial-{trial_key(test_file)}.json"
     train_unrepresentable = trained.train_misaligned.get("misaligned")
     if cached.is_file():
         result = json.loads(cached.read_text(encoding="utf-8"))

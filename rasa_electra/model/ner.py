@@ -66,7 +66,7 @@ class NerModel:
     @property
     def decoder(self) -> Decoder:
         """How the model's word probabilities become tags, as its export will decode them."""
-        return Decoder(tuple(self.labels), self.transitions, self.decoding)
+        return Decoder(tuple(self.labels), self.transitions, self.decoding, self.config.o_bias)
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Label probabilities for a padded batch (the same maths the export serves)."""

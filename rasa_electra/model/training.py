@@ -60,6 +60,9 @@ class TrainingConfig:
     # relabel decoded spans by the training data's labels for the same text, when one label has
     # at least this share (data.entity_memory); None: off
     entity_memory: float | None = defaults.ENTITY_MEMORY
+    # added to O's log-probability when dev and test are decoded (data.viterbi.Decoder), as
+    # the export will be served by default
+    o_bias: float = defaults.O_BIAS
     eval_every: int = 1  # score dev every N epochs (and always after the last)
     # more epochs when `epochs` would be fewer steps (the component's small-data floor,
     # defaults.MIN_TRAIN_STEPS); 0: exactly `epochs`

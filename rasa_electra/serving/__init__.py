@@ -16,7 +16,7 @@ from typing import Any
 
 from rasa_electra import defaults
 from rasa_electra.data.entity_memory import check_share
-from rasa_electra.data.viterbi import DECODINGS
+from rasa_electra.data.viterbi import DECODINGS, check_o_bias
 from rasa_electra.model.export import ExportError
 
 MODEL_FORMATS = ("savedmodel", "tf1_legacy")
@@ -34,6 +34,8 @@ class ServingOptions:
     quantization: str = "none"  # "dynamic" or "float16" (tflite)
     serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
     decoding: str = defaults.DECODING  # or "argmax": per-word best tags (see data.viterbi)
+    # added to O's log-probability before decoding: > 0 fewer, surer entities (data.viterbi)
+    o_bias: float = defaults.O_BIAS
     # the export's entity memory relabels spans whose text has one label at least this share
     # of the time (data.entity_memory); None: not used
     entity_memory: float | None = defaults.ENTITY_MEMORY
@@ -56,6 +58,10 @@ def check(options: ServingOptions, export_dir: Path | None) -> None:
 
     if options.decoding not in DECODINGS:
         raise ExportError(f"decoding must be one of {DECODINGS}, got {options.decoding!r}")
+    try:
+        check_o_bias(options.o_bias)
+    except ValueError as error:
+        raise ExportError(str(error)) from None
     if options.entity_memory is not None:
         try:
             check_share(options.entity_memory)
@@ -100,6 +106,6 @@ def open_export(directory: Path, options: ServingOptions):
             directory, options.backend, options.quantization, options.intra_op_threads,
             options.serving_url, options.inter_op_threads,
         )  # fmt: skip
-    servable.use_decoding(options.decoding)
+    servable.use_decoding(options.decoding, options.o_bias)
     servable.use_memory(options.entity_memory)
     return servable

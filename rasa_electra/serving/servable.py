@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rasa_electra import defaults
 from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.spans import Example
 from rasa_electra.data.viterbi import Decoder, Transitions
@@ -51,10 +52,10 @@ class Servable:
 
     @property
     def decoder(self) -> Decoder:
-        """The labels, the export's learned transitions if any, and the method (Viterbi
-        under the scheme's constraints unless told otherwise)."""
+        """The labels, the export's learned transitions if any, the method (Viterbi under the
+        scheme's constraints) and the O bias (``defaults.O_BIAS``) unless told otherwise."""
         if self._decoder is None or self._decoder.labels != tuple(self.labels):
-            self._decoder = Decoder(tuple(self.labels))
+            self._decoder = Decoder(tuple(self.labels), o_bias=defaults.O_BIAS)
         return self._decoder
 
     def _read_side_files(self, directory: Path) -> None:
@@ -69,11 +70,11 @@ class Servable:
             self.memory = EntityMemory.load(directory, self.labels)
         except ValueError as error:
             raise ExportError(str(error)) from error
-        self._decoder = Decoder(tuple(self.labels), transitions)
+        self._decoder = Decoder(tuple(self.labels), transitions, o_bias=defaults.O_BIAS)
 
-    def use_decoding(self, method: str) -> None:
-        """Decode with ``viterbi`` (the default) or ``argmax`` from now on."""
-        self._decoder = replace(self.decoder, method=method)
+    def use_decoding(self, method: str, o_bias: float = defaults.O_BIAS) -> None:
+        """Decode with ``viterbi`` (the default) or ``argmax``, and this O bias, from now on."""
+        self._decoder = replace(self.decoder, method=method, o_bias=o_bias)
 
     def use_memory(self, min_share: float | None) -> None:
         """Relabel by the export's entity memory at this share from now on; None: do not."""

@@ -112,6 +112,7 @@ def test_boundaries_counts_entities_per_dictionary(repo, capsys):
 
 
 def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, repo, tmp_path):
+    from rasa_electra import defaults
     from rasa_electra.cli import score_decoding
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.data.span_metrics import score_spans
@@ -124,11 +125,14 @@ def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, rep
     report = json.loads(out.read_text())
     scores = report["exports"][str(exported_tiny)]
     decodings = {"argmax", "viterbi", "viterbi+learned"}  # the tiny export has a CRF
-    assert set(scores) == decodings | {f"{name}+memory" for name in decodings}  # and a memory
-    # what the export serves by default is the learned Viterbi with its memory, measured alike
+    decodings |= {f"{name}+memory" for name in decodings}  # and a memory
+    bias = f"+o_bias{defaults.O_BIAS:g}"  # each at 0 and at the default O bias
+    assert set(scores) == decodings | {name + bias for name in decodings}
+    # what the export serves by default is the learned Viterbi with its memory and the default
+    # O bias, measured alike
     gold = read_rasa_data(data)
     served = score_spans(gold, ExportedModel(exported_tiny).predict(gold)).micro.f1
-    assert scores["viterbi+learned+memory"]["micro"]["f1"] == pytest.approx(served, abs=1e-6)
+    assert scores["viterbi+learned+memory" + bias]["micro"]["f1"] == pytest.approx(served, abs=1e-6)
     assert report["summary"]["viterbi"]["f1"]["std"] == 0  # the same export twice
 
 

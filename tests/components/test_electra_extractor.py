@@ -384,7 +384,8 @@ def test_config_mistakes_are_rasas_invalid_config_exception(tmp_path):
     defaults = ElectraEntityExtractor.get_default_config()
     trainable = {**defaults, "pretrained": str(tmp_path)}
     for config in (defaults, {**trainable, "head": "mlp"}, {**trainable, "word_features": ["hue"]},
-                   {**trainable, "entity_memory": 0.4}):  # fmt: skip
+                   {**trainable, "entity_memory": 0.4},
+                   {**trainable, "o_bias": "high"}):  # fmt: skip
         with pytest.raises(InvalidConfigException):
             ElectraEntityExtractor.create(config, None, None, None)
 

@@ -13,6 +13,7 @@ from rasa_electra.data.viterbi import (
     Constraints,
     Decoder,
     Transitions,
+    check_o_bias,
     log_probabilities,
     scheme_of,
     viterbi,
@@ -44,7 +45,8 @@ def test_viterbi_never_emits_an_invalid_sequence(scheme, data):
         transitions = Transitions(
             rng.normal(0, 5, n), rng.normal(0, 5, (n, n)), rng.normal(0, 5, n)
         )
-    decoder = Decoder(tuple(labels), transitions)
+    o_bias = data.draw(st.floats(-20, 20))  # any O bias keeps the sequence valid too
+    decoder = Decoder(tuple(labels), transitions, o_bias=o_bias)
     path = decoder.best(table)
     assert len(path) == len(table)
     assert decoder.constraints.is_valid(list(path))
@@ -87,6 +89,28 @@ def test_argmax_keeps_the_conlleval_reading_and_viterbi_repairs_it():
     probs = np.array([[0.45, 0.15, 0.4], [0.2, 0.1, 0.7]])  # O I-GPE by argmax
     assert list(Decoder(labels, method="argmax").best(probs)) == [0, 2]
     assert list(Decoder(labels).best(probs)) == [1, 2]  # B I: .15*.7 > O O: .45*.2
+
+
+@pytest.mark.parametrize("method", ["viterbi", "argmax"])
+def test_the_o_bias_trades_entities_for_sureness(method):
+    labels = ("O", "B-GPE", "I-GPE")
+    probs = np.array([[0.4, 0.55, 0.05], [0.5, 0.05, 0.45]])  # B-GPE, then O or I-GPE
+    plain = Decoder(labels, method=method)
+    assert plain.best(probs)[0] == 1
+    assert list(Decoder(labels, method=method, o_bias=0.5).best(probs)) == [0, 0]
+    # below 0 it asks less: the second word joins the entity
+    assert list(Decoder(labels, method=method, o_bias=-0.5).best(probs)) == [1, 2]
+    assert list(Decoder(labels, method=method, o_bias=0.0).best(probs)) == list(plain.best(probs))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "high", True, None])
+def test_an_o_bias_must_be_a_finite_number(value):
+    with pytest.raises(ValueError, match="o_bias must be a finite number"):
+        check_o_bias(value)
+    with pytest.raises(ValueError, match="o_bias must be a finite number"):
+        Decoder(("O", "B-X", "I-X"), o_bias=value)
+    with pytest.raises(ValueError, match="o_bias needs an 'O' tag"):
+        Decoder(("B-X", "I-X"), o_bias=1.0)
 
 
 def test_tags_outside_the_scheme_are_never_chosen():

@@ -197,6 +197,18 @@ def test_a_changed_encoder_file_means_a_new_model_not_a_stale_one(pytorch_layout
     assert _recipe("electra", options, 42, train, None) != before  # retrained, not reused
 
 
+def test_a_changed_serving_default_means_a_new_trial_result_not_a_stale_one(tmp_path, monkeypatch):
+    from rasa_electra import defaults
+    from rasa_electra.evaluation.harness import trial_key
+
+    test = tmp_path / "test.yml"
+    test.write_text("version: '3.1'\nnlu: []\n", encoding="utf-8")
+    before = trial_key(test)
+    assert trial_key(test) == before
+    monkeypatch.setattr(defaults, "O_BIAS", defaults.O_BIAS + 1.0)  # the same archive decodes
+    assert trial_key(test) != before  # otherwise, so its kept result is not reused
+
+
 def test_roles_and_groups_are_scored_beside_entities_when_the_gold_data_has_them():
     from rasa_electra.data.spans import Example, Span
     from rasa_electra.evaluation.harness import score_predictions

@@ -31,6 +31,21 @@ def test_a_missing_part_is_named(exported_tiny, tmp_path, part):
         ExportedModel(broken)
 
 
+def test_the_o_bias_is_how_every_runtime_decodes(exported_tiny, examples):
+    from rasa_electra import defaults
+    from rasa_electra.serving import ServingOptions, open_export
+
+    model = ExportedModel(exported_tiny)
+    assert model.decoder.o_bias == defaults.O_BIAS  # the default, without being told
+    texts = [e.text for e in examples]
+    found = sum(len(e.spans) for e in model.predict(texts))
+    assert found, "the tiny model should find entities in its own training texts"
+    # through the serving options (the component's) a large bias leaves only O
+    silent = open_export(exported_tiny, ServingOptions(backend="savedmodel", o_bias=50.0))
+    assert silent.decoder.o_bias == 50.0
+    assert sum(len(e.spans) for e in silent.predict(texts)) == 0
+
+
 def test_the_exports_entity_memory_relabels_what_it_serves(exported_tiny, examples, tmp_path):
     from rasa_electra.data.entity_memory import EntityMemory
     from rasa_electra.data.spans import Example
