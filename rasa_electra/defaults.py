@@ -6,6 +6,13 @@ from __future__ import annotations
 
 from rasa_electra.data.tags import SCHEMES
 
+
+def as_text() -> str:
+    """Every default below as one text: what a kept model or result is reused under, so that
+    a changed default (an epoch count, the O bias) is never answered from an older one."""
+    return repr(sorted((name, value) for name, value in globals().items() if name.isupper()))
+
+
 LABEL_SCHEMES = SCHEMES  # the tag codec's schemes; LABEL_SCHEME is one of them
 
 # the recipe chosen on GSD dev for the shipped ELECTRA-small encoder (docs/results.md, "ELECTRA

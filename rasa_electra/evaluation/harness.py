@@ -159,8 +159,7 @@ def trial_key(test_file: Path) -> str:
     """What a kept trial result is reused under: the test file's bytes, this package's version
     and its defaults (``defaults``), since a serving default such as the O bias changes what
     the same archive predicts."""
-    settings = sorted((name, value) for name, value in vars(defaults).items() if name.isupper())
-    return file_digest(test_file, package_version(), repr(settings))
+    return file_digest(test_file, package_version(), defaults.as_text())
 
 
 def _recipe(system: str, options: HarnessOptions, seed: int, train_file: Path,

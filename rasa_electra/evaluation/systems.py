@@ -283,11 +283,14 @@ class Electra(System):
         return [mecab_step(), step]
 
     def recipe(self, options: HarnessOptions, seed: int, dev_file: Path | None) -> list:
-        """The start point's or export's bytes, not its path."""
+        """The start point's or export's bytes, not its path; in trainable mode the package's
+        defaults too, which decide the fine-tuning the pipeline leaves unsaid."""
         source = options.electra_export or options.electra_start_point
         parts = super().recipe(options, seed, dev_file)
         if source and Path(source).is_dir():
             parts.append(directory_fingerprint(Path(source)))
+        if not options.electra_export:
+            parts.append(defaults.as_text())
         return parts
 
     def earlier_training_seconds(self, options: HarnessOptions) -> float:

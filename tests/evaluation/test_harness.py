@@ -209,6 +209,21 @@ def test_a_changed_serving_default_means_a_new_trial_result_not_a_stale_one(tmp_
     assert trial_key(test) != before  # otherwise, so its kept result is not reused
 
 
+def test_a_changed_training_default_retrains_trainable_mode_only(tmp_path, monkeypatch):
+    from rasa_electra import defaults
+    from rasa_electra.evaluation.harness import _recipe
+
+    train = tmp_path / "train.yml"
+    train.write_text("version: '3.1'\nnlu: []\n", encoding="utf-8")
+    trainable = HarnessOptions(electra_start_point=str(tmp_path))
+    served = HarnessOptions(electra_export=str(tmp_path))
+    before = [_recipe("electra", o, 42, train, None) for o in (trainable, served)]
+    monkeypatch.setattr(defaults, "EPOCHS", defaults.EPOCHS + 1)
+    after = [_recipe("electra", o, 42, train, None) for o in (trainable, served)]
+    assert after[0] != before[0]  # trainable mode fine-tunes by the defaults: retrained
+    assert after[1] == before[1]  # an export is only copied: reused
+
+
 def test_roles_and_groups_are_scored_beside_entities_when_the_gold_data_has_them():
     from rasa_electra.data.spans import Example, Span
     from rasa_electra.evaluation.harness import score_predictions
