@@ -62,7 +62,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 comma := ,
-.PHONY: ablation self-training soup help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
+.PHONY: ablation self-training soup student help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
 	lock clean pretrain probe formats bench gpu-kit scoreboard
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
@@ -282,6 +282,31 @@ soup: | $(DATA_DIR)/summary.json  ## each lever's seed exports averaged into one
 		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.soup \
 		$(foreach s,$(subst $(comma), ,$(group)),--export $(ABLATION_DIR)/$(lever)-s$(s)/export) \
 		--dev $(DATA_DIR)/dev.yml --out $$out || exit 1;))
+
+# Issue 24's student: the shipped encoder cut to its first STUDENT_LAYERS encoder layers, taught
+# by the recipe's best dev soup. That soup (served as the component serves it, a Rasa archive)
+# labels 100k Wikipedia sentences; the student trains one epoch on them (the silver stage), then
+# on gold at three seeds, and the three become one soup with GSD train's memory, scored on dev
+# each way (results/ablation/decoding-student<N>.json). A distillation by hard labels: about an
+# hour on 2 cores for 4 layers, resumable.
+STUDENT_LAYERS ?= 4
+STUDENT_SOUP ?= $(ABLATION_DIR)/$(SILVER_RUN)-then-gold-$(RECIPE_SOUP)-s45/export
+STUDENT_TEACHER := $(MODEL_DIR)/electra-student-teacher.tar.gz
+STUDENT_SILVER ?= results/silver/kyoto-electra-recipe
+STUDENT_RUN := esilver100k-student$(STUDENT_LAYERS)
+$(STUDENT_TEACHER): $(STUDENT_SOUP)/saved_model.pb
+	sed 's|^\( *model_path:\).*|\1 $(STUDENT_SOUP)|' config-electra.yml > $(MODEL_DIR)/student-teacher.yml
+	$(VENV)/bin/rasa train nlu --config $(MODEL_DIR)/student-teacher.yml --nlu $(DATA_DIR)/train.yml \
+		--out $(MODEL_DIR) --fixed-model-name $(notdir $(STUDENT_TEACHER:.tar.gz=))
+student: $(STUDENT_TEACHER) | $(DATA_DIR)/summary.json  ## a STUDENT_LAYERS-layer student taught by the recipe's best soup, at 3 seeds, one soup
+	$(MAKE) self-training SILVER_DIR=$(STUDENT_SILVER) SILVER_TEACHER=$(STUDENT_TEACHER) \
+		STUDENT_SOUP=$(STUDENT_SOUP) SILVER_LIMIT=100000 SILVER_RUN=$(STUDENT_RUN) \
+		SILVER_ARGS="--head crf --word-features $(POS_FEATURES) --keep-layers $(STUDENT_LAYERS)"
+	$(MAKE) soup SOUP_LEVERS=$(STUDENT_RUN)-then-gold SOUP_SEEDS=42,43,44
+	$(PY) -m rasa_electra.cli.entity_memory --export $(ABLATION_DIR)/$(STUDENT_RUN)-then-gold-soup-s42/export \
+		--train $(DATA_DIR)/train.yml
+	$(PY) -m rasa_electra.cli.score_decoding --export $(ABLATION_DIR)/$(STUDENT_RUN)-then-gold-soup-s42/export \
+		--data $(DATA_DIR)/dev.yml --out $(ABLATION_DIR)/decoding-student$(STUDENT_LAYERS).json
 
 scoreboard: setup  ## docs/results.md's comparison tables from docs/scoreboard.json
 	$(PY) -m rasa_electra.cli.scoreboard --render docs/results.md
