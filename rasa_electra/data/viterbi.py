@@ -130,12 +130,16 @@ def viterbi(
         start = start + transitions.start
         step = step + transitions.transition
         end = end + transitions.end
+    # [current, previous], so each step reduces along contiguous rows: about twice as fast
+    # as [previous, current] for an export's 40-odd tags, where numpy's overhead per call rules
+    into = np.ascontiguousarray(step.T)
+    rows = np.arange(n)
     score = start + log_scores[0]
     back = np.zeros((words, n), np.int64)
     for t in range(1, words):
-        candidates = score[:, None] + step  # [previous, current]
-        back[t] = candidates.argmax(axis=0)
-        score = candidates[back[t], np.arange(n)] + log_scores[t]
+        candidates = into + score
+        back[t] = candidates.argmax(axis=1)
+        score = candidates[rows, back[t]] + log_scores[t]
     best = [int((score + end).argmax())]
     for t in range(words - 1, 0, -1):
         best.append(int(back[t, best[-1]]))
