@@ -187,6 +187,9 @@ class Decoder:
         if self.o_bias and OUTSIDE not in self.labels:
             raise ValueError(f"o_bias needs an {OUTSIDE!r} tag among the labels")
         object.__setattr__(self, "_constraints", Constraints.for_labels(self.labels))
+        # the column the bias goes to, found once rather than per text
+        outside = self.labels.index(OUTSIDE) if OUTSIDE in self.labels else None
+        object.__setattr__(self, "_outside", outside)
 
     @property
     def constraints(self) -> Constraints:
@@ -198,7 +201,7 @@ class Decoder:
             return np.zeros(0, np.int64)
         scores = log_probabilities(probabilities)
         if self.o_bias:
-            scores[:, self.labels.index(OUTSIDE)] += self.o_bias
+            scores[:, self._outside] += self.o_bias  # type: ignore[attr-defined]
         if self.method == "argmax":
             return scores.argmax(axis=1)
         return np.asarray(viterbi(scores, self.constraints, self.transitions), np.int64)
