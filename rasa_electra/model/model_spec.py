@@ -228,6 +228,13 @@ def _export_directory(path: Path, source: str, max_seq_length: int, label_scheme
                       mecab_args: str | None) -> ModelSpec:  # fmt: skip
     """A fine-tuned export as a start point: its encoder config and tokenizer now, its weights
     (and the head rows of the labels it knows) when the model is built."""
+    config = export_encoder_config(path)
+    tokenizer = SubwordTokenizer.from_directory(path / TOKENIZER_DIR, mecab_args)
+    return ModelSpec(source, "export", config, tokenizer, path, None, max_seq_length, label_scheme)
+
+
+def export_encoder_config(path: Path):
+    """The transformers config of the encoder an export was fine-tuned from."""
     from transformers import AutoConfig
 
     config_file = path / ENCODER_CONFIG_FILE
@@ -237,9 +244,14 @@ def _export_directory(path: Path, source: str, max_seq_length: int, label_scheme
             "their encoder): export it again to continue fine-tuning from it"
         )
     values = json.loads(config_file.read_text(encoding="utf-8"))
-    config = AutoConfig.for_model(values.pop("model_type"), **values)
-    tokenizer = SubwordTokenizer.from_directory(path / TOKENIZER_DIR, mecab_args)
-    return ModelSpec(source, "export", config, tokenizer, path, None, max_seq_length, label_scheme)
+    return AutoConfig.for_model(values.pop("model_type"), **values)
+
+
+def export_variables(directory: Path) -> dict[str, Any]:
+    """An export's variables by their name below the model's (``electra/encoder/…``)."""
+    import tensorflow as tf
+
+    return {relative_name(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
 
 
 def _load_export_weights(
@@ -248,9 +260,7 @@ def _load_export_weights(
     """The export's variables into ``model`` by name; the classifier's rows for a tag the export
     knows are copied, a new tag's rows are the mean of its origins' (B-place ← B-GPE, B-LOC…),
     and the rest keep their fresh initialisation. Returns how many rows were seeded."""
-    import tensorflow as tf
-
-    saved = {relative_name(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
+    saved = export_variables(directory)
     old_tags = {tag: i for i, tag in enumerate(read_labels(directory))}
     seeds = {}  # new tag's column → the export's columns it starts from
     for column, tag in enumerate(labels):

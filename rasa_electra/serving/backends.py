@@ -5,7 +5,8 @@ TFLite Model Maker's export options, for this model's SavedModel::
     <export>/formats/tflite.tflite          float32 TFLite
     <export>/formats/tflite-dynamic.tflite  dynamic-range quantisation (int8 weights)
     <export>/formats/tflite-float16.tflite  float16 weights
-    <export>/formats/onnx.onnx              tf2onnx, float32, run by ONNX Runtime
+    <export>/formats/onnx.onnx              float32, ONNX Runtime's fused transformer ops
+                                            (``onnx_graph``; tf2onnx for other encoders)
     <export>/formats/onnx-dynamic.onnx      ONNX Runtime's dynamic int8 quantisation
     <export>/formats/formats.json           per format: file, MB, F1 against the SavedModel
 
@@ -40,6 +41,7 @@ from rasa_electra.model.export import (
     ExportError,
     check_parts,
 )
+from rasa_electra.serving import onnx_graph
 from rasa_electra.serving.servable import ExportedModel, Servable
 
 logger = logging.getLogger(__name__)
@@ -117,9 +119,8 @@ def root_logger_at(level: int) -> Iterator[None]:
 
 
 def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
-    import tensorflow as tf
-    import tf2onnx
-
+    """float32 from the export's weights (``onnx_graph``: fused ops) or, for an encoder that
+    module does not write, from the SavedModel by tf2onnx; ``dynamic``: int8 weights of it."""
     if quantization == "dynamic":
         source = format_file(export_dir, "onnx")
         if not source.is_file():
@@ -129,6 +130,19 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
         with root_logger_at(logging.WARNING):  # it logs each tensor it skips at INFO
             quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
         return
+    reason = onnx_graph.unsupported(export_dir)
+    if reason is None:
+        onnx_graph.write(export_dir, target)
+        return
+    logger.info("tf2onnx converts %s, not the fused writer: %s", export_dir, reason)
+    _tf2onnx(export_dir, target)
+
+
+def _tf2onnx(export_dir: Path, target: Path) -> None:
+    """The SavedModel's signature as tf2onnx traces it: any encoder, about 1,150 nodes."""
+    import tensorflow as tf
+    import tf2onnx
+
     loaded = tf.saved_model.load(str(export_dir))
     serve = loaded.signatures[SIGNATURE]
     spec = [tf.TensorSpec([None, None], tf.int32, name=name) for name in features.INPUT_NAMES]
