@@ -28,6 +28,7 @@ from rasa_electra.tokenization.sudachi import WORD_FORMS, SudachiTokenizer
 from rasa_electra.tokenization.words import WordSegmenter
 
 SETTINGS_FILE = "subword_tokenizer.json"
+WORD_CACHE_SIZE = 100_000  # distinct word surfaces whose pieces a tokenizer remembers
 # what ``SubwordTokenizer.save`` writes for a WordPiece vocabulary (copied along with a model)
 WORDPIECE_FILES = ("vocab.txt", "tokenizer_config.json", SETTINGS_FILE)
 # BERT's special tokens, by the names transformers gives them
@@ -80,6 +81,9 @@ class SubwordTokenizer:
         self._rust = pieces.backend_tokenizer
         self._rust.no_truncation()
         self._rust.no_padding()
+        # surface → (id, start, end) of its pieces: a bot's messages repeat their words, and
+        # the Rust call was the largest Python-side cost of a message after the model
+        self._word_cache: dict[str, tuple[tuple[int, int, int], ...]] = {}
 
     def use_words(self, words: WordSegmenter) -> None:
         """Cut texts into these words from now on (e.g. the dictionary a Rasa pipeline uses);
@@ -176,25 +180,40 @@ class SubwordTokenizer:
         # the Rust tokenizer cannot take lone surrogates (MeCab gives each its own word):
         # such a word goes in empty and comes out as one unknown piece below
         surfaces = [w.form or w.text for w in words]  # what the checkpoint saw (normalized)
-        # one word at a time on this thread: encode_batch hands the words to the Rust
-        # thread pool, which inside a server competes with the model's threads (2.1 ms p50 a
-        # GSD sentence against 0.29 ms this way, docs/results.md)
-        encode = self._rust.encode
-        encodings = [encode(s if _encodable(s) else "", add_special_tokens=False) for s in surfaces]
         word_pieces = []
-        for word, surface, encoding in zip(words, surfaces, encodings, strict=True):
+        for word, surface in zip(words, surfaces, strict=True):
             # a normalized form of another length cannot place pieces inside the original word
             inside = len(surface) == word.end - word.start
             pieces = [
                 Piece(i, word.start + start, word.start + end)
                 if inside
                 else Piece(i, word.start, word.end)
-                for i, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
-                if end > start
+                for i, start, end in self._pieces_of(surface)
             ]
             # a word the vocabulary cannot spell at all is one unknown piece, never dropped
             word_pieces.append(pieces or [Piece(self.pieces.unk_token_id, word.start, word.end)])
         return TokenizedText([(w.start, w.end) for w in words], word_pieces, tuple(words))
+
+    def _pieces_of(self, surface: str) -> tuple[tuple[int, int, int], ...]:
+        """(id, start, end) of a word's pieces, offsets within the word; remembered for up to
+        ``WORD_CACHE_SIZE`` surfaces (then forgotten at once: a bounded, lock-free cache)."""
+        found = self._word_cache.get(surface)
+        if found is None:
+            # one word at a time on this thread: encode_batch hands the words to the Rust
+            # thread pool, which inside a server competes with the model's threads (2.1 ms p50
+            # a GSD sentence against 0.29 ms this way, docs/results.md)
+            encoding = self._rust.encode(
+                surface if _encodable(surface) else "", add_special_tokens=False
+            )
+            found = tuple(
+                (i, start, end)
+                for i, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
+                if end > start
+            )
+            if len(self._word_cache) >= WORD_CACHE_SIZE:
+                self._word_cache.clear()
+            self._word_cache[surface] = found
+        return found
 
 
 class UnsupportedWordTokenizer(ValueError):

@@ -8,6 +8,7 @@ them from one place.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Sequence
 
@@ -32,6 +33,7 @@ def char_class(char: str) -> str:
     return "S"
 
 
+@functools.lru_cache(maxsize=65_536)  # per message, every word's shape is asked for
 def shape(text: str) -> str:
     """The word's first and last character class and whether it is one character: 人 → K1,
     東京 → KK+, トヨタ → TT+, ３月 → DK+."""

@@ -49,8 +49,8 @@ def run_onnx(model, inputs: dict[str, np.ndarray], path) -> dict[str, np.ndarray
 
     onnx.save(model, str(path))
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return dict(zip(["predictions", "probabilities"],
-                    session.run(["predictions", "probabilities"], inputs), strict=True))  # fmt: skip
+    names = ["predictions", "probabilities"]
+    return dict(zip(names, session.run(names, inputs), strict=True))
 
 
 @pytest.mark.parametrize("kind", ["electra", "bert"])

@@ -39,3 +39,15 @@ def test_other_words_are_used_and_saved_with_the_tokenizer(vocab_dir, tmp_path):
     again = SubwordTokenizer.from_directory(tmp_path)
     assert again.words.settings()["split_mode"] == "C"
     assert again.tokenize(text).word_offsets == sudachi_words
+
+
+def test_remembered_words_give_the_pieces_at_their_new_offsets(vocab_dir, monkeypatch):
+    from rasa_electra.tokenization import subwords
+
+    monkeypatch.setattr(subwords, "WORD_CACHE_SIZE", 3)  # forgotten and relearnt on the way
+    remembering = SubwordTokenizer.from_directory(vocab_dir)
+    texts = ["東京に住む", "大阪と東京に住む山田", "東京", "山田太郎さんは東京に🦜いる"]
+    for text in texts * 2:
+        fresh = SubwordTokenizer.from_directory(vocab_dir)  # nothing remembered yet
+        assert remembering.tokenize(text) == fresh.tokenize(text)
+        assert len(remembering._word_cache) <= 3
