@@ -15,7 +15,9 @@
 
 Each trial selects its epoch on dev and is evaluated on test once, at the end. ``results.json``
 holds every trial and the mean ± std; the trial with the best dev F1 is exported to
-``<out>/export`` (SavedModel + labels + tokenizer + model card).
+``<out>/export`` (SavedModel + labels + tokenizer + model card). Until then each trial keeps
+its state at the end of every epoch under ``<out>/checkpoints``: the same command run again
+after a kill resumes there (other settings into the same ``--out`` are refused).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -30,6 +33,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines dr
 
 from rasa_electra import defaults
 from rasa_electra.cli import add_formats_option, convert_if_asked
+
+CHECKPOINTS = "checkpoints"  # under --out: each trial's epoch states, gone once the run is whole
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         entity_memory=args.entity_memory or None,
         o_bias=args.o_bias,
     )  # fmt: skip
+    checkpoints = args.out / CHECKPOINTS
     trials = ner.run_trials(
         train, dev, test, args.trials, args.seed, model_spec=spec, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.learning_rate, **options,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, checkpoints=checkpoints,
+        **options,
     )  # fmt: skip
 
     results = {
@@ -186,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         trials_summary={"dev": results["dev"]["micro"], "test": results["test"]["micro"]},
     )
     convert_if_asked(args, args.out / "export", dev.examples)
+    shutil.rmtree(checkpoints, ignore_errors=True)  # the run is whole: nothing to resume
     for split in ("dev", "test"):
         m = results[split]["micro"]
         print(

@@ -114,9 +114,11 @@ def create(
     epochs: int = defaults.EPOCHS,
     batch_size: int = defaults.BATCH_SIZE,
     learning_rate: float = defaults.LEARNING_RATE,
+    checkpoint_dir: Path | None = None,
     **options: Any,
 ) -> NerModel:
-    """Fine-tune the spec's encoder on ``train_data``; select the epoch on ``validation_data``."""
+    """Fine-tune the spec's encoder on ``train_data``; select the epoch on ``validation_data``.
+    ``checkpoint_dir`` keeps each epoch's state, and a rerun resumes from it (``train``)."""
     spec = model_spec or train_data.spec
     config = TrainingConfig(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
@@ -158,6 +160,7 @@ def create(
         ner_model.history = train(
             model, encoded, config, spec.tokenizer.pieces.pad_token_id,
             dev_f1 if validation_data is not None else None, strategy, crf, word_features,
+            checkpoint_dir,
         )  # fmt: skip
     if validation_data is not None:
         ner_model.scores["dev"] = ner_model.evaluate(validation_data)
@@ -190,16 +193,21 @@ def run_trials(
     trials: int = 1,
     seed: int = 42,
     report: Any = print,
+    checkpoints: Path | None = None,
     **create_options: Any,
 ) -> Trials:
     """``trials`` runs of ``create`` with seeds ``seed``, ``seed + 1``, …; each trial's epoch is
-    selected on dev and test is read once, after that selection."""
+    selected on dev and test is read once, after that selection. ``checkpoints``: a folder per
+    trial (``seed-N``) of epoch states, so an interrupted run resumes where it was."""
     records, best, best_f1 = [], None, -1.0
     for trial in range(trials):
         report(f"\n=== trial {trial + 1}/{trials} (seed {seed + trial}) ===")
         started = time.perf_counter()
-        model = create(train_data, validation_data=validation_data, seed=seed + trial,
-                       **create_options)  # fmt: skip
+        model = create(
+            train_data, validation_data=validation_data, seed=seed + trial,
+            checkpoint_dir=checkpoints / f"seed-{seed + trial}" if checkpoints else None,
+            **create_options,
+        )  # fmt: skip
         model.scores["test"] = model.evaluate(test_data)
         record = {
             "seed": seed + trial,

@@ -8,13 +8,17 @@ learning rate, not the gradient), and model selection needs span-level F1 on dev
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -251,8 +255,12 @@ def train(
     strategy=None,
     crf: CrfScores | None = None,
     word_features: FeatureVariables | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> History:
     """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch.
+
+    With ``checkpoint_dir`` the state at the end of each epoch is kept there
+    (``EpochCheckpoint``), and a run that finds one resumes after its epoch.
 
     ``strategy`` (a ``tf.distribute`` strategy, the one ``model`` was built under) splits each
     batch's rows over its replicas. The loss is normalised by the whole batch's label count and
@@ -340,7 +348,26 @@ def train(
     history, best_weights, best_scores = History(), None, []
     tail = TailAverage(model.trainable_variables + extra, epochs - config.average_last + 1)
     rng = np.random.default_rng(config.seed)
-    for epoch in range(1, epochs + 1):
+    checkpoint = None
+    first_epoch = 1
+    if checkpoint_dir is not None:
+        run = {"config": config.as_dict(), "epochs": epochs, "windows": len(windows)}
+        checkpoint = EpochCheckpoint(
+            checkpoint_dir, run, model, extra, [g.optimizer for g in groups]
+        )
+        saved = checkpoint.restore(tail, rng)
+        if saved is not None:
+            history, best_weights, best_scores = (
+                saved.history,
+                saved.best_weights,
+                saved.best_scores,
+            )
+            if saved.finished:
+                tqdm.write(f"{checkpoint_dir}: this fine-tuning had finished; its model is back")
+                return history
+            first_epoch = history.epochs[-1].epoch + 1
+            tqdm.write(f"{checkpoint_dir}: resuming after epoch {first_epoch - 1}")
+    for epoch in range(first_epoch, epochs + 1):
         started, losses = time.perf_counter(), []
         if config.length_bucketing:
             order = bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
@@ -382,6 +409,20 @@ def train(
         ):
             tqdm.write(f"early stop: no dev improvement for {config.patience} epoch(s)")
             break
+        if checkpoint is not None:
+            checkpoint.save(history, best_weights, best_scores, tail, rng)
+    _keep_the_chosen_weights(model, extra, history, best_weights, best_scores, tail, dev_f1)
+    if checkpoint is not None:
+        checkpoint.save(history, None, [], tail, rng, finished=True)
+    return history
+
+
+def _keep_the_chosen_weights(
+    model, extra: list, history: History, best_weights, best_scores: list,
+    tail: TailAverage, dev_f1: Callable[[], float] | None,
+) -> None:  # fmt: skip
+    """Leave ``model`` holding the mean of the tail's epochs when dev prefers it, else the
+    best dev epoch's weights (the last epoch's without dev)."""
     if len(tail.epochs) > 1:
         last = [v.numpy() for v in tail.variables]
         tail.assign()
@@ -395,14 +436,13 @@ def train(
             + (" (kept)" if history.kept_average else f" (the best epoch's {best:.4f} is kept)")
         )
         if history.kept_average:
-            return history
+            return
         for variable, value in zip(tail.variables, last, strict=True):
             variable.assign(value)
     if best_weights is not None:
         model.set_weights(best_weights)
         for variable, value in zip(extra, best_scores, strict=True):
             variable.assign(value)
-    return history
 
 
 class TailAverage:
@@ -411,17 +451,118 @@ class TailAverage:
     def __init__(self, variables: list, first: int) -> None:
         self.variables, self.first = variables, max(1, first)
         self.epochs: list[int] = []
-        self._sums: list[np.ndarray] = []
+        self.sums: list[np.ndarray] = []
 
     def add(self, epoch: int) -> None:
         if epoch < self.first:
             return
         values = [v.numpy().astype(np.float64) for v in self.variables]
-        self._sums = (
-            values if not self._sums else [s + v for s, v in zip(self._sums, values, strict=True)]
+        self.sums = (
+            values if not self.sums else [s + v for s, v in zip(self.sums, values, strict=True)]
         )
         self.epochs.append(epoch)
 
     def assign(self) -> None:
-        for variable, total in zip(self.variables, self._sums, strict=True):
+        for variable, total in zip(self.variables, self.sums, strict=True):
             variable.assign((total / len(self.epochs)).astype(variable.dtype.as_numpy_dtype))
+
+
+@dataclass
+class SavedEpoch:
+    """What ``EpochCheckpoint.restore`` gives back beside the variables it assigns."""
+
+    history: History
+    best_weights: list[np.ndarray] | None
+    best_scores: list[np.ndarray]
+    finished: bool
+
+
+class EpochCheckpoint:
+    """A fine-tuning's state at the end of its last epoch, so that a killed run resumes there.
+
+    ``checkpoint_dir`` holds ``state.json`` (the epoch logs, the best epoch, the data order's
+    random state, the tail average's epochs, and what run wrote it) and ``epoch-N/``: the
+    model's, the head's and the optimizers' variables (a ``tf.train.Checkpoint``) and, as
+    ``arrays.npz``, the best epoch's weights and the tail's sums. ``state.json`` is replaced
+    only after ``epoch-N/`` is whole, so a kill while saving leaves the previous epoch usable.
+    A resumed run draws the same batches as an uninterrupted one; dropout draws its own.
+    """
+
+    STATE = "state.json"
+
+    def __init__(self, directory: Path, run: dict, model, extra: list, optimizers: list) -> None:
+        import tensorflow as tf
+
+        self.directory, self.run = Path(directory), json.loads(json.dumps(run))
+        self._model, self._extra = model, extra
+        self._checkpoint = tf.train.Checkpoint(model=model, extra=extra, optimizers=optimizers)
+
+    def restore(self, tail: TailAverage, rng: np.random.Generator) -> SavedEpoch | None:
+        """Assign the saved state, if any; refuse one another run wrote."""
+        state_file = self.directory / self.STATE
+        if not state_file.is_file():
+            return None
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        if state["run"] != self.run:
+            changed = sorted(
+                key for key in {**state["run"]["config"], **self.run["config"]}
+                if state["run"]["config"].get(key) != self.run["config"].get(key)
+            ) or ["data or epochs"]  # fmt: skip
+            raise ValueError(
+                f"{self.directory} holds a fine-tuning with other settings ({', '.join(changed)}):"
+                " delete it, or write this run elsewhere"
+            )
+        epoch_dir = self.directory / state["saved"]
+        self._checkpoint.read(str(epoch_dir / "variables")).assert_consumed()
+        arrays = np.load(epoch_dir / "arrays.npz")
+        best = [arrays[f"best_{i}"] for i in range(state["best_weights"])]
+        rng.bit_generator.state = state["rng"]
+        tail.epochs = list(state["tail_epochs"])
+        tail.sums = [arrays[f"tail_{i}"] for i in range(state["tail_sums"])]
+        history = History(
+            [EpochLog(**log) for log in state["history"]["epochs"]],
+            **{k: v for k, v in state["history"].items() if k != "epochs"},
+        )
+        return SavedEpoch(
+            history,
+            best or None,
+            [arrays[f"score_{i}"] for i in range(state["best_scores"])],
+            state["finished"],
+        )
+
+    def save(
+        self,
+        history: History,
+        best_weights: list[np.ndarray] | None,
+        best_scores: list[np.ndarray],
+        tail: TailAverage,
+        rng: np.random.Generator,
+        finished: bool = False,
+    ) -> None:
+        epoch = history.epochs[-1].epoch if history.epochs else 0
+        name = f"epoch-{epoch}" + ("-final" if finished else "")
+        epoch_dir = self.directory / name
+        shutil.rmtree(epoch_dir, ignore_errors=True)
+        epoch_dir.mkdir(parents=True)
+        self._checkpoint.write(str(epoch_dir / "variables"))
+        arrays = {f"best_{i}": w for i, w in enumerate(best_weights or [])}
+        arrays.update({f"score_{i}": w for i, w in enumerate(best_scores)})
+        arrays.update({f"tail_{i}": w for i, w in enumerate(tail.sums)})
+        np.savez(epoch_dir / "arrays.npz", **arrays)
+        state = {
+            "run": self.run,
+            "saved": name,
+            "finished": finished,
+            "history": asdict(history),
+            "rng": rng.bit_generator.state,
+            "tail_epochs": tail.epochs,
+            "tail_sums": len(tail.sums),
+            "best_weights": len(best_weights or []),
+            "best_scores": len(best_scores),
+        }
+        partial = self.directory / (self.STATE + ".partial")
+        partial.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(partial, self.directory / self.STATE)
+        for old in self.directory.glob("epoch-*"):
+            if old.name != name:
+                shutil.rmtree(old, ignore_errors=True)

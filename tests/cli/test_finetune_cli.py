@@ -38,6 +38,7 @@ def test_two_trials_give_mean_and_std_and_an_export(repo, pytorch_layout_dir, tm
     assert card["hyperparameters"]["layerwise_lr_decay"] == 0.8
     assert "E-PERSON" in json.loads((tmp_path / "export/labels.json").read_text()).values()
     assert "test: P" in result.stdout and "± " in result.stdout
+    assert not (tmp_path / "checkpoints").exists()  # a whole run leaves nothing to resume
 
 
 def test_random_init_needs_a_vocabulary(repo, tmp_path):

@@ -1,5 +1,7 @@
 """Optimizer set-up: warmup then linear decay, and layer-wise learning-rate decay by depth."""
 
+import json
+
 import pytest
 
 from rasa_electra.model import model_spec
@@ -123,3 +125,79 @@ def test_the_averaged_tail_is_kept_only_when_dev_says_so(pytorch_layout_dir, exa
     else:
         assert served == pytest.approx(history.best_dev_f1)
         assert history.chosen == str(history.best_epoch)
+
+
+class Killed(Exception):
+    """Stands for the kill that stops a fine-tuning between two epochs."""
+
+
+def tiny_run(pytorch_layout_dir, examples):
+    """A fresh tiny model (the same initial weights each call), its CRF scores and its data."""
+    from rasa_electra.data.tags import label_list
+    from rasa_electra.model import DataLoader, features
+    from rasa_electra.model.crf import CrfScores
+    from rasa_electra.model.training import deterministic
+
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
+    data = DataLoader(examples, spec)
+    labels = label_list(data.tag_labels, spec.label_scheme)
+    encoded = features.encode(
+        data.examples, spec.tokenizer, {label: i for i, label in enumerate(labels)},
+        spec.max_seq_length, spec.label_scheme,
+    )  # fmt: skip
+    with deterministic(1):
+        model = spec.build_model(labels, dropout=0.0)  # no dropout: the same maths on resume
+    return model, CrfScores(labels), encoded, spec.tokenizer.pieces.pad_token_id
+
+
+def scripted_dev(scores, kill_at=None):
+    """A dev scorer that gives ``scores`` in turn, and is killed at call ``kill_at``."""
+    calls = iter(range(1, 100))
+
+    def dev_f1() -> float:
+        call = next(calls)
+        if call == kill_at:
+            raise Killed
+        return scores[call - 1]
+
+    return dev_f1
+
+
+def test_a_killed_fine_tuning_resumes_after_its_last_whole_epoch(
+    pytorch_layout_dir, examples, tmp_path, capsys
+):
+    import numpy as np
+
+    from rasa_electra.model.training import deterministic, train
+
+    config = TrainingConfig(epochs=3, batch_size=16, learning_rate=3e-3, seed=1, head="crf",
+                            head_learning_rate=3e-2)  # fmt: skip
+    scores = [0.2, 0.5, 0.4]  # epoch 2 is the best: its weights are the model's at the end
+
+    def fine_tune(dev_f1, checkpoint_dir=None, run_config=config):
+        model, crf, encoded, pad = tiny_run(pytorch_layout_dir, examples)
+        with deterministic(1):
+            history = train(model, encoded, run_config, pad, dev_f1, None, crf, None,
+                            checkpoint_dir)  # fmt: skip
+        return history, model.get_weights() + [v.numpy() for v in crf.variables]
+
+    whole, whole_weights = fine_tune(scripted_dev(scores))
+    checkpoints = tmp_path / "seed-1"
+    with pytest.raises(Killed):  # during epoch 3's dev scoring: epochs 1 and 2 are saved
+        fine_tune(scripted_dev(scores, kill_at=3), checkpoints)
+    assert json.loads((checkpoints / "state.json").read_text())["saved"] == "epoch-2"
+    resumed, resumed_weights = fine_tune(scripted_dev(scores[2:]), checkpoints)
+    assert "resuming after epoch 2" in capsys.readouterr().out
+    assert [e.epoch for e in resumed.epochs] == [1, 2, 3]
+    assert [e.dev_f1 for e in resumed.epochs] == scores and resumed.best_epoch == 2
+    assert [e.loss for e in resumed.epochs] == pytest.approx([e.loss for e in whole.epochs])
+    for got, expected in zip(resumed_weights, whole_weights, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    # run again once finished: the chosen model comes back, nothing is trained
+    again, again_weights = fine_tune(scripted_dev([]), checkpoints)
+    assert again.best_epoch == 2 and len(again.epochs) == 3
+    for got, expected in zip(again_weights, whole_weights, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-6)
+    other = TrainingConfig(**{**config.as_dict(), "learning_rate": 1e-3})
+    with pytest.raises(ValueError, match=r"other settings.*learning_rate"):
+        fine_tune(scripted_dev(scores), checkpoints, other)
