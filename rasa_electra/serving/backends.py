@@ -132,8 +132,11 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
         return
     reason = onnx_graph.unsupported(export_dir)
     if reason is None:
-        onnx_graph.write(export_dir, target)
-        return
+        try:
+            onnx_graph.write(export_dir, target)
+            return
+        except ValueError as error:  # a weight the layout needs is not in the export
+            reason = str(error)
     logger.info("tf2onnx converts %s, not the fused writer: %s", export_dir, reason)
     _tf2onnx(export_dir, target)
 

@@ -90,8 +90,13 @@ def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
     nodes: list[Any] = []
     initializers: list[Any] = []
 
+    def need(name: str) -> np.ndarray:
+        if name not in weights:
+            raise ValueError(f"cannot write this encoder as fused ONNX: it has no weight {name}")
+        return weights[name]
+
     def weight(name: str, value: np.ndarray | None = None) -> str:
-        array = np.asarray(weights[name] if value is None else value, dtype=np.float32)
+        array = np.asarray(need(name) if value is None else value, dtype=np.float32)
         initializers.append(numpy_helper.from_array(array, name))
         return name
 
@@ -132,9 +137,9 @@ def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
         layer = f"{base}/encoder/layer_._{i}"
         qkv = [f"{layer}/attention/self/{part}" for part in ("query", "key", "value")]
         attention_weights = weight(f"{layer}/qkv/kernel", np.concatenate(
-            [weights[f"{p}/kernel"] for p in qkv], axis=1))  # fmt: skip
+            [need(f"{p}/kernel") for p in qkv], axis=1))  # fmt: skip
         attention_bias = weight(f"{layer}/qkv/bias", np.concatenate(
-            [weights[f"{p}/bias"] for p in qkv]))  # fmt: skip
+            [need(f"{p}/bias") for p in qkv]))  # fmt: skip
         context = node("Attention", [x, attention_weights, attention_bias, mask],
                        f"layer{i}_context", domain=MS_DOMAIN,
                        num_heads=config.num_attention_heads,
@@ -167,7 +172,7 @@ def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
          for name in features.INPUT_NAMES],
         [helper.make_tensor_value_info("predictions", TensorProto.INT64, batch),
          helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                       [*batch, weights["classifier/bias"].shape[0]])],
+                                       [*batch, need("classifier/bias").shape[0]])],
         initializers,
         # the com.microsoft ops' outputs, which ONNX's shape inference cannot type (the
         # quantizer needs every matmul input's type)

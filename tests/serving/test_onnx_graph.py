@@ -83,6 +83,8 @@ def test_encoders_of_another_layout_are_refused_with_the_reason():
     assert "roberta" in onnx_graph.supports(RobertaConfig(**TINY))
     with pytest.raises(ValueError, match="relu"):
         onnx_graph.build({}, BertConfig(hidden_act="relu", **TINY))
+    with pytest.raises(ValueError, match="no weight bert/embeddings/word_embeddings/weight"):
+        onnx_graph.build({}, BertConfig(**TINY))
 
 
 def test_an_export_is_written_fused_and_one_without_its_encoder_config_by_tf2onnx(
