@@ -206,9 +206,10 @@ ABLATION_RECIPE ?= --epochs 10 --batch-size 32 --learning-rate 3e-4 --warmup-rat
 	--entity-memory 0 --o-bias 0
 WORD_FEATURES ?= pos,pos-1,pos+1,shape,word,prefix2,suffix2
 POS_FEATURES ?= pos,pos-1,pos+1,shape
-ablation-args-softmax :=
+# every lever names its head: the default head (defaults.HEAD) is the CRF since the ablation chose it
+ablation-args-softmax := --head softmax
 ablation-args-crf-head := --head crf
-ablation-args-word-features := --word-features $(WORD_FEATURES)
+ablation-args-word-features := --head softmax --word-features $(WORD_FEATURES)
 ablation-args-crf-head-word-features := --head crf --word-features $(WORD_FEATURES)
 ablation-args-crf-head-pos-features := --head crf --word-features $(POS_FEATURES)
 # the same on the words of the CRF's dev-chosen dictionary instead of the encoder's own (ipadic)

@@ -1,6 +1,7 @@
 """config.yml and domain.yml are what Rasa itself accepts; the docs' tables match the code."""
 
 import re
+import subprocess
 from collections import defaultdict
 
 from rasa.shared.core.domain import Domain
@@ -38,3 +39,19 @@ def test_the_documented_ginza_label_table_is_the_one_the_harness_uses(repo):
     text = (repo / "docs/peers.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| ([A-Z_]+|\(dropped\)) \| ([A-Za-z_, ]+) \|$", text, flags=re.M)
     assert {label: set(types.split(", ")) for label, types in rows} == expected
+
+
+def test_every_ablation_lever_names_its_head(repo):
+    """The default head changed once (softmax → CRF); a lever that left it unsaid would have
+    measured the CRF head under the softmax row's name."""
+    levers = "softmax crf-head word-features crf-head-pos-features sudachi-b-one-start"
+    dry = subprocess.run(
+        ["make", "-n", "ablation", f"ABLATION_LEVERS={levers}", "ABLATION_SEEDS=42",
+         "ABLATION_DIR=/nonexistent"],
+        cwd=repo, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    calls = re.findall(r'echo "== ([\w-]+), seed 42"; (.*?) --out', dry.stdout)
+    heads = {lever: re.findall(r"--head (\w+)", call) for lever, call in calls}
+    assert heads == {"softmax": ["softmax"], "crf-head": ["crf"], "word-features": ["softmax"],
+                     "crf-head-pos-features": ["crf"], "sudachi-b-one-start": ["crf"]}  # fmt: skip
