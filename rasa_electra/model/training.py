@@ -494,7 +494,6 @@ class EpochCheckpoint:
         import tensorflow as tf
 
         self.directory, self.run = Path(directory), json.loads(json.dumps(run))
-        self._model, self._extra = model, extra
         self._checkpoint = tf.train.Checkpoint(model=model, extra=extra, optimizers=optimizers)
 
     def restore(self, tail: TailAverage, rng: np.random.Generator) -> SavedEpoch | None:
