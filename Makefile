@@ -217,20 +217,26 @@ ablation-args-sudachi-b-crf-head-pos-features := --head crf --word-features $(PO
 # the same with every seed's new head drawn from seed 42 (its seed-42 run is the lever's above):
 # one start point from the encoder, as trainable mode's average_seeds has it, so a soup is safe
 ablation-args-sudachi-b-one-start := $(ablation-args-sudachi-b-crf-head-pos-features) --init-seed 42
+ABLATION_RECORD ?= docs/ablation.json
+# A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
+# disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.
 ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (resumes), one table
+	@mkdir -p $(ABLATION_DIR)
 	@$(foreach lever,$(ABLATION_LEVERS),$(foreach seed,$(ABLATION_SEEDS),\
-		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] || { \
-		echo "== $(lever), seed $(seed)"; $(PY) -m rasa_electra.cli.finetune \
+		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] \
+		|| $(PY) -m rasa_electra.cli.ablation --recorded $(ABLATION_RECORD) --holds $(lever)=$(seed) \
+		|| { echo "== $(lever), seed $(seed)"; $(PY) -m rasa_electra.cli.finetune \
 		--start-point $(SHIPPED_ENCODER) --data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) \
 		$(ablation-args-$(lever)) --out $$out || exit 1; };))
-	$(foreach lever,softmax crf-head,$(PY) -m rasa_electra.cli.score_decoding \
-		$(foreach s,$(ABLATION_SEEDS),--export $(ABLATION_DIR)/$(lever)-s$(s)/export) \
-		--data $(DATA_DIR)/dev.yml --out $(ABLATION_DIR)/decoding-$(lever).json;)
-	$(PY) -m rasa_electra.cli.ablation --runs $(ABLATION_DIR) \
-		$(foreach lever,softmax crf-head,--decoding $(lever)=$(ABLATION_DIR)/decoding-$(lever).json) \
+	@decodings=; for lever in softmax crf-head; do exports=; \
+		for e in $(ABLATION_DIR)/$$lever-s*/export; do [ -d $$e ] && exports="$$exports --export $$e"; done; \
+		[ -z "$$exports" ] && continue; out=$(ABLATION_DIR)/decoding-$$lever.json; \
+		$(PY) -m rasa_electra.cli.score_decoding $$exports --data $(DATA_DIR)/dev.yml --out $$out || exit 1; \
+		decodings="$$decodings --decoding $$lever=$$out"; done; \
+	$(PY) -m rasa_electra.cli.ablation --recorded $(ABLATION_RECORD) --runs $(ABLATION_DIR) $$decodings \
 		$(if $(wildcard $(RECIPE_DECODING)),--decoding $(SILVER_RUN)-then-gold-$(RECIPE_SOUP)=$(RECIPE_DECODING)) \
-		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS)) --plot docs/img/ablation-dev-curves.png \
-		--record docs/ablation.json
+		--order $(subst $(eval) ,$(comma),$(ABLATION_LEVERS)) --plot $(ABLATION_DIR)/dev-curves.png \
+		--record $(ABLATION_RECORD)
 
 # Self-training (issue 22): the dev-chosen CRF (config.yml: Sudachi B, trained on GSD train as
 # `make train-crf` does) labels 100k Wikipedia sentences (held-out text excluded; resumable

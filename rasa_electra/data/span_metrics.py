@@ -90,6 +90,18 @@ def mean_std(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def pooled_mean_std(groups: Sequence[tuple[int, dict[str, float]]]) -> dict[str, float]:
+    """``mean_std`` of the union of groups known only by (count, ``mean_std``): exact, so a
+    summary kept in a record and new values give what all the values together would."""
+    count = sum(n for n, _ in groups)
+    mean = sum(n * stat["mean"] for n, stat in groups) / count
+    squares = sum((n - 1) * stat["std"] ** 2 + n * (stat["mean"] - mean) ** 2 for n, stat in groups)
+    return {
+        "mean": round(mean, 6),
+        "std": round((squares / (count - 1)) ** 0.5, 6) if count > 1 else 0.0,
+    }
+
+
 def summarize_trials(trial_scores: Sequence[dict]) -> dict:
     """Mean ± std over trials of micro P/R/F1 and of each label's P/R/F1, from each trial's
     ``{"micro": …, "per_label": …}`` (what ``SpanScores`` gives as dicts): the one summary the

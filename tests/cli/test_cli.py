@@ -185,6 +185,66 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
     assert "no lever 'nope'" in capsys.readouterr().err
 
 
+def test_ablation_adds_new_seeds_to_a_recorded_lever_as_if_all_had_been_run_together(
+    tmp_path, capsys
+):
+    from rasa_electra.cli import ablation
+
+    def write_run(runs: Path, seed: int, p: float, r: float, f1: float) -> None:
+        trial = {"seed": seed, "dev": {"micro": {"precision": p, "recall": r, "f1": f1},
+                 "per_label": {}}, "best_epoch": 9, "chosen": str(seed),
+                 "epochs": [{"epoch": 1, "seconds": 10.0 * seed, "dev_f1": f1}]}  # fmt: skip
+        (runs / f"lever-s{seed}").mkdir(parents=True)
+        (runs / f"lever-s{seed}" / "results.json").write_text(json.dumps({"trials": [trial]}))
+
+    scores = {42: (0.61, 0.70, 0.65), 43: (0.66, 0.68, 0.67), 44: (0.58, 0.71, 0.64)}
+    together, before, after = tmp_path / "all", tmp_path / "before", tmp_path / "after"
+    for seed, figures in scores.items():
+        write_run(together, seed, *figures)
+        write_run(before if seed < 44 else after, seed, *figures)
+    whole, record = tmp_path / "whole.json", tmp_path / "record.json"
+    assert ablation.main(["--runs", str(together), "--record", str(whole)]) == 0
+    assert ablation.main(["--runs", str(before), "--record", str(record)]) == 0
+    recorded = json.loads(record.read_text())
+    assert recorded["levers"]["lever"]["seeds"] == [42, 43]
+    capsys.readouterr()
+
+    merged = tmp_path / "merged.json"
+    args = ["--recorded", str(record), "--runs", str(after), "--record", str(merged)]
+    assert ablation.main(args) == 0
+    row, expected = (json.loads(path.read_text())["levers"]["lever"] for path in (merged, whole))
+    assert row["runs"] == 3 and row["seeds"] == [42, 43, 44]
+    for key in ("precision", "recall", "f1"):
+        assert row["dev"][key] == pytest.approx(expected["dev"][key], abs=2e-6)
+    assert row["seconds_per_epoch"] == pytest.approx(expected["seconds_per_epoch"])
+    assert "**65.33 ± 1.53**" in capsys.readouterr().out
+    assert json.loads(merged.read_text())["earlier"][0]["command"] == recorded["command"]
+
+    # runs the record counts already leave it as it is; every seed again replaces the row
+    assert ablation.main(["--recorded", str(merged), "--runs", str(before)]) == 0
+    assert "**65.33 ± 1.53**" in capsys.readouterr().out
+    assert ablation.main(["--recorded", str(merged), "--runs", str(together)]) == 0
+    # seeds partly counted and partly new cannot be pooled; a record without seeds cannot either
+    write_run(after, 45, 0.60, 0.60, 0.60)
+    with pytest.raises(SystemExit):
+        ablation.main(["--recorded", str(merged), "--runs", str(after)])
+    assert "hold some of the record's" in capsys.readouterr().err
+    shutil.rmtree(after / "lever-s45")
+    del recorded["levers"]["lever"]["seeds"]
+    record.write_text(json.dumps(recorded))
+    with pytest.raises(SystemExit):
+        ablation.main(["--recorded", str(record), "--runs", str(after)])
+    assert "--recorded-seeds lever=42,43" in capsys.readouterr().err
+    stamped = tmp_path / "stamped.json"
+    args = ["--recorded", str(record), "--runs", str(after), "--recorded-seeds", "lever=42,43"]
+    assert ablation.main([*args, "--record", str(stamped)]) == 0
+    assert "**65.33 ± 1.53**" in capsys.readouterr().out
+    # make ablation runs a seed only where neither the disk nor the record has it
+    assert ablation.main(["--recorded", str(stamped), "--holds", "lever=44"]) == 0
+    assert ablation.main(["--recorded", str(stamped), "--holds", "lever=45"]) == 1
+    assert ablation.main(["--recorded", str(record), "--holds", "lever=42"]) == 1  # seeds unsaid
+
+
 def test_entity_memory_gives_an_export_the_labels_of_a_training_file(exported_tiny, tmp_path):
     from rasa_electra.cli import entity_memory
     from rasa_electra.data.entity_memory import MEMORY_FILE, EntityMemory
