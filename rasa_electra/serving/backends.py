@@ -130,13 +130,11 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
         with root_logger_at(logging.WARNING):  # it logs each tensor it skips at INFO
             quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
         return
-    reason = onnx_graph.unsupported(export_dir)
-    if reason is None:
-        try:
-            onnx_graph.write(export_dir, target)
-            return
-        except ValueError as error:  # a weight the layout needs is not in the export
-            reason = str(error)
+    try:
+        onnx_graph.write(export_dir, target)
+        return
+    except ValueError as error:  # an encoder it does not write, or a weight not in the export
+        reason = str(error)
     logger.info("tf2onnx converts %s, not the fused writer: %s", export_dir, reason)
     _tf2onnx(export_dir, target)
 

@@ -62,20 +62,29 @@ def named_weights(variables: Iterable[Any]) -> dict[str, np.ndarray]:
     return {relative_name(variable.name): variable.numpy() for variable in variables}
 
 
+def _config_or_reason(export_dir: Path) -> tuple[Any, str | None]:
+    try:
+        config = export_encoder_config(export_dir)
+    except StartPointError as error:
+        return None, str(error)
+    return config, supports(config)
+
+
 def unsupported(export_dir: Path) -> str | None:
     """Why this export's encoder cannot be written here (``None`` when it can)."""
-    try:
-        return supports(export_encoder_config(export_dir))
-    except StartPointError as error:
-        return str(error)
+    return _config_or_reason(export_dir)[1]
 
 
 def write(export_dir: Path, target: Path) -> None:
-    """``target``: the export's SavedModel as one fused ONNX graph (``unsupported`` is None)."""
+    """``target``: the export's SavedModel as one fused ONNX graph. Raises ValueError saying
+    why where it cannot: an encoder this module does not write, or a weight missing."""
     import onnx
 
+    config, reason = _config_or_reason(export_dir)
+    if reason is not None:
+        raise ValueError(reason)
     weights = named_weights(export_variables(export_dir).values())
-    onnx.save(build(weights, export_encoder_config(export_dir)), str(target))
+    onnx.save(build(weights, config), str(target))
 
 
 def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:

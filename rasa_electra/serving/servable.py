@@ -55,8 +55,11 @@ class Servable:
         """The labels, the export's learned transitions if any, the method (Viterbi under the
         scheme's constraints) and the O bias (``defaults.O_BIAS``) unless told otherwise."""
         if self._decoder is None or self._decoder.labels != tuple(self.labels):
-            self._decoder = Decoder(tuple(self.labels), o_bias=defaults.O_BIAS)
+            self._decoder = self._default_decoder(None)
         return self._decoder
+
+    def _default_decoder(self, transitions: Transitions | None) -> Decoder:
+        return Decoder(tuple(self.labels), transitions, o_bias=defaults.O_BIAS)
 
     def _read_side_files(self, directory: Path) -> None:
         """Labels, model card and tokenizer: shared by every backend of one export."""
@@ -70,7 +73,7 @@ class Servable:
             self.memory = EntityMemory.load(directory, self.labels)
         except ValueError as error:
             raise ExportError(str(error)) from error
-        self._decoder = Decoder(tuple(self.labels), transitions, o_bias=defaults.O_BIAS)
+        self._decoder = self._default_decoder(transitions)
 
     def use_decoding(self, method: str, o_bias: float = defaults.O_BIAS) -> None:
         """Decode with ``viterbi`` (the default) or ``argmax``, and this O bias, from now on."""

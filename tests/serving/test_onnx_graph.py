@@ -98,6 +98,8 @@ def test_an_export_is_written_fused_and_one_without_its_encoder_config_by_tf2onn
     shutil.rmtree(old / backends.FORMATS_DIR)
     (old / ENCODER_CONFIG_FILE).unlink()  # as exports made before they recorded it
     assert ENCODER_CONFIG_FILE in onnx_graph.unsupported(old)
+    with pytest.raises(ValueError, match=ENCODER_CONFIG_FILE):  # backends then runs tf2onnx
+        onnx_graph.write(old, tmp_path / "refused.onnx")
     traced = onnx.load(str(backends.convert(old, "onnx")))
     assert traced.producer_name == "tf2onnx"
     reference = ExportedModel(formats_export)
