@@ -217,6 +217,9 @@ ablation-args-sudachi-b-crf-head-pos-features := --head crf --word-features $(PO
 # the same with every seed's new head drawn from seed 42 (its seed-42 run is the lever's above):
 # one start point from the encoder, as trainable mode's average_seeds has it, so a soup is safe
 ablation-args-sudachi-b-one-start := $(ablation-args-sudachi-b-crf-head-pos-features) --init-seed 42
+# the schedule on the CRF head alone (trainable mode's defaults), one change each; a later flag wins
+ablation-args-crf-head-lr5e4 := --head crf --learning-rate 5e-4
+ablation-args-crf-head-e20 := --head crf --epochs 20
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
 # disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.

@@ -44,7 +44,10 @@ def test_the_documented_ginza_label_table_is_the_one_the_harness_uses(repo):
 def test_every_ablation_lever_names_its_head(repo):
     """The default head changed once (softmax → CRF); a lever that left it unsaid would have
     measured the CRF head under the softmax row's name."""
-    levers = "softmax crf-head word-features crf-head-pos-features sudachi-b-one-start"
+    levers = (
+        "softmax crf-head word-features crf-head-pos-features sudachi-b-one-start "
+        "crf-head-lr5e4 crf-head-e20"
+    )
     dry = subprocess.run(
         ["make", "-n", "ablation", f"ABLATION_LEVERS={levers}", "ABLATION_SEEDS=42",
          "ABLATION_DIR=/nonexistent"],
@@ -54,4 +57,9 @@ def test_every_ablation_lever_names_its_head(repo):
     calls = re.findall(r'echo "== ([\w-]+), seed 42"; (.*?) --out', dry.stdout)
     heads = {lever: re.findall(r"--head (\w+)", call) for lever, call in calls}
     assert heads == {"softmax": ["softmax"], "crf-head": ["crf"], "word-features": ["softmax"],
-                     "crf-head-pos-features": ["crf"], "sudachi-b-one-start": ["crf"]}  # fmt: skip
+                     "crf-head-pos-features": ["crf"], "sudachi-b-one-start": ["crf"],
+                     "crf-head-lr5e4": ["crf"], "crf-head-e20": ["crf"]}  # fmt: skip
+    # a schedule lever's own setting comes last, so the command line's parser keeps it
+    schedule = dict(calls)
+    assert re.findall(r"--learning-rate (\S+)", schedule["crf-head-lr5e4"])[-1] == "5e-4"
+    assert re.findall(r"--epochs (\d+)", schedule["crf-head-e20"])[-1] == "20"

@@ -77,8 +77,14 @@ def summaries(levers: dict[str, list[dict]]) -> dict[str, dict]:
             "dev": summarize_trials([trial["dev"] for trial in trials])["micro"],
             "chosen": [trial.get("chosen") or trial["best_epoch"] for trial in trials],
             "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+            "curves": [curve(trial) for trial in trials],
         }
     return found
+
+
+def curve(trial: dict) -> list[list[float]]:
+    """A run's dev F1 (%) by epoch, as ``[[epoch, f1], …]``: the record keeps it for the plot."""
+    return [[e["epoch"], round(100 * e["dev_f1"], 2)] for e in trial["epochs"] if e["dev_f1"]]
 
 
 def decoding_summaries(decodings: dict[str, dict]) -> dict[str, dict]:
@@ -108,6 +114,7 @@ def pooled_row(old: dict, old_seeds: list[int], new: dict) -> dict:
             key: pooled_mean_std([(n, row["dev"][key]) for n, row in groups]) for key in old["dev"]
         },
         "chosen": [*old["chosen"], *new["chosen"]],
+        "curves": [*old.get("curves", []), *new.get("curves", [])],
         "seconds_per_epoch": (
             sum(n * s for n, s in timed) / sum(n for n, _ in timed) if timed else None
         ),
@@ -216,8 +223,9 @@ def cost(results: dict, recorded: dict, lever: str) -> str:
     )
 
 
-def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
-    """Dev F1 by epoch, one line per run, one colour per lever (PNG)."""
+def plot_curves(rows: dict[str, dict], out: Path) -> Path:
+    """Dev F1 by epoch, one line per run, one colour per lever (PNG): every row with curves,
+    so the runs of a record are drawn where they are no longer on disk."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -225,18 +233,12 @@ def plot_curves(levers: dict[str, list[dict]], out: Path) -> Path:
 
     figure, axes = plt.subplots(figsize=(7, 4.2))
     colours = plt.get_cmap("tab20").colors  # one colour per lever for up to 20 levers
-    trained = {
-        lever: runs
-        for lever, runs in levers.items()
-        if any(t["epochs"] for run in runs for t in run["trials"])
-    }  # soups train none
-    for number, (lever, runs) in enumerate(sorted(trained.items())):
-        for k, trial in enumerate(t for run in runs for t in run["trials"]):
-            points = [(e["epoch"], 100 * e["dev_f1"]) for e in trial["epochs"] if e["dev_f1"]]
-            if points:
-                axes.plot(*zip(*points, strict=True), marker="o", markersize=3,
-                          color=colours[number % len(colours)],
-                          label=lever if k == 0 else None)  # fmt: skip
+    drawn = [(name, row["curves"]) for name, row in rows.items() if any(row.get("curves", []))]
+    for number, (lever, curves) in enumerate(drawn):  # soups and decodings train none
+        for k, points in enumerate(c for c in curves if c):
+            axes.plot(*zip(*points, strict=True), marker="o", markersize=3,
+                      color=colours[number % len(colours)],
+                      label=lever if k == 0 else None)  # fmt: skip
     axes.set_xlabel("epoch")
     axes.set_ylabel("dev span F1")
     axes.set_title("Fine-tuning the shipped encoder on GSD v2.6-NE: dev F1 by epoch")
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = {name: rows[name] for name in ordered(rows, order)}  # the record keeps the table's order
     print(table(rows, order))
     if args.plot:
-        print(f"wrote {plot_curves(levers, args.plot)}")
+        print(f"wrote {plot_curves(rows, args.plot)}")
     if args.record:
         command = " ".join(["rasa-electra ablation", *(sys.argv[1:] if argv is None else argv)])
         body = {"date": str(dt.date.today()), "command": command, "levers": rows}

@@ -219,6 +219,10 @@ def test_ablation_adds_new_seeds_to_a_recorded_lever_as_if_all_had_been_run_toge
     assert row["seconds_per_epoch"] == pytest.approx(expected["seconds_per_epoch"])
     assert "**65.33 ± 1.53**" in capsys.readouterr().out
     assert json.loads(merged.read_text())["earlier"][0]["command"] == recorded["command"]
+    assert row["curves"] == [[[1, 65.0]], [[1, 67.0]], [[1, 64.0]]]  # drawn with no run on disk
+    plot = tmp_path / "curves.png"
+    assert ablation.main(["--recorded", str(merged), "--plot", str(plot)]) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # runs the record counts already leave it as it is; every seed again replaces the row
     assert ablation.main(["--recorded", str(merged), "--runs", str(before)]) == 0
