@@ -219,6 +219,7 @@ ablation-args-sudachi-b-crf-head-pos-features := --head crf --word-features $(PO
 ablation-args-sudachi-b-one-start := $(ablation-args-sudachi-b-crf-head-pos-features) --init-seed 42
 # the schedule on the CRF head alone (trainable mode's defaults), one change each; a later flag wins
 ablation-args-crf-head-lr5e4 := --head crf --learning-rate 5e-4
+ablation-args-crf-head-lr2e4 := --head crf --learning-rate 2e-4
 ablation-args-crf-head-e20 := --head crf --epochs 20
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
