@@ -23,6 +23,12 @@ CRF_MODEL := $(MODEL_DIR)/crf-gsd-$(VERSION_TAG).tar.gz
 # on GSD train. A CPU `make pretrain` output is never a default: pass it as START_POINT.
 START_POINT ?= electra-small-japanese
 SHIPPED_ENCODER := pretrained/electra-small-ja
+# The pretrained weights before self-training adapted them (`make adapt-encoder`): the shipped
+# folder itself until then; after, the commit its card names, restored once into models/. The
+# ablation, self-training and the GPU kit start from these, so recorded runs stay reproducible.
+PRETRAINING_COMMIT := $(shell grep -o '"pretraining_commit": "[0-9a-f]*"' \
+	$(SHIPPED_ENCODER)/pretraining_card.json 2>/dev/null | cut -d'"' -f4)
+PRETRAINING_ENCODER := $(if $(PRETRAINING_COMMIT),$(MODEL_DIR)/electra-small-ja-pretrained-$(PRETRAINING_COMMIT),$(SHIPPED_ENCODER))
 # Chosen on dev for the shipped encoder within the demo's 20 minutes on 2 cores (docs/results.md:
 # 4 epochs at 3e-4, 10% warmup). The untrained fallback needs a long warmup instead (0.4: it
 # sticks at predicting O otherwise) and more epochs: pass DEMO_WARMUP/DEMO_EPOCHS for it.
@@ -62,7 +68,7 @@ PRETRAIN_ARGS ?=
 PROBE_TRIALS ?= 5
 
 comma := ,
-.PHONY: ablation self-training soup student help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
+.PHONY: ablation self-training adapt-encoder soup student help setup pretrain-setup test test-fast lint system-deps bot bot-shell demo eval convert train-crf train-electra \
 	lock clean pretrain probe formats bench gpu-kit scoreboard
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
@@ -126,7 +132,7 @@ $(ELECTRA_DIR)/export/saved_model.pb: | $(VOCAB_DIR)/vocab.txt
 
 # config-electra.yml with model_path set to this version's export
 train-electra: $(ELECTRA_DIR)/export/saved_model.pb
-	sed 's|^\( *pretrained:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
+	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
 	$(VENV)/bin/rasa train nlu --config $(ELECTRA_DIR)/config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(ELECTRA_MODEL:.tar.gz=))
 
@@ -224,13 +230,13 @@ ablation-args-crf-head-e20 := --head crf --epochs 20
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
 # disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.
-ablation: | $(DATA_DIR)/summary.json  ## dev ablation: every lever at 3 seeds (resumes), one table
+ablation: | $(DATA_DIR)/summary.json $(PRETRAINING_ENCODER)/model.safetensors  ## dev ablation: every lever at 3 seeds (resumes), one table
 	@mkdir -p $(ABLATION_DIR)
 	@$(foreach lever,$(ABLATION_LEVERS),$(foreach seed,$(ABLATION_SEEDS),\
 		out=$(ABLATION_DIR)/$(lever)-s$(seed); [ -f $$out/results.json ] \
 		|| $(PY) -m rasa_electra.cli.ablation --recorded $(ABLATION_RECORD) --holds $(lever)=$(seed) \
 		|| { echo "== $(lever), seed $(seed)"; $(PY) -m rasa_electra.cli.finetune \
-		--start-point $(SHIPPED_ENCODER) --data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) \
+		--start-point $(PRETRAINING_ENCODER) --data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) \
 		$(ablation-args-$(lever)) --out $$out || exit 1; };))
 	@decodings=; for lever in softmax crf-head; do exports=; \
 		for e in $(ABLATION_DIR)/$$lever-s*/export; do [ -d $$e ] && exports="$$exports --export $$e"; done; \
@@ -264,12 +270,12 @@ gold-args-lld08 := --layerwise-lr-decay 0.8
 gold-args-student6 := --keep-layers 6
 gold-args-student4 := --keep-layers 4
 SILVER_GOLD_RUN = $(SILVER_RUN)-then-gold$(if $(GOLD_LEVER),-$(GOLD_LEVER))
-self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
+self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json $(PRETRAINING_ENCODER)/model.safetensors  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
 	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \
 		--source ../shared/data/ja_text/wikipedia/kyoto_wikipedia.txt.xz:lines \
 		--exclude $(DATA_DIR)/dev.yml --exclude $(DATA_DIR)/test.yml --sentences 100000 --out $(SILVER_DIR)
 	[ -f $(SILVER_STAGE)/results.json ] || $(PY) -m rasa_electra.cli.finetune \
-		--start-point $(SHIPPED_ENCODER) --train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) \
+		--start-point $(PRETRAINING_ENCODER) --train $(SILVER_DIR)/silver.yml --limit $(SILVER_LIMIT) \
 		--dev $(DATA_DIR)/dev.yml --test $(DATA_DIR)/test.yml --epochs 1 --batch-size 32 \
 		--learning-rate 3e-4 --warmup-ratio 0.1 --seed $(SILVER_STAGE_SEED) $(SILVER_ARGS) --formats none \
 		--o-bias 0 --out $(SILVER_STAGE)
@@ -278,6 +284,21 @@ self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json  ## silver labels fr
 		[ -f $$out/results.json ] || $(PY) -m rasa_electra.cli.finetune --start-point $(SILVER_STAGE)/export \
 		--data $(DATA_DIR) $(ABLATION_RECIPE) --seed $(seed) $(SILVER_ARGS) $(gold-args-$(GOLD_LEVER)) \
 		--out $$out || exit 1;)
+
+# The shipped encoder adapted to entities: self-training's silver stage (above, seed 42), its
+# encoder written over pretrained/ in float16 with the replaced-token head and the pretraining
+# card kept, and the commit that holds the pretrained weights recorded in the card
+# (rasa_electra/model/adapted_encoder.py). Trainable mode and bots start from it.
+ADAPT_EXPORT ?= $(SILVER_STAGE)/export
+adapt-encoder: | $(DATA_DIR)/summary.json  ## self-training's silver stage becomes the shipped encoder (pretrained/)
+	[ -f $(ADAPT_EXPORT)/saved_model.pb ] || $(MAKE) self-training ABLATION_SEEDS=
+	$(PY) -m rasa_electra.cli.adapt_encoder --export $(ADAPT_EXPORT) --base $(PRETRAINING_ENCODER) \
+		--out $(SHIPPED_ENCODER) $(if $(PRETRAINING_COMMIT),--commit $(PRETRAINING_COMMIT))
+
+# the pretrained weights of an adapted encoder, from the commit its card names
+$(MODEL_DIR)/electra-small-ja-pretrained-%/model.safetensors:
+	mkdir -p $(@D)
+	git archive $* $(SHIPPED_ENCODER) | tar -x -C $(@D) --strip-components=2
 
 # Weight averaging (model.soup): a lever's seed exports averaged into one model, scored on dev.
 # SOUP_SEEDS is one group of seeds per soup (comma-separated inside a group); each soup is the
@@ -376,11 +397,11 @@ GPU_SHARDS := $(CORPUS_DIR)/shards-shipped-$(PRETRAIN_SEQ)
 GPU_PACK := $(CORPUS_DIR)/pack-shipped-$(PRETRAIN_SEQ)
 GPU_KIT := $(CORPUS_DIR)/resume-kit
 
-gpu-kit: $(GPU_SHARDS)/shards.json  ## what the next GPU session carries (resume the shipped encoder)
+gpu-kit: $(GPU_SHARDS)/shards.json | $(PRETRAINING_ENCODER)/model.safetensors  ## what the next GPU session carries (resume the shipped encoder)
 	$(PRETRAIN_PY) -m rasa_electra.cli.pack_shards --shards $(GPU_SHARDS) --out $(GPU_PACK) \
 		--max-mib 61
 	$(PRETRAIN_PY) -m rasa_electra.cli.resume_kit --pack $(GPU_PACK) \
-		--shipped $(SHIPPED_ENCODER) --out $(GPU_KIT) --max-mib 34
+		--shipped $(PRETRAINING_ENCODER) --out $(GPU_KIT) --max-mib 34
 
 $(GPU_SHARDS)/shards.json: | $(CORPUS_DIR)/ja.txt
 	$(PRETRAIN_PY) -m rasa_electra.cli.make_shards --corpus $(CORPUS_DIR)/ja.txt \

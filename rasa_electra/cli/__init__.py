@@ -30,6 +30,7 @@ COMMANDS = {
     "score-decoding": "an export's F1 under each decoding, no retraining",
     "soup": "seed fine-tunings of one start point averaged into one export",
     "entity-memory": "an export given the entity labels of a training file",
+    "adapt-encoder": "a self-trained export's encoder as the shipped start point (pretrained/)",
     "evaluate": "systems compared through Rasa (the harness)",
     "label-silver": "unlabeled sentences labelled by a teacher Rasa model (self-training)",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",

@@ -16,6 +16,7 @@ point when nothing pretrained is at hand.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -126,7 +127,9 @@ class ModelSpec:
         return model
 
     def describe(self) -> dict[str, Any]:
-        return {
+        """The model card's start point; a directory's safetensors weights by their hash too,
+        so an export says which weights it came from when the path's content changes."""
+        described = {
             "source": self.source,
             "kind": self.kind,
             "model_type": self.config.model_type,
@@ -134,6 +137,14 @@ class ModelSpec:
             "label_scheme": self.label_scheme,
             "vocab_size": self.tokenizer.vocab_size,
         }
+        weights = self.directory / "model.safetensors" if self.directory else None
+        if weights is not None and weights.is_file():
+            described["weights_sha256"] = file_sha256(weights)
+        return described
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def get(

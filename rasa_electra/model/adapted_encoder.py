@@ -1,0 +1,139 @@
+"""A fine-tuned export's encoder written back in the shipped encoder's layout.
+
+The silver stage of self-training (``make self-training``: one epoch on 50,000 Wikipedia
+sentences the CRF labelled) teaches the pretrained encoder Japanese entities. Trainable mode and
+every bot start from ``pretrained/``, which holds one model, as float16 safetensors with PyTorch
+names. ``adapt_encoder`` puts the export's encoder there:
+
+* every ``electra.*`` tensor comes from the export, and each one must be there (an export cut to
+  fewer layers is refused);
+* the discriminator's replaced-token head is kept from the encoder the export started from, so a
+  GPU lease can still resume pretraining from the shipped folder;
+* the export's classifier is left out: a start point gets a new head for its own labels;
+* the card keeps the pretraining record and adds ``adaptation``: what adapted it, its dev score,
+  and the commit whose ``pretrained/`` still holds the weights before it.
+
+numpy, safetensors and the export's variables only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR
+from rasa_electra.model.model_spec import StartPointError, export_variables, file_sha256
+from rasa_electra.pretraining.ship import COPIED, MAX_BYTES
+
+WEIGHTS_FILE = "model.safetensors"
+PRETRAINING_CARD = "pretraining_card.json"
+ENCODER_PREFIX = "electra."
+
+
+def pytorch_layout(export_dir: Path) -> dict[str, np.ndarray]:
+    """The export's encoder tensors under their PyTorch names (dense kernels transposed); the
+    classifier is left out."""
+    from transformers.modeling_tf_pytorch_utils import (
+        TransposeType,
+        convert_tf_weight_name_to_pt_weight_name,
+    )
+
+    tensors = {}
+    for name, variable in export_variables(export_dir).items():
+        if name.startswith("classifier"):
+            continue
+        array = variable.numpy()
+        pt_name, transpose = convert_tf_weight_name_to_pt_weight_name(
+            f"model/{name}", start_prefix_to_remove="", tf_weight_shape=array.shape
+        )
+        if transpose is TransposeType.SIMPLE:
+            array = array.T
+        elif transpose is not TransposeType.NO:
+            raise StartPointError(f"{export_dir}: {name} is not a dense or embedding weight")
+        tensors[pt_name] = np.ascontiguousarray(array)
+    return tensors
+
+
+def adaptation_record(card: dict[str, Any], export_dir: Path, pretrained: str,
+                      commit: str | None) -> dict[str, Any]:  # fmt: skip
+    """What the card says about the adaptation: enough to rebuild it and to find the weights
+    before it (``pretraining_commit``'s ``pretrained/``, checked by ``pretraining_sha256``)."""
+    dev = card.get("scores", {}).get("dev", {}).get("micro", {})
+    return {
+        "what": "encoder fine-tuned for entities (self-training's silver stage); head left out",
+        "export": str(export_dir),
+        "data": card.get("data", {}),
+        "hyperparameters": card.get("hyperparameters", {}),
+        "epochs_run": card.get("training", {}).get("epochs_run"),
+        "dev_f1": dev.get("f1"),
+        "date": card.get("date"),
+        "pretraining_commit": commit,
+        "pretraining_sha256": pretrained,
+    }
+
+
+def adapt_encoder(
+    export_dir: str | Path, base_dir: str | Path, out_dir: str | Path, commit: str | None = None
+) -> Path:
+    """Write ``export_dir``'s encoder as a start point at ``out_dir`` (which may be
+    ``base_dir``): ``base_dir`` is the pretrained encoder the export was fine-tuned from, giving
+    the layout, the vocabulary, the replaced-token head and the pretraining card."""
+    export_dir, base_dir, out_dir = Path(export_dir), Path(base_dir), Path(out_dir)
+    base_card = json.loads((base_dir / PRETRAINING_CARD).read_text(encoding="utf-8"))
+    earlier = base_card.get("adaptation")
+    if earlier:
+        raise StartPointError(
+            f"{base_dir} is adapted already (from {earlier.get('export')}): adapt the "
+            f"pretrained weights, which commit {earlier.get('pretraining_commit')} holds"
+        )
+    vocab = (base_dir / "vocab.txt").read_bytes()
+    if (export_dir / TOKENIZER_DIR / "vocab.txt").read_bytes() != vocab:
+        raise StartPointError(f"{export_dir} was not cut with {base_dir}'s vocabulary")
+    card = json.loads((export_dir / CARD_FILE).read_text(encoding="utf-8"))
+    pretrained = file_sha256(base_dir / WEIGHTS_FILE)
+    started = card.get("start_point", {}).get("weights_sha256")
+    if started != pretrained:
+        raise StartPointError(
+            f"{export_dir} was not fine-tuned from {base_dir}'s weights "
+            f"(its card: {started or 'no weights hash'}; {base_dir}: {pretrained})"
+        )
+    base = load_file(str(base_dir / WEIGHTS_FILE))
+    adapted = pytorch_layout(export_dir)
+    encoder = {name for name in base if name.startswith(ENCODER_PREFIX)}
+    missing, extra = sorted(encoder - set(adapted)), sorted(set(adapted) - encoder)
+    if missing or extra:
+        raise StartPointError(
+            f"{export_dir} does not fit {base_dir}: missing {missing[:3]} "
+            f"({len(missing)}), unknown {extra[:3]} ({len(extra)})"
+        )
+    for name, array in adapted.items():
+        if array.shape != base[name].shape:
+            raise StartPointError(f"{export_dir}: {name} is {array.shape}, not {base[name].shape}")
+    weights = {
+        name: (adapted[name] if name in encoder else array).astype(array.dtype)
+        for name, array in base.items()
+    }
+    record = adaptation_record(card, export_dir, pretrained, commit)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir.parent) as scratch:
+        staged = Path(scratch) / "encoder"
+        staged.mkdir()
+        save_file(weights, str(staged / WEIGHTS_FILE), metadata={"format": "pt"})
+        size = (staged / WEIGHTS_FILE).stat().st_size
+        if size > MAX_BYTES:
+            raise StartPointError(f"the adapted encoder is {size} bytes, over {MAX_BYTES}")
+        for name in COPIED:
+            if (base_dir / name).is_file():
+                shutil.copy2(base_dir / name, staged / name)
+        text = json.dumps({**base_card, "adaptation": record}, indent=2, ensure_ascii=False)
+        (staged / PRETRAINING_CARD).write_text(text + "\n", encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)  # one shipped model at a time
+        shutil.move(str(staged), str(out_dir))
+    return out_dir

@@ -1,0 +1,90 @@
+"""A self-trained export's encoder, written back as the shipped start point's layout."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+
+from rasa_electra.model import model_spec
+from rasa_electra.model.adapted_encoder import adapt_encoder
+from rasa_electra.model.model_spec import StartPointError, export_variables, file_sha256
+
+
+@pytest.fixture
+def base(pytorch_layout_dir: Path, tmp_path: Path) -> Path:
+    """The tiny export's own start point, with a pretraining card as the shipped one has."""
+    directory = tmp_path / "base"
+    shutil.copytree(pytorch_layout_dir, directory)
+    (directory / "pretraining_card.json").write_text('{"steps": 3, "tokens_seen": 1000}')
+    return directory
+
+
+def test_the_adapted_start_point_is_the_exports_encoder_with_the_pretrained_head_and_card(
+    exported_tiny: Path, base: Path, tmp_path: Path
+) -> None:
+    out = adapt_encoder(exported_tiny, base, tmp_path / "adapted", commit="c0ffee")
+    pretrained, adapted = (
+        load_file(str(base / "model.safetensors")),
+        load_file(str(out / "model.safetensors")),
+    )
+    assert set(adapted) == set(pretrained)
+    head = [name for name in pretrained if name.startswith("discriminator_predictions")]
+    assert head and all(np.array_equal(adapted[n], pretrained[n]) for n in head)
+    changed = [n for n in pretrained if not np.array_equal(adapted[n], pretrained[n])]
+    assert changed and all(n.startswith("electra.") for n in changed)
+
+    card = json.loads((out / "pretraining_card.json").read_text())
+    assert card["steps"] == 3 and card["adaptation"]["pretraining_commit"] == "c0ffee"
+    assert card["adaptation"]["pretraining_sha256"] == file_sha256(base / "model.safetensors")
+    assert 0.0 <= card["adaptation"]["dev_f1"] <= 1.0
+
+    # a start point like any other: a fresh head over exactly the export's encoder
+    model = model_spec.get(out, max_seq_length=24).build_model(["O", "B-X", "I-X"])
+    saved = export_variables(exported_tiny)
+    for weight in model.weights:
+        name = model_spec.relative_name(weight.name)
+        if "classifier" not in name:
+            np.testing.assert_array_equal(weight.numpy(), saved[name].numpy(), err_msg=name)
+
+
+def test_adapting_refuses_an_adapted_base_and_weights_the_export_did_not_start_from(
+    exported_tiny: Path, base: Path, tmp_path: Path
+) -> None:
+    adapted = adapt_encoder(exported_tiny, base, tmp_path / "adapted")
+    with pytest.raises(StartPointError, match="adapted already"):
+        adapt_encoder(exported_tiny, adapted, tmp_path / "twice")
+    weights = load_file(str(base / "model.safetensors"))
+    first = sorted(weights)[0]
+    weights[first] = weights[first] + 1.0
+    save_file(weights, str(base / "model.safetensors"))
+    with pytest.raises(StartPointError, match="not fine-tuned from"):
+        adapt_encoder(exported_tiny, base, tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+def test_the_command_names_the_commit_that_holds_the_pretrained_weights(
+    exported_tiny: Path, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rasa_electra.cli.adapt_encoder import committed_at, main
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "add", "base")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "pretrained")
+    monkeypatch.chdir(tmp_path)
+    assert committed_at(Path("base/model.safetensors")) == git("rev-parse", "HEAD")
+    assert main(["--export", str(exported_tiny), "--base", "base", "--out", "shipped"]) == 0
+    card = json.loads((tmp_path / "shipped/pretraining_card.json").read_text())
+    assert card["adaptation"]["pretraining_commit"] == git("rev-parse", "HEAD")
+    (tmp_path / "base/model.safetensors").write_bytes(b"changed")
+    assert committed_at(Path("base/model.safetensors")) is None
