@@ -227,6 +227,9 @@ ablation-args-sudachi-b-one-start := $(ablation-args-sudachi-b-crf-head-pos-feat
 ablation-args-crf-head-lr5e4 := --head crf --learning-rate 5e-4
 ablation-args-crf-head-lr2e4 := --head crf --learning-rate 2e-4
 ablation-args-crf-head-e20 := --head crf --epochs 20
+# trainable mode's defaults (CRF head, 2e-4) from the shipped encoder once `make adapt-encoder`
+# made it self-trained; every other lever starts from the pretrained weights
+ablation-args-adapted-crf-head-lr2e4 := --head crf --learning-rate 2e-4 --start-point $(SHIPPED_ENCODER)
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
 # disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.

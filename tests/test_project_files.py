@@ -1,5 +1,6 @@
 """config.yml and domain.yml are what Rasa itself accepts; the docs' tables match the code."""
 
+import json
 import re
 import subprocess
 from collections import defaultdict
@@ -46,7 +47,7 @@ def test_every_ablation_lever_names_its_head(repo):
     measured the CRF head under the softmax row's name."""
     levers = (
         "softmax crf-head word-features crf-head-pos-features sudachi-b-one-start "
-        "crf-head-lr5e4 crf-head-e20"
+        "crf-head-lr5e4 crf-head-e20 adapted-crf-head-lr2e4"
     )
     dry = subprocess.run(
         ["make", "-n", "ablation", f"ABLATION_LEVERS={levers}", "ABLATION_SEEDS=42",
@@ -58,8 +59,39 @@ def test_every_ablation_lever_names_its_head(repo):
     heads = {lever: re.findall(r"--head (\w+)", call) for lever, call in calls}
     assert heads == {"softmax": ["softmax"], "crf-head": ["crf"], "word-features": ["softmax"],
                      "crf-head-pos-features": ["crf"], "sudachi-b-one-start": ["crf"],
-                     "crf-head-lr5e4": ["crf"], "crf-head-e20": ["crf"]}  # fmt: skip
+                     "crf-head-lr5e4": ["crf"], "crf-head-e20": ["crf"],
+                     "adapted-crf-head-lr2e4": ["crf"]}  # fmt: skip
     # a schedule lever's own setting comes last, so the command line's parser keeps it
     schedule = dict(calls)
     assert re.findall(r"--learning-rate (\S+)", schedule["crf-head-lr5e4"])[-1] == "5e-4"
     assert re.findall(r"--epochs (\d+)", schedule["crf-head-e20"])[-1] == "20"
+    starts = {lever: re.findall(r"--start-point (\S+)", call)[-1] for lever, call in calls}
+    assert starts.pop("adapted-crf-head-lr2e4") == "pretrained/electra-small-ja"
+    assert set(starts.values()) == {pretraining_encoder(repo)}
+
+
+def pretraining_encoder(repo) -> str:
+    """Where experiments start: the shipped folder, or once it is self-trained, the commit
+    its card names, restored into models/."""
+    card = json.loads((repo / "pretrained/electra-small-ja/pretraining_card.json").read_text())
+    commit = card.get("adaptation", {}).get("pretraining_commit")
+    return (
+        f"models/electra-small-ja-pretrained-{commit}" if commit else "pretrained/electra-small-ja"
+    )
+
+
+def test_experiments_start_from_the_pretrained_weights_an_adapted_encoder_names(repo, tmp_path):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "pretraining_card.json").write_text(
+        json.dumps({"steps": 3, "adaptation": {"pretraining_commit": "0123abc"}}, indent=2)
+    )
+    dry = subprocess.run(
+        ["make", "-n", "ablation", "ABLATION_LEVERS=crf-head", "ABLATION_SEEDS=42",
+         "ABLATION_DIR=/nonexistent", f"SHIPPED_ENCODER={shipped}"],
+        cwd=repo, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    target = "models/electra-small-ja-pretrained-0123abc"
+    assert f"git archive 0123abc {shipped} | tar -x -C {target}" in dry.stdout
+    assert f"--start-point {target} " in dry.stdout
