@@ -396,6 +396,9 @@ pretrain: $(SHARDS_DIR)/shards.json  ## corpus → vocabulary → shards → RTD
 # packed, and a resume kit (the shipped encoder travels with the repository; the kit holds the
 # pack parts that fit beside it). On the device, carrying corpus/resume-kit:
 #   bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
+# Once the shipped encoder is self-trained (`make adapt-encoder`), pretraining goes on from the
+# pretrained weights instead: carry $(PRETRAINING_ENCODER) too (27 MiB; the kit leaves room), and
+# after the lease ship the new encoder, then `make adapt-encoder` again.
 GPU_SHARDS := $(CORPUS_DIR)/shards-shipped-$(PRETRAIN_SEQ)
 GPU_PACK := $(CORPUS_DIR)/pack-shipped-$(PRETRAIN_SEQ)
 GPU_KIT := $(CORPUS_DIR)/resume-kit
