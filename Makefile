@@ -228,8 +228,13 @@ ablation-args-crf-head-lr5e4 := --head crf --learning-rate 5e-4
 ablation-args-crf-head-lr2e4 := --head crf --learning-rate 2e-4
 ablation-args-crf-head-e20 := --head crf --epochs 20
 # trainable mode's defaults (CRF head, 2e-4) from the shipped encoder once `make adapt-encoder`
-# made it self-trained; every other lever starts from the pretrained weights
-ablation-args-adapted-crf-head-lr2e4 := --head crf --learning-rate 2e-4 --start-point $(SHIPPED_ENCODER)
+# made it self-trained (every other lever starts from the pretrained weights); every seed's head
+# drawn from seed 42, as `average_seeds` does, so `make soup` of its seeds is trainable mode's
+ablation-args-adapted-crf-head-lr2e4 := --head crf --learning-rate 2e-4 --start-point $(SHIPPED_ENCODER) \
+	--init-seed 42
+# the same with the POS and shape features the silver stage was trained with
+ablation-args-adapted-crf-head-lr2e4-pos-features := $(ablation-args-adapted-crf-head-lr2e4) \
+	--word-features $(POS_FEATURES)
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
 # disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.
