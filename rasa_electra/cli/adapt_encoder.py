@@ -5,7 +5,7 @@ python -m rasa_electra.cli.adapt_encoder --export results/ablation/silver50k-sta
 
 ``--base`` is the pretrained encoder the export was fine-tuned from. Its weights are in git, and
 the card records the commit that holds them (``adaptation.pretraining_commit``), from which
-``make pretraining-encoder`` restores them for experiments and for the GPU kit.
+the Makefile restores them (``PRETRAINING_ENCODER``) for experiments and for the GPU kit.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rasa_electra.model.adapted_encoder import WEIGHTS_FILE, adapt_encoder
-from rasa_electra.model.model_spec import StartPointError
+from rasa_electra.model.adapted_encoder import adapt_encoder
+from rasa_electra.model.model_spec import SAFETENSORS_FILE, StartPointError
 from rasa_electra.pretraining.ship import SHIPPED
 
 
@@ -49,16 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         "--commit", help="the commit whose pretrained/ holds --base's weights (default: found)"
     )
     args = parser.parse_args(argv)
-    commit = args.commit or committed_at(args.base / WEIGHTS_FILE)
+    commit = args.commit or committed_at(args.base / SAFETENSORS_FILE)
     if commit is None:
-        print(f"note: {args.base / WEIGHTS_FILE} is not committed as it is; the card cannot "
+        print(f"note: {args.base / SAFETENSORS_FILE} is not committed as it is; the card cannot "
               "name a commit that holds the pretrained weights", file=sys.stderr)  # fmt: skip
     try:
         target = adapt_encoder(args.export, args.base, args.out, commit)
     except StartPointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    size = (target / WEIGHTS_FILE).stat().st_size
+    size = (target / SAFETENSORS_FILE).stat().st_size
     print(f"wrote {args.export}'s encoder to {target} ({size / 1024 / 1024:.1f} MiB float16), "
           f"pretrained weights at commit {commit}")  # fmt: skip
     return 0

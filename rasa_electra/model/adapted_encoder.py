@@ -28,11 +28,14 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR
-from rasa_electra.model.model_spec import StartPointError, export_variables, file_sha256
-from rasa_electra.pretraining.ship import COPIED, MAX_BYTES
+from rasa_electra.model.model_spec import (
+    SAFETENSORS_FILE,
+    StartPointError,
+    export_variables,
+    file_sha256,
+)
+from rasa_electra.pretraining import ship
 
-WEIGHTS_FILE = "model.safetensors"
-PRETRAINING_CARD = "pretraining_card.json"
 ENCODER_PREFIX = "electra."
 
 
@@ -85,7 +88,7 @@ def adapt_encoder(
     ``base_dir``): ``base_dir`` is the pretrained encoder the export was fine-tuned from, giving
     the layout, the vocabulary, the replaced-token head and the pretraining card."""
     export_dir, base_dir, out_dir = Path(export_dir), Path(base_dir), Path(out_dir)
-    base_card = json.loads((base_dir / PRETRAINING_CARD).read_text(encoding="utf-8"))
+    base_card = json.loads((base_dir / ship.CARD_FILE).read_text(encoding="utf-8"))
     earlier = base_card.get("adaptation")
     if earlier:
         raise StartPointError(
@@ -96,14 +99,14 @@ def adapt_encoder(
     if (export_dir / TOKENIZER_DIR / "vocab.txt").read_bytes() != vocab:
         raise StartPointError(f"{export_dir} was not cut with {base_dir}'s vocabulary")
     card = json.loads((export_dir / CARD_FILE).read_text(encoding="utf-8"))
-    pretrained = file_sha256(base_dir / WEIGHTS_FILE)
+    pretrained = file_sha256(base_dir / SAFETENSORS_FILE)
     started = card.get("start_point", {}).get("weights_sha256")
     if started != pretrained:
         raise StartPointError(
             f"{export_dir} was not fine-tuned from {base_dir}'s weights "
             f"(its card: {started or 'no weights hash'}; {base_dir}: {pretrained})"
         )
-    base = load_file(str(base_dir / WEIGHTS_FILE))
+    base = load_file(str(base_dir / SAFETENSORS_FILE))
     adapted = pytorch_layout(export_dir)
     encoder = {name for name in base if name.startswith(ENCODER_PREFIX)}
     missing, extra = sorted(encoder - set(adapted)), sorted(set(adapted) - encoder)
@@ -124,15 +127,15 @@ def adapt_encoder(
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as scratch:
         staged = Path(scratch) / "encoder"
         staged.mkdir()
-        save_file(weights, str(staged / WEIGHTS_FILE), metadata={"format": "pt"})
-        size = (staged / WEIGHTS_FILE).stat().st_size
-        if size > MAX_BYTES:
-            raise StartPointError(f"the adapted encoder is {size} bytes, over {MAX_BYTES}")
-        for name in COPIED:
+        save_file(weights, str(staged / SAFETENSORS_FILE), metadata={"format": "pt"})
+        size = (staged / SAFETENSORS_FILE).stat().st_size
+        if size > ship.MAX_BYTES:
+            raise StartPointError(f"the adapted encoder is {size} bytes, over {ship.MAX_BYTES}")
+        for name in ship.COPIED:
             if (base_dir / name).is_file():
                 shutil.copy2(base_dir / name, staged / name)
         text = json.dumps({**base_card, "adaptation": record}, indent=2, ensure_ascii=False)
-        (staged / PRETRAINING_CARD).write_text(text + "\n", encoding="utf-8")
+        (staged / ship.CARD_FILE).write_text(text + "\n", encoding="utf-8")
         if out_dir.exists():
             shutil.rmtree(out_dir)  # one shipped model at a time
         shutil.move(str(staged), str(out_dir))

@@ -54,7 +54,8 @@ SIZES = {
 HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
              "special_tokens_map.json"]  # fmt: skip
 # the weights, by preference: one of them is fetched, whichever the repository has
-WEIGHT_FILES = ("model.safetensors", "tf_model.h5", "pytorch_model.bin")
+SAFETENSORS_FILE = "model.safetensors"
+WEIGHT_FILES = (SAFETENSORS_FILE, "tf_model.h5", "pytorch_model.bin")
 
 
 class StartPointError(ValueError):
@@ -137,7 +138,7 @@ class ModelSpec:
             "label_scheme": self.label_scheme,
             "vocab_size": self.tokenizer.vocab_size,
         }
-        weights = self.directory / "model.safetensors" if self.directory else None
+        weights = self.directory / SAFETENSORS_FILE if self.directory else None
         if weights is not None and weights.is_file():
             described["weights_sha256"] = file_sha256(weights)
         return described
@@ -340,7 +341,7 @@ def _load_pytorch_layout(model, directory: Path) -> None:
     from safetensors.numpy import load_file
     from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
-    path = directory / "model.safetensors"
+    path = directory / SAFETENSORS_FILE
     if path.is_file():
         state = load_file(str(path))
     else:

@@ -21,6 +21,7 @@ import torch
 
 from rasa_electra.pretraining.pack import PACK_MANIFEST
 from rasa_electra.pretraining.shards import TOKENIZER_DIR
+from rasa_electra.pretraining.ship import CARD_FILE
 from rasa_electra.pretraining.weights import MIB, merge_load, split_save
 
 WEIGHTS = "weights"
@@ -89,7 +90,7 @@ def make_resume_kit(
 
 def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
     """kit.json + a trainer state taken from the shipped encoder's card."""
-    card = json.loads((shipped / "pretraining_card.json").read_text(encoding="utf-8"))
+    card = json.loads((shipped / CARD_FILE).read_text(encoding="utf-8"))
     weights_dir.mkdir(parents=True)
     kit = {"discriminator_from": str(shipped), "fresh_generator": True}
     (weights_dir / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")

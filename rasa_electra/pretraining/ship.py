@@ -19,6 +19,7 @@ from rasa_electra.tokenization.subwords import WORDPIECE_FILES
 
 SHIPPED = Path("pretrained/electra-small-ja")
 MAX_BYTES = 30 * 1024 * 1024
+CARD_FILE = "pretraining_card.json"
 COPIED = ("config.json", *WORDPIECE_FILES)
 # the text the shipped encoder was pretrained on (../shared/data/ja_text, livedoor excluded)
 CORPUS_LICENCES = [
@@ -51,13 +52,13 @@ def ship_encoder(
     for name in COPIED:
         if (source / name).is_file():
             shutil.copy2(source / name, out_dir / name)
-    card = json.loads((source / "pretraining_card.json").read_text(encoding="utf-8"))
+    card = json.loads((source / CARD_FILE).read_text(encoding="utf-8"))
     card.update(
         shipped_dtype="float16",
         runs=runs,
         corpus_licences=CORPUS_LICENCES,
     )
-    (out_dir / "pretraining_card.json").write_text(
+    (out_dir / CARD_FILE).write_text(
         json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return out_dir
