@@ -90,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--electra-epochs", type=int, default=defaults.EPOCHS)
     parser.add_argument("--electra-learning-rate", type=float, default=defaults.LEARNING_RATE)
     parser.add_argument(
-        "--quick", action="store_true", help="60 train / 30 test sentences, 1 trial"
+        "--electra-o-bias", type=float,
+        help="the component's o_bias (default: each model's own, which its card records)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="60 train / 30 test sentences, 1 trial, one ELECTRA seed (no soup)",
     )
     parser.add_argument(
         "--diet-epochs", help="DIET's epochs, several (e.g. 10,20) chosen on dev "
@@ -146,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.diet_epochs
         else ((2,) if args.quick else HarnessOptions().diet_epochs),
         electra_entity_map=parse_entity_map(args.electra_entity_map),
+        electra_o_bias=args.electra_o_bias,
+        electra_average_seeds=1 if args.quick else None,
         spacy_config=args.spacy_config.resolve(),
         spacy_overrides=QUICK_SPACY if args.quick else {},
     )

@@ -218,8 +218,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             "entity_memory": defaults.ENTITY_MEMORY,
             # added to O's log-probability at every word before decoding: the model needs more
             # evidence to open an entity (fewer, surer entities); 0: its probabilities as they
-            # are. 0.5 was chosen on GSD dev (docs/results.md)
-            "o_bias": defaults.O_BIAS,
+            # are. null: the model's own, which its card records (trainable mode trains with
+            # defaults.TRAINABLE_O_BIAS; the fine-tuning command's is 0.5), chosen on GSD dev
+            "o_bias": None,
             # messages per model call at inference (`batch_size` before; still read, with a
             # deprecation warning, since DIET's `batch_size` means training)
             "inference_batch_size": 32,
@@ -432,7 +433,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     word_features=tuple(self._config["word_features"] or ()),
                     keep_layers=self._config.get("keep_layers"),
                     entity_memory=self._config.get("entity_memory", defaults.ENTITY_MEMORY),
-                    o_bias=self._config.get("o_bias", defaults.O_BIAS),
+                    o_bias=self._trained_o_bias(),
                     seed=seed,
                     init_seed=seeds[0],  # one start for every seed: their soup is safe
                 )
@@ -447,6 +448,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             averaged = soup.average(exports)
             averaged.spec = spec  # the card names the real start point, not a scratch export
             averaged.export(target, data=TRAINED_ON, soup=ingredients)
+
+    def _trained_o_bias(self) -> float:
+        """The O bias the export records and serves with: the config's, else trainable mode's."""
+        o_bias = self._config.get("o_bias")
+        return defaults.TRAINABLE_O_BIAS if o_bias is None else o_bias
 
     @staticmethod
     def _train_on_pipeline_words(spec, training_data: TrainingData) -> None:

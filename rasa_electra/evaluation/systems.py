@@ -49,6 +49,8 @@ class HarnessOptions:
     # the component's entity_map (a GSD export's labels → the data's names); with a start
     # point that is an export, it also seeds the new labels' head rows (continued fine-tuning)
     electra_entity_map: dict[str, str] | None = None
+    electra_o_bias: float | None = None  # the component's o_bias; None: each model's own
+    electra_average_seeds: int | None = None  # trainable mode's; None: the component's default
     crf_config: Path = Path("config.yml")  # the project's baseline pipeline, read, not retyped
     crf_max_iterations: int | None = None  # None: config.yml's own value
     # the CRF config's tokenizer options replaced, e.g. {"dictionary": "sudachi", "split_mode": "C"}
@@ -276,6 +278,10 @@ class Electra(System):
             )
         if options.electra_entity_map:
             step["entity_map"] = dict(options.electra_entity_map)
+        if options.electra_o_bias is not None:
+            step["o_bias"] = options.electra_o_bias
+        if options.electra_average_seeds is not None and options.electra_start_point:
+            step["average_seeds"] = options.electra_average_seeds
         if self.backend_format:  # else the component's default backend, as a user gets it
             backend, quantization = split_format(self.backend_format)
             step.update(backend=backend, quantization=quantization)

@@ -34,8 +34,9 @@ class ServingOptions:
     quantization: str = "none"  # "dynamic" or "float16" (tflite)
     serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
     decoding: str = defaults.DECODING  # or "argmax": per-word best tags (see data.viterbi)
-    # added to O's log-probability before decoding: > 0 fewer, surer entities (data.viterbi)
-    o_bias: float = defaults.O_BIAS
+    # added to O's log-probability before decoding: > 0 fewer, surer entities (data.viterbi);
+    # None: the O bias the export's card records
+    o_bias: float | None = None
     # the export's entity memory relabels spans whose text has one label at least this share
     # of the time (data.entity_memory); None: not used
     entity_memory: float | None = defaults.ENTITY_MEMORY
@@ -59,7 +60,8 @@ def check(options: ServingOptions, export_dir: Path | None) -> None:
     if options.decoding not in DECODINGS:
         raise ExportError(f"decoding must be one of {DECODINGS}, got {options.decoding!r}")
     try:
-        check_o_bias(options.o_bias)
+        if options.o_bias is not None:
+            check_o_bias(options.o_bias)
     except ValueError as error:
         raise ExportError(str(error)) from None
     if options.entity_memory is not None:

@@ -50,16 +50,25 @@ class Servable:
     word_features: FeatureTables | None = None  # the export's word-feature scores, if any
     memory: EntityMemory | None = None  # the export's entity memory, if any
 
+    card: dict | None = None  # the export's model card; the TF1 export has none
+
     @property
     def decoder(self) -> Decoder:
         """The labels, the export's learned transitions if any, the method (Viterbi under the
-        scheme's constraints) and the O bias (``defaults.O_BIAS``) unless told otherwise."""
+        scheme's constraints) and the export's O bias unless told otherwise."""
         if self._decoder is None or self._decoder.labels != tuple(self.labels):
             self._decoder = self._default_decoder(None)
         return self._decoder
 
+    @property
+    def own_o_bias(self) -> float:
+        """The O bias the card records the model was trained and scored with; an export
+        without one (the TF1 export, an older card) gets ``defaults.O_BIAS``."""
+        trained = (self.card or {}).get("hyperparameters", {}).get("o_bias")
+        return defaults.O_BIAS if trained is None else float(trained)
+
     def _default_decoder(self, transitions: Transitions | None) -> Decoder:
-        return Decoder(tuple(self.labels), transitions, o_bias=defaults.O_BIAS)
+        return Decoder(tuple(self.labels), transitions, o_bias=self.own_o_bias)
 
     def _read_side_files(self, directory: Path) -> None:
         """Labels, model card and tokenizer: shared by every backend of one export."""
@@ -75,9 +84,11 @@ class Servable:
             raise ExportError(str(error)) from error
         self._decoder = self._default_decoder(transitions)
 
-    def use_decoding(self, method: str, o_bias: float = defaults.O_BIAS) -> None:
-        """Decode with ``viterbi`` (the default) or ``argmax``, and this O bias, from now on."""
-        self._decoder = replace(self.decoder, method=method, o_bias=o_bias)
+    def use_decoding(self, method: str, o_bias: float | None = None) -> None:
+        """Decode with ``viterbi`` (the default) or ``argmax``, and this O bias (None: the
+        export's own), from now on."""
+        bias = self.own_o_bias if o_bias is None else o_bias
+        self._decoder = replace(self.decoder, method=method, o_bias=bias)
 
     def use_memory(self, min_share: float | None) -> None:
         """Relabel by the export's entity memory at this share from now on; None: do not."""

@@ -243,7 +243,7 @@ def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, t
     # find a training sentence's entities (an untrained head finds none, or wrong ones)
     extra = (
         f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    min_train_steps: 0\n"
-        "    learning_rate: 0.003\n"
+        "    learning_rate: 0.003\n    average_seeds: 1\n"  # one model: soups are tested below
         "    max_seq_length: 32\n"
     )
     archive = rasa_train(repo, tmp_path, extra)
@@ -600,6 +600,11 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
     assert served.memory.counts["東京"] == {"GPE": 1} and served.memory.counts["山田"] == {
         "PERSON": 1
     }
+    # o_bias left at null: trainable mode's own, recorded in the card and served from it
+    from rasa_electra import defaults
+
+    assert card["hyperparameters"]["o_bias"] == defaults.TRAINABLE_O_BIAS != defaults.O_BIAS
+    assert served.decoder.o_bias == defaults.TRAINABLE_O_BIAS
     with pytest.raises(InvalidConfigException, match="average_seeds"):
         ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
     with pytest.raises(InvalidConfigException, match="keep_layers"):

@@ -137,6 +137,9 @@ def test_the_entity_map_reaches_the_extractor_as_a_mapping():
     extractor = read_yaml(pipeline("electra", options, seed=1))["pipeline"][-1]
     assert extractor["entity_map"] == entity_map
     assert extractor["pretrained"] == "/models/gsd-export"
+    assert "o_bias" not in extractor  # each model's own, as a user gets it
+    told = HarnessOptions(electra_export="/models/gsd-export", electra_o_bias=0.5)
+    assert read_yaml(pipeline("electra", told, seed=1))["pipeline"][-1]["o_bias"] == 0.5
     with pytest.raises(SystemExit, match="LABEL=name"):
         parse_entity_map("GPE=place,LOC")
 

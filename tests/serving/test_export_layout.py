@@ -36,7 +36,7 @@ def test_the_o_bias_is_how_every_runtime_decodes(exported_tiny, examples):
     from rasa_electra.serving import ServingOptions, open_export
 
     model = ExportedModel(exported_tiny)
-    assert model.decoder.o_bias == defaults.O_BIAS  # the default, without being told
+    assert model.decoder.o_bias == defaults.O_BIAS  # what it was trained with, from its card
     texts = [e.text for e in examples]
     found = sum(len(e.spans) for e in model.predict(texts))
     assert found, "the tiny model should find entities in its own training texts"
@@ -44,6 +44,26 @@ def test_the_o_bias_is_how_every_runtime_decodes(exported_tiny, examples):
     silent = open_export(exported_tiny, ServingOptions(backend="savedmodel", o_bias=50.0))
     assert silent.decoder.o_bias == 50.0
     assert sum(len(e.spans) for e in silent.predict(texts)) == 0
+
+
+def test_an_export_is_served_with_the_o_bias_its_card_records(exported_tiny, tmp_path):
+    from rasa_electra import defaults
+    from rasa_electra.serving import ServingOptions, open_export
+
+    export = tmp_path / "export"
+    shutil.copytree(exported_tiny, export)
+    card_file = export / CARD_FILE
+    card = json.loads(card_file.read_text(encoding="utf-8"))
+    card["hyperparameters"]["o_bias"] = 1.25
+    card_file.write_text(json.dumps(card), encoding="utf-8")
+    assert ExportedModel(export).decoder.o_bias == 1.25
+    for backend in ("savedmodel", "auto"):  # the component's options leave it unsaid: its own
+        assert open_export(export, ServingOptions(backend=backend)).decoder.o_bias == 1.25
+    told = open_export(export, ServingOptions(backend="savedmodel", o_bias=0.0))
+    assert told.decoder.o_bias == 0.0  # the component's o_bias, when given, wins
+    del card["hyperparameters"]["o_bias"]  # a card from before it was recorded
+    card_file.write_text(json.dumps(card), encoding="utf-8")
+    assert ExportedModel(export).decoder.o_bias == defaults.O_BIAS
 
 
 def test_the_exports_entity_memory_relabels_what_it_serves(exported_tiny, examples, tmp_path):
