@@ -142,10 +142,10 @@ train-electra: $(ELECTRA_DIR)/export/saved_model.pb
 demo: train-crf train-electra  ## convert GSD, train CRF + ELECTRA, score test through Rasa
 	$(PY) -m rasa_electra.cli.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
 	$(PY) -m rasa_electra.cli.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
-	@echo "make demo shortens ELECTRA's recipe to fit 20 minutes on 2 cores: $(DEMO_EPOCHS) epochs from the shipped"
-	@echo "encoder, one seed, no word features. The full recipe adds a silver stage (one epoch on 50,000"
-	@echo "Wikipedia sentences the CRF labelled), 10 gold epochs with POS and shape features, a soup of"
-	@echo "three seeds and the entity memory: about 95 min on 2 cores ('Weight averaging' in docs/results.md)."
+	@echo "make demo shortens ELECTRA's recipe to fit 20 minutes on 2 cores: $(DEMO_EPOCHS) gold epochs with the POS and"
+	@echo "shape features from the shipped encoder, whose self-training (one epoch on 50,000 Wikipedia sentences"
+	@echo "the CRF labelled) is already done, and one seed. The full recipe trains 10 gold epochs and a soup"
+	@echo "of three seeds: about 80 min on 2 cores ('Weight averaging' in docs/results.md)."
 	@echo "On dev:"
 	@$(PY) -m rasa_electra.cli.ablation --recorded docs/ablation.json \
 		--cost $(ELECTRA_DIR)/results.json --lever $(RECIPE_LEVER) || true

@@ -50,5 +50,5 @@ DECODING = "viterbi"  # constrained to the tag scheme; "argmax" reads per-word b
 # "The O bias"); also the TF1 export's, which has no card
 O_BIAS = 0.5
 # trainable mode's: 0, chosen on GSD dev over its soup of three seeds from the self-trained
-# encoder (docs/results.md, "Trainable mode's O bias")
+# encoder (docs/results.md, "Trainable mode's defaults: the self-trained encoder shipped")
 TRAINABLE_O_BIAS = 0.0
