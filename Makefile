@@ -309,7 +309,7 @@ self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json $(PRETRAINING_ENCODE
 # card kept, and the commit that holds the pretrained weights recorded in the card
 # (rasa_electra/model/adapted_encoder.py). Trainable mode and bots start from it.
 ADAPT_EXPORT ?= $(SILVER_STAGE)/export
-adapt-encoder: | $(DATA_DIR)/summary.json  ## self-training's silver stage becomes the shipped encoder (pretrained/)
+adapt-encoder: | $(DATA_DIR)/summary.json $(PRETRAINING_ENCODER)/model.safetensors  ## self-training's silver stage becomes the shipped encoder (pretrained/)
 	[ -f $(ADAPT_EXPORT)/saved_model.pb ] || $(MAKE) self-training ABLATION_SEEDS=
 	$(PY) -m rasa_electra.cli.adapt_encoder --export $(ADAPT_EXPORT) --base $(PRETRAINING_ENCODER) \
 		--out $(SHIPPED_ENCODER) $(if $(PRETRAINING_COMMIT),--commit $(PRETRAINING_COMMIT))

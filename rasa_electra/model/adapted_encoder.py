@@ -63,6 +63,16 @@ def pytorch_layout(export_dir: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
+# what the silver stage learned from, beside the pretraining corpus the card already names: the
+# weights derive from both, so they are shared under the same terms
+SELF_TRAINING_LICENCES = (
+    {"text": "UD_Japanese-GSD NE: the CRF teacher's training data and the dev split scored",
+     "licence": "CC BY-SA 4.0"},
+    {"text": "Japanese Wikipedia (NICT Kyoto articles): the silver sentences",
+     "licence": "CC BY-SA 3.0"},
+)  # fmt: skip
+
+
 def adaptation_record(card: dict[str, Any], export_dir: Path, pretrained: str,
                       commit: str | None) -> dict[str, Any]:  # fmt: skip
     """What the card says about the adaptation: enough to rebuild it and to find the weights
@@ -72,6 +82,7 @@ def adaptation_record(card: dict[str, Any], export_dir: Path, pretrained: str,
         "what": "encoder fine-tuned for entities (self-training's silver stage); head left out",
         "export": str(export_dir),
         "data": card.get("data", {}),
+        "data_licences": list(SELF_TRAINING_LICENCES),
         "hyperparameters": card.get("hyperparameters", {}),
         "epochs_run": card.get("training", {}).get("epochs_run"),
         "dev_f1": dev.get("f1"),

@@ -43,6 +43,11 @@ def test_the_adapted_start_point_is_the_exports_encoder_with_the_pretrained_head
     assert card["steps"] == 3 and card["adaptation"]["pretraining_commit"] == "c0ffee"
     assert card["adaptation"]["pretraining_sha256"] == file_sha256(base / "model.safetensors")
     assert 0.0 <= card["adaptation"]["dev_f1"] <= 1.0
+    # the silver stage's data is CC BY-SA: the card says so beside the pretraining corpus's
+    assert {entry["licence"] for entry in card["adaptation"]["data_licences"]} == {
+        "CC BY-SA 4.0",
+        "CC BY-SA 3.0",
+    }
 
     # a start point like any other: a fresh head over exactly the export's encoder
     model = model_spec.get(out, max_seq_length=24).build_model(["O", "B-X", "I-X"])
