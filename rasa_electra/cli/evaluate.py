@@ -88,7 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         "are dropped; with an export as start point it also seeds the new labels' rows)",
     )
     parser.add_argument("--electra-epochs", type=int, default=defaults.EPOCHS)
-    parser.add_argument("--electra-learning-rate", type=float, default=defaults.LEARNING_RATE)
+    parser.add_argument(
+        "--electra-learning-rate", type=float,
+        help="trainable mode's learning_rate (default: the component's, which the start point's "
+        "head decides)",
+    )  # fmt: skip
     parser.add_argument(
         "--electra-o-bias", type=float,
         help="the component's o_bias (default: each model's own, which its card records)",

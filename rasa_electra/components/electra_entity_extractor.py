@@ -42,7 +42,7 @@ from rasa_electra.components.japanese_tokenizer import FORM_KEY, POS_TAG_KEY, SE
 from rasa_electra.components.rasa_checks import register_trainable_extractor
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
-from rasa_electra.data.tags import ATTRIBUTES, entity_labels, tag_label
+from rasa_electra.data.tags import ATTRIBUTES, entity_labels, label_list, tag_label
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 from rasa_electra.tokenization.word_features import check_names
 from rasa_electra.tokenization.words import Word
@@ -175,7 +175,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # a bot's few messages are few batches an epoch: at least this many optimizer
             # steps are trained, in more epochs (0: exactly `epochs`)
             "min_train_steps": defaults.MIN_TRAIN_STEPS,
-            "learning_rate": defaults.LEARNING_RATE,
+            # null: defaults.CONTINUED_LEARNING_RATE when the start point's entity head knows
+            # the data's labels (ModelSpec.continues_head), else defaults.LEARNING_RATE
+            "learning_rate": None,
             "warmup_ratio": defaults.WARMUP_RATIO,
             "train_batch_size": defaults.BATCH_SIZE,
             # "softmax", or "crf": a linear-chain CRF over word tags whose learned transitions
@@ -219,7 +221,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # added to O's log-probability at every word before decoding: the model needs more
             # evidence to open an entity (fewer, surer entities); 0: its probabilities as they
             # are. null: the model's own, which its card records (trainable mode trains with
-            # defaults.TRAINABLE_O_BIAS; the fine-tuning command's is 0.5), chosen on GSD dev
+            # defaults.O_BIAS when it continues the start point's head, else
+            # defaults.TRAINABLE_O_BIAS; the fine-tuning command's is O_BIAS), chosen on GSD dev
             "o_bias": None,
             # messages per model call at inference (`batch_size` before; still read, with a
             # deprecation warning, since DIET's `batch_size` means training)
@@ -417,23 +420,25 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._train_on_pipeline_words(spec, training_data)
         # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
         spec.label_origins = origins(self._config.get("entity_map"))
+        train = DataLoader(examples, spec)
+        continued = spec.continues_head(label_list(train.tag_labels, spec.label_scheme))
         seed = self._config["random_seed"]
         seeds = [seed + k for k in range(self._config["average_seeds"])]
         with tempfile.TemporaryDirectory() as scratch:
             exports, ingredients = [], []
             for seed in seeds:
                 model = ner.create(
-                    DataLoader(examples, spec),
+                    train,
                     epochs=self._config["epochs"],
                     min_steps=self._config["min_train_steps"],
                     batch_size=self._config["train_batch_size"],
-                    learning_rate=self._config["learning_rate"],
+                    learning_rate=self._learning_rate(continued),
                     warmup_ratio=self._config["warmup_ratio"],
                     head=self._config["head"],
                     word_features=tuple(self._config["word_features"] or ()),
                     keep_layers=self._config.get("keep_layers"),
                     entity_memory=self._config.get("entity_memory", defaults.ENTITY_MEMORY),
-                    o_bias=self._trained_o_bias(),
+                    o_bias=self._trained_o_bias(continued),
                     seed=seed,
                     init_seed=seeds[0],  # one start for every seed: their soup is safe
                 )
@@ -449,10 +454,20 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             averaged.spec = spec  # the card names the real start point, not a scratch export
             averaged.export(target, data=TRAINED_ON, soup=ingredients)
 
-    def _trained_o_bias(self) -> float:
-        """The O bias the export records and serves with: the config's, else trainable mode's."""
+    def _learning_rate(self, continued: bool) -> float:
+        """The config's, else the rate chosen on dev for a continued head or a new one."""
+        rate = self._config.get("learning_rate")
+        if rate is not None:
+            return rate
+        return defaults.CONTINUED_LEARNING_RATE if continued else defaults.LEARNING_RATE
+
+    def _trained_o_bias(self, continued: bool) -> float:
+        """The O bias the export records and serves with: the config's, else the one chosen
+        on dev for a continued head (the recipe's) or a new one (trainable mode's)."""
         o_bias = self._config.get("o_bias")
-        return defaults.TRAINABLE_O_BIAS if o_bias is None else o_bias
+        if o_bias is not None:
+            return o_bias
+        return defaults.O_BIAS if continued else defaults.TRAINABLE_O_BIAS
 
     @staticmethod
     def _train_on_pipeline_words(spec, training_data: TrainingData) -> None:

@@ -43,7 +43,9 @@ class HarnessOptions:
     electra_seed_exports: tuple[str, ...] = ()
     electra_epochs: int = defaults.EPOCHS
     electra_min_train_steps: int = defaults.MIN_TRAIN_STEPS  # the component's small-data floor
-    electra_learning_rate: float = defaults.LEARNING_RATE
+    # the component's learning_rate; None: its default (chosen by whether the start point's
+    # entity head knows the data's labels)
+    electra_learning_rate: float | None = None
     electra_batch_size: int = defaults.BATCH_SIZE
     electra_max_seq_length: int = defaults.MAX_SEQ_LENGTH
     # the component's entity_map (a GSD export's labels → the data's names); with a start
@@ -271,13 +273,14 @@ class Electra(System):
                 pretrained=options.electra_start_point,
                 epochs=options.electra_epochs,
                 min_train_steps=options.electra_min_train_steps,
-                learning_rate=options.electra_learning_rate,
                 train_batch_size=options.electra_batch_size,
                 max_seq_length=options.electra_max_seq_length,
                 random_seed=seed,
             )
         if options.electra_entity_map:
             step["entity_map"] = dict(options.electra_entity_map)
+        if options.electra_learning_rate is not None and options.electra_start_point:
+            step["learning_rate"] = options.electra_learning_rate
         if options.electra_o_bias is not None:
             step["o_bias"] = options.electra_o_bias
         if options.electra_average_seeds is not None and options.electra_start_point:

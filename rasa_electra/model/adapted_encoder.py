@@ -9,7 +9,9 @@ names. ``adapt_encoder`` puts the export's encoder there:
   fewer layers is refused);
 * the discriminator's replaced-token head is kept from the encoder the export started from, so a
   GPU lease can still resume pretraining from the shipped folder;
-* the export's classifier is left out: a start point gets a new head for its own labels;
+* the export's classifier is kept beside it as the folder's entity head (``HEAD_FILE``):
+  fine-tuning on labels it knows continues from its rows (``ModelSpec.continues_head``), and
+  other labels get new rows;
 * the card keeps the pretraining record and adds ``adaptation``: what adapted it, its dev score,
   and the commit whose ``pretrained/`` still holds the weights before it.
 
@@ -27,28 +29,30 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR
+from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.model_spec import (
+    HEAD_FILE,
     SAFETENSORS_FILE,
     StartPointError,
     export_variables,
     file_sha256,
+    write_head,
 )
 from rasa_electra.pretraining import ship
 
 ENCODER_PREFIX = "electra."
 
 
-def pytorch_layout(export_dir: Path) -> dict[str, np.ndarray]:
+def pytorch_layout(variables: dict[str, Any], export_dir: Path) -> dict[str, np.ndarray]:
     """The export's encoder tensors under their PyTorch names (dense kernels transposed); the
-    classifier is left out."""
+    classifier is left out (``write_head`` keeps it)."""
     from transformers.modeling_tf_pytorch_utils import (
         TransposeType,
         convert_tf_weight_name_to_pt_weight_name,
     )
 
     tensors = {}
-    for name, variable in export_variables(export_dir).items():
+    for name, variable in variables.items():
         if name.startswith("classifier"):
             continue
         array = variable.numpy()
@@ -79,7 +83,8 @@ def adaptation_record(card: dict[str, Any], export_dir: Path, pretrained: str,
     before it (``pretraining_commit``'s ``pretrained/``, checked by ``pretraining_sha256``)."""
     dev = card.get("scores", {}).get("dev", {}).get("micro", {})
     return {
-        "what": "encoder fine-tuned for entities (self-training's silver stage); head left out",
+        "what": "encoder fine-tuned for entities (self-training's silver stage); its head is "
+        f"{HEAD_FILE}",
         "export": str(export_dir),
         "data": card.get("data", {}),
         "data_licences": list(SELF_TRAINING_LICENCES),
@@ -118,7 +123,8 @@ def adapt_encoder(
             f"(its card: {started or 'no weights hash'}; {base_dir}: {pretrained})"
         )
     base = load_file(str(base_dir / SAFETENSORS_FILE))
-    adapted = pytorch_layout(export_dir)
+    variables = export_variables(export_dir)
+    adapted = pytorch_layout(variables, export_dir)
     encoder = {name for name in base if name.startswith(ENCODER_PREFIX)}
     missing, extra = sorted(encoder - set(adapted)), sorted(set(adapted) - encoder)
     if missing or extra:
@@ -142,6 +148,8 @@ def adapt_encoder(
         size = (staged / SAFETENSORS_FILE).stat().st_size
         if size > ship.MAX_BYTES:
             raise StartPointError(f"the adapted encoder is {size} bytes, over {ship.MAX_BYTES}")
+        kernel, bias = (variables[f"classifier/{n}"].numpy() for n in ("kernel", "bias"))
+        write_head(staged, read_labels(export_dir), kernel, bias)
         for name in ship.COPIED:
             if (base_dir / name).is_file():
                 shutil.copy2(base_dir / name, staged / name)

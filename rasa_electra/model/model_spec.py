@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_electra import defaults
-from rasa_electra.data.tags import SCHEMES, entity_of
+from rasa_electra.data.tags import OUTSIDE, SCHEMES, entity_of
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
@@ -56,6 +56,9 @@ HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.jso
 # the weights, by preference: one of them is fetched, whichever the repository has
 SAFETENSORS_FILE = "model.safetensors"
 WEIGHT_FILES = (SAFETENSORS_FILE, "tf_model.h5", "pytorch_model.bin")
+# an encoder directory's entity head (``adapted_encoder``: the silver stage's classifier): TF
+# layout ``kernel`` [hidden, tags] and ``bias`` [tags], its tags in the file's metadata
+HEAD_FILE = "entity_head.safetensors"
 
 
 class StartPointError(ValueError):
@@ -78,6 +81,23 @@ class ModelSpec:
     # kind "export": a new entity label → the export's labels whose head rows seed its rows
     # (e.g. place ← GPE, LOC, FAC from the component's entity_map); same-named labels keep theirs
     label_origins: dict[str, list[str]] = field(default_factory=dict)
+
+    def head_tags(self) -> list[str]:
+        """The tags of the head this start point carries (an export's, or an encoder
+        directory's ``entity_head.safetensors``); none for a bare encoder."""
+        if self.directory is None:
+            return []
+        if self.kind == "export":
+            return read_labels(self.directory)
+        if self.kind == "hf-directory" and (self.directory / HEAD_FILE).is_file():
+            return _read_head(self.directory)[0]
+        return []
+
+    def continues_head(self, labels: Sequence[str]) -> bool:
+        """Whether the head's rows seed an entity tag of ``labels``: fine-tuning then continues
+        the start point's entity training instead of learning a head from nothing."""
+        seeds = seed_columns(labels, self.head_tags(), self.label_origins)
+        return any(labels[column] != OUTSIDE for column in seeds)
 
     def __post_init__(self) -> None:
         if self.label_scheme not in SCHEMES:
@@ -117,6 +137,9 @@ class ModelSpec:
         model(model.dummy_inputs, training=False)  # create the weights
         if self.kind == "hf-directory":
             _load_pytorch_layout(model, directory)
+            if (directory / HEAD_FILE).is_file():
+                seeded = _load_head(model, directory, labels, self.label_origins)
+                self.notes.append(f"the encoder's entity head: {seeded} of {len(labels)} rows")
         elif self.kind == "tf1-checkpoint":
             tf1_checkpoint.load_weights(model, self.checkpoint)
         elif self.kind == "export":
@@ -266,22 +289,39 @@ def export_variables(directory: Path) -> dict[str, Any]:
     return {relative_name(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
 
 
+def seed_columns(
+    labels: Sequence[str], old_tags: Sequence[str], origins: dict[str, list[str]]
+) -> dict[int, list[int]]:
+    """Per column of ``labels`` a head row can start from, the old head's columns it starts
+    from: the same tag's, else the mean of its origins' (B-place ← B-GPE, B-LOC …)."""
+    old = {tag: i for i, tag in enumerate(old_tags)}
+    seeds = {}
+    for column, tag in enumerate(labels):
+        prefix, _, label = tag.partition("-")
+        entity = entity_of(label)  # place|role=from starts where place does
+        sources = [tag] if tag in old else [f"{prefix}-{o}" for o in origins.get(entity, [])]
+        rows = [old[source] for source in sources if source in old]
+        if rows:
+            seeds[column] = rows
+    return seeds
+
+
+def _seeded(fresh: Any, old: Any, seeds: dict[int, list[int]]) -> Any:
+    """A fresh classifier kernel [hidden, tags] or bias [tags] with the seeded columns
+    replaced by the mean of their old columns."""
+    for column, rows in seeds.items():
+        fresh[..., column] = old[..., rows].mean(axis=-1)
+    return fresh
+
+
 def _load_export_weights(
     model, directory: Path, labels: list[str], origins: dict[str, list[str]]
 ) -> int:
     """The export's variables into ``model`` by name; the classifier's rows for a tag the export
-    knows are copied, a new tag's rows are the mean of its origins' (B-place ← B-GPE, B-LOC…),
-    and the rest keep their fresh initialisation. Returns how many rows were seeded."""
+    knows are copied, a new tag's rows are the mean of its origins', and the rest keep their
+    fresh initialisation (``seed_columns``). Returns how many rows were seeded."""
     saved = export_variables(directory)
-    old_tags = {tag: i for i, tag in enumerate(read_labels(directory))}
-    seeds = {}  # new tag's column → the export's columns it starts from
-    for column, tag in enumerate(labels):
-        prefix, _, label = tag.partition("-")
-        entity = entity_of(label)  # place|role=from starts where place does
-        sources = [tag] if tag in old_tags else [f"{prefix}-{o}" for o in origins.get(entity, [])]
-        rows = [old_tags[source] for source in sources if source in old_tags]
-        if rows:
-            seeds[column] = rows
+    seeds = seed_columns(labels, read_labels(directory), origins)
     for weight in model.weights:
         name = relative_name(weight.name)
         if name not in saved:
@@ -292,10 +332,45 @@ def _load_export_weights(
                 raise StartPointError(f"{directory}: {name} is {old.shape}, not {weight.shape}")
             weight.assign(old)
             continue
-        new = weight.numpy()  # the kernel [hidden, tags] and the bias [tags], fresh
-        for column, rows in seeds.items():
-            new[..., column] = old[..., rows].mean(axis=-1)
-        weight.assign(new)
+        weight.assign(_seeded(weight.numpy(), old, seeds))
+    return len(seeds)
+
+
+def write_head(directory: Path, tags: Sequence[str], kernel: Any, bias: Any) -> Path:
+    """An encoder directory's entity head (``HEAD_FILE``), float32."""
+    from safetensors.numpy import save_file
+
+    if kernel.shape[-1] != len(tags) or bias.shape != (len(tags),):
+        raise StartPointError(f"a head of {len(tags)} tags cannot be {kernel.shape}, {bias.shape}")
+    path = Path(directory) / HEAD_FILE
+    arrays = {"kernel": kernel.astype("float32"), "bias": bias.astype("float32")}
+    save_file(arrays, str(path), metadata={"tags": json.dumps(list(tags))})
+    return path
+
+
+def _read_head(directory: Path) -> tuple[list[str], dict[str, Any]]:
+    from safetensors import safe_open
+
+    path = directory / HEAD_FILE
+    with safe_open(str(path), framework="numpy") as head:
+        tags = json.loads((head.metadata() or {}).get("tags", "null"))
+        arrays = {name: head.get_tensor(name) for name in head.keys()}  # noqa: SIM118 (not a dict)
+    if not isinstance(tags, list) or set(arrays) != {"kernel", "bias"}:
+        raise StartPointError(f"{path} is not an entity head: tags, kernel and bias expected")
+    return tags, arrays
+
+
+def _load_head(model, directory: Path, labels: list[str], origins: dict[str, list[str]]) -> int:
+    """The directory's entity head into ``model``'s classifier, row by row as for an export."""
+    tags, arrays = _read_head(directory)
+    seeds = seed_columns(labels, tags, origins)
+    for weight in model.weights:
+        name = relative_name(weight.name)
+        if name.startswith("classifier"):
+            old = arrays["kernel" if "kernel" in name else "bias"]
+            if old.shape[:-1] != tuple(weight.shape)[:-1]:
+                raise StartPointError(f"{directory / HEAD_FILE}: {old.shape} does not fit {name}")
+            weight.assign(_seeded(weight.numpy(), old, seeds))
     return len(seeds)
 
 

@@ -605,6 +605,14 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
 
     assert card["hyperparameters"]["o_bias"] == defaults.TRAINABLE_O_BIAS != defaults.O_BIAS
     assert served.decoder.o_bias == defaults.TRAINABLE_O_BIAS
+    assert card["hyperparameters"]["learning_rate"] == defaults.LEARNING_RATE  # a new head's
+    # a start point whose head knows these labels is continued at the recipe's rate and O bias
+    component = ElectraEntityExtractor(config, None, None)
+    assert (component._learning_rate(True), component._trained_o_bias(True)) == (
+        defaults.CONTINUED_LEARNING_RATE, defaults.O_BIAS,
+    )  # fmt: skip
+    told = ElectraEntityExtractor({**config, "learning_rate": 1e-5, "o_bias": 0.25}, None, None)
+    assert (told._learning_rate(True), told._trained_o_bias(True)) == (1e-5, 0.25)
     with pytest.raises(InvalidConfigException, match="average_seeds"):
         ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
     with pytest.raises(InvalidConfigException, match="keep_layers"):

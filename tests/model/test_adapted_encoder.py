@@ -13,6 +13,7 @@ from safetensors.numpy import load_file, save_file
 
 from rasa_electra.model import model_spec
 from rasa_electra.model.adapted_encoder import adapt_encoder
+from rasa_electra.model.export import read_labels
 from rasa_electra.model.model_spec import StartPointError, export_variables, file_sha256
 
 
@@ -49,13 +50,39 @@ def test_the_adapted_start_point_is_the_exports_encoder_with_the_pretrained_head
         "CC BY-SA 3.0",
     }
 
-    # a start point like any other: a fresh head over exactly the export's encoder
-    model = model_spec.get(out, max_seq_length=24).build_model(["O", "B-X", "I-X"])
+    # a start point over exactly the export's encoder; labels its head does not know get a
+    # fresh head, and fine-tuning on them is no continuation
+    spec = model_spec.get(out, max_seq_length=24)
+    model = spec.build_model(["O", "B-X", "I-X"])
     saved = export_variables(exported_tiny)
     for weight in model.weights:
         name = model_spec.relative_name(weight.name)
         if "classifier" not in name:
             np.testing.assert_array_equal(weight.numpy(), saved[name].numpy(), err_msg=name)
+    assert not spec.continues_head(["O", "B-X", "I-X"])
+
+
+def test_the_adapted_start_point_keeps_the_exports_head_for_the_labels_it_knows(
+    exported_tiny: Path, base: Path, tmp_path: Path
+) -> None:
+    out = adapt_encoder(exported_tiny, base, tmp_path / "adapted")
+    assert (out / model_spec.HEAD_FILE).is_file()
+    tags = read_labels(exported_tiny)
+    spec = model_spec.get(out, max_seq_length=24)
+    assert spec.head_tags() == tags and spec.continues_head(tags)
+    saved = export_variables(exported_tiny)
+    # the export's labels in another order, and one it never saw: rows follow the tag, not the
+    # position, and the new tag keeps its fresh initialisation
+    labels = [tags[0], *reversed(tags[1:]), "B-NEW", "I-NEW"]
+    model = spec.build_model(labels)
+    kernel = next(w.numpy() for w in model.weights if "classifier/kernel" in w.name)
+    old = saved["classifier/kernel"].numpy()
+    for column, tag in enumerate(labels[:-2]):
+        np.testing.assert_array_equal(kernel[:, column], old[:, tags.index(tag)], err_msg=tag)
+    assert not np.array_equal(kernel[:, -2], old[:, 1])
+    assert f"{len(tags)} of {len(labels)} rows" in spec.notes[-1]
+    # only O in common is no continuation: O's row alone does not make an entity head
+    assert not spec.continues_head(["O", "B-NEW", "I-NEW"])
 
 
 def test_adapting_refuses_an_adapted_base_and_weights_the_export_did_not_start_from(
