@@ -238,11 +238,13 @@ ablation-args-crf-head-lr2e4-one-start := --head crf --learning-rate 2e-4 --init
 # adapted-crf-head-lr2e4-pos-features below
 ablation-args-crf-head-lr2e4-pos-features := $(ablation-args-crf-head-lr2e4-one-start) \
 	--word-features $(POS_FEATURES)
-# trainable mode's defaults (CRF head, 2e-4) from the shipped encoder once `make adapt-encoder`
-# made it self-trained (every other lever starts from the pretrained weights); every seed's head
-# drawn from seed 42, as `average_seeds` does, so `make soup` of its seeds is trainable mode's
+# trainable mode's defaults for a new head (CRF head, 2e-4) from the shipped encoder once `make
+# adapt-encoder` made it self-trained (every other lever starts from the pretrained weights),
+# its entity head left unread (--new-head); every seed's head drawn from seed 42, as
+# `average_seeds` does, so `make soup` of its seeds is what trainable mode trained before the
+# shipped folder kept that head
 ablation-args-adapted-crf-head-lr2e4 := --head crf --learning-rate 2e-4 --start-point $(SHIPPED_ENCODER) \
-	--init-seed 42
+	--init-seed 42 --new-head
 # the same with the POS and shape features the silver stage was trained with
 ablation-args-adapted-crf-head-lr2e4-pos-features := $(ablation-args-adapted-crf-head-lr2e4) \
 	--word-features $(POS_FEATURES)

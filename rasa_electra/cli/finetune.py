@@ -67,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         "weights, so `rasa-electra soup` can average them safely",
     )  # fmt: skip
     parser.add_argument(
+        "--new-head", action="store_true",
+        help="start every head row fresh, ignoring the entity head an encoder directory carries "
+        "(the shipped encoder's: make adapt-encoder); an export's head rows are kept regardless",
+    )  # fmt: skip
+    parser.add_argument(
         "--label-scheme", choices=defaults.LABEL_SCHEMES, default=defaults.LABEL_SCHEME
     )
     parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
@@ -146,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     if spec is None:
         print("error: no usable start point", file=sys.stderr)
         return 2
+    if args.new_head and spec.kind == "hf-directory":
+        spec.entity_head = False
     if args.words:
         normalization = spec.tokenizer.normalization
         spec.tokenizer.use_words(word_segmenter(settings_named(args.words, normalization)))

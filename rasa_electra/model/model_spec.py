@@ -81,6 +81,9 @@ class ModelSpec:
     # kind "export": a new entity label → the export's labels whose head rows seed its rows
     # (e.g. place ← GPE, LOC, FAC from the component's entity_map); same-named labels keep theirs
     label_origins: dict[str, list[str]] = field(default_factory=dict)
+    # False: an encoder directory's entity head is not read, so every head row starts fresh
+    # (an export's rows are always kept: continuing it is what an export start point is for)
+    entity_head: bool = True
 
     def head_tags(self) -> list[str]:
         """The tags of the head this start point carries (an export's, or an encoder
@@ -89,7 +92,11 @@ class ModelSpec:
             return []
         if self.kind == "export":
             return read_labels(self.directory)
-        if self.kind == "hf-directory" and (self.directory / HEAD_FILE).is_file():
+        if (
+            self.kind == "hf-directory"
+            and self.entity_head
+            and (self.directory / HEAD_FILE).is_file()
+        ):
             return _read_head(self.directory)[0]
         return []
 
@@ -137,7 +144,7 @@ class ModelSpec:
         model(model.dummy_inputs, training=False)  # create the weights
         if self.kind == "hf-directory":
             _load_pytorch_layout(model, directory)
-            if (directory / HEAD_FILE).is_file():
+            if self.entity_head and (directory / HEAD_FILE).is_file():
                 seeded = _load_head(model, directory, labels, self.label_origins)
                 self.notes.append(f"the encoder's entity head: {seeded} of {len(labels)} rows")
         elif self.kind == "tf1-checkpoint":

@@ -84,6 +84,14 @@ def test_the_adapted_start_point_keeps_the_exports_head_for_the_labels_it_knows(
     # only O in common is no continuation: O's row alone does not make an entity head
     assert not spec.continues_head(["O", "B-NEW", "I-NEW"])
 
+    # finetune --new-head: the head is left unread, every row fresh
+    fresh = model_spec.get(out, max_seq_length=24)
+    fresh.entity_head = False
+    assert not fresh.continues_head(tags)
+    model = fresh.build_model(tags)
+    kernel = next(w.numpy() for w in model.weights if "classifier/kernel" in w.name)
+    assert not np.array_equal(kernel, old) and fresh.notes == []
+
 
 def test_adapting_refuses_an_adapted_base_and_weights_the_export_did_not_start_from(
     exported_tiny: Path, base: Path, tmp_path: Path
