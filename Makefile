@@ -143,7 +143,7 @@ demo: train-crf train-electra  ## convert GSD, train CRF + ELECTRA, score test t
 	$(PY) -m rasa_electra.cli.parse --model $(CRF_MODEL) --data $(DATA_DIR)/test.yml --show 3
 	$(PY) -m rasa_electra.cli.parse --model $(ELECTRA_MODEL) --data $(DATA_DIR)/test.yml --show 3
 	@echo "make demo shortens ELECTRA's recipe to fit 20 minutes on 2 cores: $(DEMO_EPOCHS) gold epochs with the POS and"
-	@echo "shape features from the shipped encoder, whose self-training (one epoch on 50,000 Wikipedia sentences"
+	@echo "shape features, continuing the shipped encoder and its entity head, whose self-training (one epoch on 50,000 Wikipedia sentences"
 	@echo "the CRF labelled) is already done, and one seed. The full recipe trains 10 gold epochs and a soup"
 	@echo "of three seeds: about 80 min on 2 cores ('Weight averaging' in docs/results.md)."
 	@echo "On dev:"

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.ship import SHIPPED, ship_encoder
+from rasa_electra.pretraining.ship import SHIPPED, WEIGHTS_FILE, ship_encoder
 
 
 def run_row(path: Path) -> dict:
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     for row, date in zip(runs, args.date, strict=False):
         row["date"] = row["date"] or date
     target = ship_encoder(args.discriminator, runs, args.out)
-    size = (target / "model.safetensors").stat().st_size
+    size = (target / WEIGHTS_FILE).stat().st_size
     print(f"shipped {args.discriminator} as {target} ({size / 1024 / 1024:.1f} MiB float16)")
     return 0
 

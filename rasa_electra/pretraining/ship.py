@@ -20,6 +20,7 @@ from rasa_electra.tokenization.subwords import WORDPIECE_FILES
 SHIPPED = Path("pretrained/electra-small-ja")
 MAX_BYTES = 30 * 1024 * 1024
 CARD_FILE = "pretraining_card.json"
+WEIGHTS_FILE = "model.safetensors"
 COPIED = ("config.json", *WORDPIECE_FILES)
 # the text the shipped encoder was pretrained on (../shared/data/ja_text, livedoor excluded)
 CORPUS_LICENCES = [
@@ -37,7 +38,7 @@ def ship_encoder(
     """Write ``discriminator_dir`` as the shipped encoder; ``runs`` are the GPU commands that
     trained it (date, hardware, steps, tokens, optimizer state kept or restarted)."""
     source, out_dir = Path(discriminator_dir), Path(out_dir)
-    weights = load_file(str(source / "model.safetensors"))
+    weights = load_file(str(source / WEIGHTS_FILE))
     half = {
         name: array.astype(np.float16) if array.dtype == np.float32 else array
         for name, array in weights.items()
@@ -45,10 +46,10 @@ def ship_encoder(
     if out_dir.exists():
         shutil.rmtree(out_dir)  # one shipped model at a time
     out_dir.mkdir(parents=True)
-    save_file(half, str(out_dir / "model.safetensors"), metadata={"format": "pt"})
-    size = (out_dir / "model.safetensors").stat().st_size
+    save_file(half, str(out_dir / WEIGHTS_FILE), metadata={"format": "pt"})
+    size = (out_dir / WEIGHTS_FILE).stat().st_size
     if size > MAX_BYTES:
-        raise ValueError(f"{out_dir}/model.safetensors is {size} bytes, over {MAX_BYTES}")
+        raise ValueError(f"{out_dir / WEIGHTS_FILE} is {size} bytes, over {MAX_BYTES}")
     for name in COPIED:
         if (source / name).is_file():
             shutil.copy2(source / name, out_dir / name)

@@ -36,6 +36,7 @@ from rasa_electra.pretraining.pack import PACK_MANIFEST, read_pack
 from rasa_electra.pretraining.resume_kit import kit_state, read_kit
 from rasa_electra.pretraining.sequences import SequenceSet
 from rasa_electra.pretraining.shards import read_shards
+from rasa_electra.pretraining.ship import CARD_FILE
 from rasa_electra.pretraining.weights import merge_load, split_save
 from rasa_electra.tokenization.subwords import WORDPIECE_FILES
 
@@ -459,7 +460,7 @@ def export(
         },
         **(extra_card or {}),
     }
-    _write_json(target / "pretraining_card.json", card)
+    _write_json(target / CARD_FILE, card)
     if state.history:
         plot_curves(state.history, out_dir / "curves.png", f"ELECTRA-{config.preset} RTD")
     return target
