@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from rasa_electra.data.tags import entity_labels, label_list
 from rasa_electra.model import model_spec
 from rasa_electra.model.model_spec import StartPointError
 
@@ -134,3 +135,9 @@ def test_the_shipped_encoder_loads_from_float16_without_torch(repo):
     assert card["runs"] and all(run["hardware"] and run["tokens_seen"] for run in card["runs"])
     assert card["corpus_licences"] and card["steps"] == card["runs"][-1]["steps"]
     assert "torch" not in sys.modules
+
+    # the silver stage's entity head: GSD's tags, which trainable mode continues on GSD data
+    tags = spec.head_tags()
+    assert tags == label_list(entity_labels(tags)) and {"B-PERSON", "I-GPE"} <= set(tags)
+    assert spec.continues_head(label_list(["PERSON", "ORG"]))
+    assert not spec.continues_head(label_list(["place", "date"]))
