@@ -44,6 +44,7 @@ from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
 from rasa_electra.data.tags import ATTRIBUTES, entity_labels, label_list, tag_label
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
+from rasa_electra.model.model_spec import head_file_tags
 from rasa_electra.tokenization.word_features import check_names
 from rasa_electra.tokenization.words import Word
 
@@ -331,12 +332,17 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                 f"ElectraEntityExtractor ignores {', '.join(unread)} with {mode}: "
                 "only the other mode reads them"
             )
-        # an export to serve, or one to continue fine-tuning from: its labels meet the map
+        # an export to serve, or a start point whose head is continued: its labels meet the map
         start = Path(config.get("model_path") or config["pretrained"])
         if (start / LABELS_FILE).is_file():
             check_entity_map(
                 config.get("entity_map"), entity_labels(read_labels(start)), f"the export {start}"
             )
+        elif config.get("pretrained") and start.is_dir():
+            tags = head_file_tags(start)
+            if tags is not None:
+                where = f"the entity head of {start}"
+                check_entity_map(config.get("entity_map"), entity_labels(tags), where)
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -93,12 +93,8 @@ class ModelSpec:
             return []
         if self.kind == "export":
             return read_labels(self.directory)
-        if (
-            self.kind == "hf-directory"
-            and self.entity_head
-            and (self.directory / HEAD_FILE).is_file()
-        ):
-            return _read_head(self.directory)[0]
+        if self.kind == "hf-directory" and self.entity_head:
+            return head_file_tags(self.directory) or []
         return []
 
     def continues_head(self, labels: Sequence[str]) -> bool:
@@ -354,6 +350,11 @@ def write_head(directory: Path, tags: Sequence[str], kernel: Any, bias: Any) -> 
     arrays = {"kernel": kernel.astype("float32"), "bias": bias.astype("float32")}
     save_file(arrays, str(path), metadata={"tags": json.dumps(list(tags))})
     return path
+
+
+def head_file_tags(directory: Path) -> list[str] | None:
+    """The tags of an encoder directory's entity head, or None when it has none."""
+    return _read_head(directory)[0] if (Path(directory) / HEAD_FILE).is_file() else None
 
 
 def _read_head(directory: Path) -> tuple[list[str], dict[str, Any]]:

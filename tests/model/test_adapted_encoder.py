@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
+from rasa_electra.data.tags import entity_labels
 from rasa_electra.model import model_spec
 from rasa_electra.model.adapted_encoder import adapt_encoder
 from rasa_electra.model.export import read_labels
@@ -91,6 +92,22 @@ def test_the_adapted_start_point_keeps_the_exports_head_for_the_labels_it_knows(
     model = fresh.build_model(tags)
     kernel = next(w.numpy() for w in model.weights if "classifier/kernel" in w.name)
     assert not np.array_equal(kernel, old) and fresh.notes == []
+
+
+def test_an_entity_map_is_checked_against_the_head_it_seeds_from(
+    exported_tiny: Path, base: Path, tmp_path: Path
+) -> None:
+    from rasa.shared.exceptions import InvalidConfigException
+
+    from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor
+
+    out = adapt_encoder(exported_tiny, base, tmp_path / "adapted")
+    known = entity_labels(read_labels(exported_tiny))[0]
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(out)}
+    ElectraEntityExtractor.create({**config, "entity_map": {known: "place"}}, None, None, None)
+    wrong = f"entity head of {out} does not predict: GPEE"
+    with pytest.raises(InvalidConfigException, match=wrong):
+        ElectraEntityExtractor.create({**config, "entity_map": {"GPEE": "place"}}, None, None, None)
 
 
 def test_adapting_refuses_an_adapted_base_and_weights_the_export_did_not_start_from(
