@@ -248,6 +248,12 @@ ablation-args-adapted-crf-head-lr2e4 := --head crf --learning-rate 2e-4 --start-
 # the same with the POS and shape features the silver stage was trained with
 ablation-args-adapted-crf-head-lr2e4-pos-features := $(ablation-args-adapted-crf-head-lr2e4) \
 	--word-features $(POS_FEATURES)
+# trainable mode's defaults since the shipped folder keeps its entity head: the head continued at
+# 3e-4 with the POS and shape features (the recipe's gold stage, from the shipped folder), every
+# seed's fresh weights from seed 42; --average-last 4 also scores the mean of the last four
+# epochs' weights. Trainable mode has no dev and serves the last epoch, the curve's last point
+ablation-args-continued-head := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
+	--init-seed 42 --word-features $(POS_FEATURES) --average-last 4
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
 # disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.
