@@ -79,7 +79,8 @@ class ModelSpec:
     max_seq_length: int = defaults.MAX_SEQ_LENGTH
     label_scheme: str = defaults.LABEL_SCHEME
     notes: list[str] = field(default_factory=list)
-    # kind "export": a new entity label → the export's labels whose head rows seed its rows
+    # a start point with a head (an export, an encoder directory's entity head): a new entity
+    # label → the head's labels whose rows seed its rows
     # (e.g. place ← GPE, LOC, FAC from the component's entity_map); same-named labels keep theirs
     label_origins: dict[str, list[str]] = field(default_factory=dict)
     # False: an encoder directory's entity head is not read, so every head row starts fresh
