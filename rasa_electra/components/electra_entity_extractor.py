@@ -42,7 +42,7 @@ from rasa_electra.components.japanese_tokenizer import FORM_KEY, POS_TAG_KEY, SE
 from rasa_electra.components.rasa_checks import register_trainable_extractor
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, Span, SpanError
-from rasa_electra.data.tags import ATTRIBUTES, entity_labels, label_list, tag_label
+from rasa_electra.data.tags import ATTRIBUTES, entity_labels, tag_label
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 from rasa_electra.model.model_spec import head_file_tags
 from rasa_electra.tokenization.word_features import check_names
@@ -427,7 +427,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
         spec.label_origins = origins(self._config.get("entity_map"))
         train = DataLoader(examples, spec)
-        continued = spec.continues_head(label_list(train.tag_labels, spec.label_scheme))
+        continued = spec.continues_head(spec.tags(train.tag_labels))
         seed = self._config["random_seed"]
         seeds = [seed + k for k in range(self._config["average_seeds"])]
         with tempfile.TemporaryDirectory() as scratch:

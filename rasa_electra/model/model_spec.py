@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from rasa_electra import defaults
-from rasa_electra.data.tags import OUTSIDE, SCHEMES, entity_of
+from rasa_electra.data.tags import OUTSIDE, SCHEMES, entity_of, label_list
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
@@ -86,6 +86,11 @@ class ModelSpec:
     # False: an encoder directory's entity head is not read, so every head row starts fresh
     # (an export's rows are always kept: continuing it is what an export start point is for)
     entity_head: bool = True
+
+    def tags(self, entity_labels: Iterable[str]) -> list[str]:
+        """The tags a tagger of this start point predicts for these entity labels (its
+        scheme's): the classifier's columns, in order."""
+        return label_list(entity_labels, self.label_scheme)
 
     def head_tags(self) -> list[str]:
         """The tags of the head this start point carries (an export's, or an encoder

@@ -20,7 +20,6 @@ from rasa_electra.data.alignment import count_misaligned
 from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.spans import Example
-from rasa_electra.data.tags import label_list
 from rasa_electra.data.viterbi import Decoder, Transitions
 from rasa_electra.model import features
 from rasa_electra.model.crf import CrfScores
@@ -123,7 +122,7 @@ def create(
     config = TrainingConfig(
         epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
     )
-    labels = label_list(train_data.tag_labels, spec.label_scheme)
+    labels = spec.tags(train_data.tag_labels)
     tokenized = [spec.tokenizer.tokenize(example.text) for example in train_data.examples]
     vocab = FeatureVocab.build(tokenized, config.word_features) if config.word_features else None
     encoded = features.encode(
