@@ -254,6 +254,8 @@ ablation-args-adapted-crf-head-lr2e4-pos-features := $(ablation-args-adapted-crf
 # epochs' weights. Trainable mode has no dev and serves the last epoch, the curve's last point
 ablation-args-continued-head := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
 	--init-seed 42 --word-features $(POS_FEATURES) --average-last 4
+# the same, with the head's CRF transitions and word-feature tables continued too
+ablation-args-continued-scores := $(ablation-args-continued-head) --continue-scores
 ABLATION_RECORD ?= docs/ablation.json
 # A seed runs where neither $(ABLATION_DIR) nor the record has it; the table pools the runs on
 # disk with the record (rasa_electra/cli/ablation.py), so a new machine runs only what is missing.

@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         "(the shipped encoder's: make adapt-encoder); an export's head rows are kept regardless",
     )  # fmt: skip
     parser.add_argument(
+        "--continue-scores", action="store_true",
+        help="start the CRF's transitions and the word-feature tables from the start point's "
+        "head too (an export's, or the shipped encoder's), for the tags and values it knows",
+    )  # fmt: skip
+    parser.add_argument(
         "--label-scheme", choices=defaults.LABEL_SCHEMES, default=defaults.LABEL_SCHEME
     )
     parser.add_argument("--layerwise-lr-decay", type=float, help="e.g. 0.8; off by default")
@@ -170,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         average_last=args.average_last, init_seed=args.init_seed,
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
+        continue_scores=args.continue_scores,
         word_features=tuple(f.strip() for f in args.word_features.split(",") if f.strip()),
         entity_memory=args.entity_memory or None,
         o_bias=args.o_bias,

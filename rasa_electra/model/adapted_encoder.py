@@ -11,7 +11,8 @@ names. ``adapt_encoder`` puts the export's encoder there:
   GPU lease can still resume pretraining from the shipped folder;
 * the export's classifier is kept beside it as the folder's entity head (``HEAD_FILE``):
   fine-tuning on labels it knows continues from its rows (``ModelSpec.continues_head``), and
-  other labels get new rows;
+  other labels get new rows; the export's transitions and word-feature tables come with it
+  (``HEAD_SCORE_FILES``, read by ``model_spec.continue_scores``);
 * the card keeps the pretraining record and adds ``adaptation``: what adapted it, its dev score,
   and the commit whose ``pretrained/`` still holds the weights before it.
 
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from rasa_electra.data.viterbi import TRANSITIONS_FILE
 from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.model_spec import (
     HEAD_FILE,
@@ -38,9 +40,12 @@ from rasa_electra.model.model_spec import (
     file_sha256,
     write_head,
 )
+from rasa_electra.model.word_features import FEATURES_FILE
 from rasa_electra.pretraining import ship
 
 ENCODER_PREFIX = "electra."
+# the head's scores beside its classifier: a CRF head's transitions and the word-feature tables
+HEAD_SCORE_FILES = (TRANSITIONS_FILE, FEATURES_FILE)
 
 
 def pytorch_layout(variables: dict[str, Any], export_dir: Path) -> dict[str, np.ndarray]:
@@ -150,6 +155,9 @@ def adapt_encoder(
             raise StartPointError(f"the adapted encoder is {size} bytes, over {ship.MAX_BYTES}")
         kernel, bias = (variables[f"classifier/{n}"].numpy() for n in ("kernel", "bias"))
         write_head(staged, read_labels(export_dir), kernel, bias)
+        for name in HEAD_SCORE_FILES:  # keyed by the head's tags, as in the export
+            if (export_dir / name).is_file():
+                shutil.copy2(export_dir / name, staged / name)
         for name in ship.COPIED:
             if (base_dir / name).is_file():
                 shutil.copy2(base_dir / name, staged / name)

@@ -25,9 +25,12 @@ from typing import Any
 
 from rasa_electra import defaults
 from rasa_electra.data.tags import OUTSIDE, SCHEMES, entity_of, label_list
+from rasa_electra.data.viterbi import Transitions
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
+from rasa_electra.model.word_features import UNKNOWN as UNKNOWN_FEATURE
+from rasa_electra.model.word_features import FeatureTables
 from rasa_electra.pretraining.ship import WEIGHTS_FILE
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
@@ -387,6 +390,45 @@ def _load_head(model, directory: Path, labels: list[str], origins: dict[str, lis
                 raise StartPointError(f"{directory / HEAD_FILE}: {old.shape} does not fit {name}")
             weight.assign(_seeded(weight.numpy(), old, seeds))
     return len(seeds)
+
+
+def continue_scores(spec: ModelSpec, labels: Sequence[str], crf: Any, word_features: Any) -> int:
+    """The start point's head scores into a new run's: a CRF head's transitions between tags
+    it knows (``transitions.json``) and the word-feature tables' rows for feature values it
+    knows, by value (``word_features.json``); columns seeded as the classifier's are
+    (``seed_columns``), everything else left at its fresh 0. The classifier was trained beside
+    these scores, so continuing it alone starts from logits calibrated for other ones. Returns
+    how many score tables were continued."""
+    old_tags = spec.head_tags()
+    if not old_tags:
+        return 0
+    seeds = seed_columns(labels, old_tags, spec.label_origins)
+    continued = 0
+    old = Transitions.load(spec.directory, old_tags) if crf is not None else None
+    if old is not None:
+        crf.start.assign(_seeded(crf.start.numpy(), old.start, seeds))
+        crf.end.assign(_seeded(crf.end.numpy(), old.end, seeds))
+        transition = crf.transition.numpy()
+        for row, old_rows in seeds.items():
+            transition[row] = _seeded(transition[row], old.transition[old_rows].mean(axis=0), seeds)
+        crf.transition.assign(transition)
+        continued += 1
+    tables = FeatureTables.load(spec.directory, old_tags) if word_features is not None else None
+    if tables is None:
+        return continued
+    for name, variable in zip(word_features.vocab.names, word_features.tables, strict=True):
+        if name not in tables.vocab.names:
+            continue
+        old_ids = {value: k + 1 for k, value in enumerate(tables.vocab.values[name])}
+        values = [None, *word_features.vocab.values[name]]  # id 0: the unknown value's row
+        table = variable.numpy()
+        for new_id, value in enumerate(values):
+            old_id = UNKNOWN_FEATURE if value is None else old_ids.get(value)
+            if old_id is not None:
+                table[new_id] = _seeded(table[new_id], tables.tables[name][old_id], seeds)
+        variable.assign(table)
+        continued += 1
+    return continued
 
 
 def relative_name(variable_name: str) -> str:

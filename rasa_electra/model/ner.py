@@ -24,7 +24,7 @@ from rasa_electra.data.viterbi import Decoder, Transitions
 from rasa_electra.model import features
 from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.data_loader import DataLoader
-from rasa_electra.model.model_spec import ModelSpec
+from rasa_electra.model.model_spec import ModelSpec, continue_scores
 from rasa_electra.model.training import (
     History,
     TrainingConfig,
@@ -144,6 +144,9 @@ def create(
             model = spec.build_model(labels, config.dropout, config.keep_layers)
             crf = CrfScores(labels) if config.head == "crf" else None
             word_features = FeatureVariables(vocab, len(labels)) if vocab else None
+        if config.continue_scores:
+            tables = continue_scores(spec, labels, crf, word_features)
+            spec.notes.append(f"the start point's head scores: {tables} tables continued")
         if init_seed != config.seed:
             reseed(config.seed)  # dropout and every later draw: the run's own
         ner_model = NerModel(

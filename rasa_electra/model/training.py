@@ -61,6 +61,9 @@ class TrainingConfig:
     word_features: tuple[str, ...] = defaults.WORD_FEATURES
     # the CRF's scores and the word-feature tables start at 0 and need a larger step
     head_learning_rate: float = 5e-3
+    # start them from the start point's instead, for the tags and feature values its head
+    # knows (model_spec.continue_scores): the whole head continues, not the classifier alone
+    continue_scores: bool = False
     # relabel decoded spans by the training data's labels for the same text, when one label has
     # at least this share (data.entity_memory); None: off
     entity_memory: float | None = defaults.ENTITY_MEMORY

@@ -145,3 +145,63 @@ def test_the_command_names_the_commit_that_holds_the_pretrained_weights(
     assert card["adaptation"]["pretraining_commit"] == git("rev-parse", "HEAD")
     (tmp_path / "base/model.safetensors").write_bytes(b"changed")
     assert committed_at(Path("base/model.safetensors")) is None
+
+
+@pytest.mark.parametrize("kind", ["export", "adapted"])
+def test_continued_scores_follow_the_tags_and_feature_values_the_head_knows(
+    exported_tiny: Path, base: Path, tmp_path: Path, kind: str
+) -> None:
+    from rasa_electra.data.viterbi import TRANSITIONS_FILE, Transitions
+    from rasa_electra.model.crf import CrfScores
+    from rasa_electra.model.word_features import (
+        FEATURES_FILE,
+        FeatureTables,
+        FeatureVariables,
+        FeatureVocab,
+    )
+
+    start = exported_tiny
+    if kind == "adapted":  # the shipped folder keeps the export's scores beside its head
+        start = adapt_encoder(exported_tiny, base, tmp_path / "adapted")
+        for name in (TRANSITIONS_FILE, FEATURES_FILE):
+            assert (start / name).read_bytes() == (exported_tiny / name).read_bytes()
+    tags = read_labels(exported_tiny)
+    old = Transitions.load(exported_tiny, tags)
+    old_tables = FeatureTables.load(exported_tiny, tags)
+    spec = model_spec.get(start, max_seq_length=24)
+    labels = [tags[0], *reversed(tags[1:]), "B-NEW", "I-NEW"]
+    known_pos = old_tables.vocab.values["pos"]
+    vocab = FeatureVocab(
+        ("pos", "shape", "pos-1"),
+        {"pos": [known_pos[-1], "NEWPOS", known_pos[0]], "shape": [], "pos-1": ["x"]},
+    )
+    crf, features = CrfScores(labels), FeatureVariables(vocab, len(labels))
+    # the transitions, and the pos and shape tables
+    assert model_spec.continue_scores(spec, labels, crf, features) == 3
+
+    index = [tags.index(tag) if tag in tags else None for tag in labels]
+    transition = crf.transition.numpy()
+    for row, old_row in enumerate(index):
+        for column, old_column in enumerate(index):
+            expected = 0.0 if None in (old_row, old_column) else old.transition[old_row, old_column]
+            assert transition[row, column] == pytest.approx(expected, abs=1e-6)
+        expected = 0.0 if old_row is None else old.start[old_row]
+        assert crf.start.numpy()[row] == pytest.approx(expected, abs=1e-6)
+    assert np.any(transition != 0)
+
+    pos, shape, previous = (table.numpy() for table in features.tables)
+    known = [i for i in index if i is not None]
+    old_pos = old_tables.tables["pos"]
+    # the unknown value's row, a known value's row by its value (its id differs), a new value
+    np.testing.assert_allclose(pos[0, : len(known)], old_pos[0, known], atol=1e-6)
+    np.testing.assert_allclose(pos[1, : len(known)], old_pos[len(known_pos), known], atol=1e-6)
+    np.testing.assert_allclose(pos[3, : len(known)], old_pos[1, known], atol=1e-6)
+    assert not pos[2].any() and not pos[:, len(known) :].any()
+    np.testing.assert_allclose(shape[0, : len(known)], old_tables.tables["shape"][0, known])
+    assert not previous.any()  # a feature the head was not trained with starts fresh
+
+    # finetune --new-head: nothing of the folder's head is read (an export's always is)
+    fresh = model_spec.get(start, max_seq_length=24)
+    fresh.entity_head = False
+    continued = model_spec.continue_scores(fresh, labels, CrfScores(labels), None)
+    assert continued == (1 if kind == "export" else 0)
