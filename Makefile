@@ -298,6 +298,8 @@ GOLD_LEVER ?=
 gold-args-lld08 := --layerwise-lr-decay 0.8
 gold-args-student6 := --keep-layers 6
 gold-args-student4 := --keep-layers 4
+# the silver stage's CRF transitions and word-feature tables continued too, not only its classifier
+gold-args-continued-scores := --continue-scores
 SILVER_GOLD_RUN = $(SILVER_RUN)-then-gold$(if $(GOLD_LEVER),-$(GOLD_LEVER))
 self-training: $(SILVER_TEACHER) | $(DATA_DIR)/summary.json $(PRETRAINING_ENCODER)/model.safetensors  ## silver labels from the CRF, one silver stage, then gold fine-tuning per seed
 	$(PY) -m rasa_electra.cli.label_silver --teacher $(SILVER_TEACHER) \
