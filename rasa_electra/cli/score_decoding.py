@@ -9,6 +9,10 @@ Viterbi with the export's learned transitions when it has them), and each decodi
 the export's entity memory relabelling its spans when it has one (``+memory``), each at every
 ``--o-bias`` (``+o_bias<B>``; none for 0), so the figures differ by decoding alone. With several
 exports (one per seed) it reports each and the mean ± std.
+
+``--backend`` runs the model on one of the export's formats instead of the SavedModel: ``auto``
+is what the component serves (an export that a trainable-mode ``rasa train`` wrote into its
+archive holds its converted formats only, so it is scored as Rasa serves it).
 """
 
 from __future__ import annotations
@@ -29,10 +33,12 @@ from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.viterbi import check_o_bias
 from rasa_electra.model import features
-from rasa_electra.serving.servable import ExportedModel
+from rasa_electra.model.export import ExportError
+from rasa_electra.serving import backends
+from rasa_electra.serving.servable import Servable
 
 
-def decoders(model: ExportedModel) -> dict:
+def decoders(model: Servable) -> dict:
     """The decodings to compare for this export, by name (each without an O bias)."""
     plain = replace(model.decoder, o_bias=0.0)
     chosen = {"argmax": replace(plain, method="argmax", transitions=None)}
@@ -43,11 +49,16 @@ def decoders(model: ExportedModel) -> dict:
 
 
 def score_export(
-    directory: Path, gold, batch_size: int = 32, o_biases: Sequence[float] = (0.0,)
+    directory: Path,
+    gold,
+    batch_size: int = 32,
+    o_biases: Sequence[float] = (0.0,),
+    backend: str = "savedmodel",
+    quantization: str = "none",
 ) -> dict[str, dict]:
     """Per decoding, memory and O bias, the micro and per-label scores of one export on
-    ``gold``."""
-    model = ExportedModel(directory)
+    ``gold``, its model run by ``backend`` (``serving.backends.load``)."""
+    model = backends.load(directory, backend, quantization)
     encoded = features.encode(gold, model.tokenizer, None, model.max_seq_length)
     pad = model.tokenizer.pieces.pad_token_id
     probs = features.word_probabilities(encoded, len(model.labels), model.run, batch_size, pad)
@@ -79,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         "--o-bias", default=f"0,{defaults.O_BIAS:g}",
         help="comma-separated O biases (data.viterbi.Decoder) to decode each way at",
     )  # fmt: skip
+    parser.add_argument(
+        "--backend", default="savedmodel",
+        choices=["savedmodel", backends.AUTO, *backends.RUNTIMES],
+        help="the runtime the model's probabilities come from; auto: the component's choice",
+    )  # fmt: skip
+    parser.add_argument("--quantization", default="none", help="of a converted format")
     parser.add_argument("--out", type=Path, help="write every score as JSON here")
     args = parser.parse_args(argv)
     try:
@@ -86,7 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(f"--o-bias {args.o_bias}: {error}")
     gold = read_rasa_data(args.data)
-    per_export = {str(path): score_export(path, gold, o_biases=o_biases) for path in args.export}
+    try:
+        per_export = {
+            str(path): score_export(path, gold, 32, o_biases, args.backend, args.quantization)
+            for path in args.export
+        }
+    except ExportError as error:
+        parser.error(str(error))
     names = sorted({name for scores in per_export.values() for name in scores})
     summary = {}
     for name in names:

@@ -136,6 +136,32 @@ def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, rep
     assert report["summary"]["viterbi"]["f1"]["std"] == 0  # the same export twice
 
 
+def test_score_decoding_scores_a_converted_format_as_the_component_serves_it(
+    formats_export, exported_tiny, repo, tmp_path
+):
+    from rasa_electra.cli import score_decoding
+    from rasa_electra.data.rasa_nlu import read_rasa_data
+    from rasa_electra.data.span_metrics import score_spans
+    from rasa_electra.serving import backends
+
+    data = repo / "data/examples/nlu.yml"
+    out = tmp_path / "decoding.json"
+    args = ["--export", str(formats_export), "--data", str(data), "--o-bias", "0.25"]
+    onnx = [*args, "--backend", "onnx", "--quantization", "dynamic", "--out", str(out)]
+    assert score_decoding.main(onnx) == 0
+    scores = json.loads(out.read_text())["exports"][str(formats_export)]
+    gold = read_rasa_data(data)
+    model = backends.load(formats_export, "onnx", "dynamic")
+    model.use_decoding("viterbi", 0.25)
+    served = score_spans(gold, model.predict(gold)).micro.f1
+    assert scores["viterbi+learned+memory+o_bias0.25"]["micro"]["f1"] == pytest.approx(served)
+    # a format the export was not converted to is refused by name, not a traceback
+    with pytest.raises(SystemExit) as refused:
+        score_decoding.main(["--export", str(exported_tiny), "--data", str(data),
+                             "--backend", "onnx"])  # fmt: skip
+    assert refused.value.code == 2
+
+
 def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys):
     from rasa_electra.cli import ablation
 
