@@ -11,8 +11,9 @@ the export's entity memory relabelling its spans when it has one (``+memory``), 
 exports (one per seed) it reports each and the mean ± std.
 
 ``--backend`` runs the model on one of the export's formats instead of the SavedModel: ``auto``
-is what the component serves (an export that a trainable-mode ``rasa train`` wrote into its
-archive holds its converted formats only, so it is scored as Rasa serves it).
+is what the component serves. ``--export`` may name a Rasa model archive: the ELECTRA export
+``rasa train`` kept in it is unpacked and scored. A trainable-mode archive's export holds only
+its converted formats, so it is scored with ``--backend auto``, as Rasa serves it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import argparse
 import json
 import os
 import sys
+import tarfile
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import product
@@ -33,7 +36,7 @@ from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.viterbi import check_o_bias
 from rasa_electra.model import features
-from rasa_electra.model.export import ExportError
+from rasa_electra.model.export import CARD_FILE, ExportError
 from rasa_electra.serving import backends
 from rasa_electra.serving.servable import Servable
 
@@ -46,6 +49,21 @@ def decoders(model: Servable) -> dict:
     if plain.transitions is not None:
         chosen["viterbi+learned"] = replace(plain, method="viterbi")
     return chosen
+
+
+def archived_export(archive: Path, scratch: Path) -> Path:
+    """The ELECTRA export inside a Rasa model archive, unpacked into ``scratch``."""
+    from rasa_electra.components.electra_entity_extractor import EXPORT_SUBDIR
+
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        cards = [m.name for m in members if m.name.endswith(f"/{EXPORT_SUBDIR}/{CARD_FILE}")]
+        if len(cards) != 1:
+            raise ExportError(f"{archive}: {len(cards)} ELECTRA exports in it, one expected")
+        prefix = cards[0][: -len(CARD_FILE)]
+        inside = [m for m in members if m.name.startswith(prefix) and ".." not in m.name]
+        tar.extractall(scratch, members=inside)  # their names were checked above
+    return scratch / prefix
 
 
 def score_export(
@@ -84,7 +102,10 @@ def score_export(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--export", type=Path, action="append", required=True)
+    parser.add_argument(
+        "--export", type=Path, action="append", required=True,
+        help="an export directory, or a Rasa model archive (.tar.gz) holding one",
+    )  # fmt: skip
     parser.add_argument("--data", type=Path, required=True, help="Rasa NLU YAML, gold entities")
     parser.add_argument(
         "--o-bias", default=f"0,{defaults.O_BIAS:g}",
@@ -103,13 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(f"--o-bias {args.o_bias}: {error}")
     gold = read_rasa_data(args.data)
-    try:
-        per_export = {
-            str(path): score_export(path, gold, 32, o_biases, args.backend, args.quantization)
-            for path in args.export
-        }
-    except ExportError as error:
-        parser.error(str(error))
+    per_export = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            for k, path in enumerate(args.export):
+                directory = path
+                if path.is_file() and tarfile.is_tarfile(path):
+                    directory = archived_export(path, Path(scratch) / str(k))
+                per_export[str(path)] = score_export(
+                    directory, gold, 32, o_biases, args.backend, args.quantization
+                )
+        except ExportError as error:
+            parser.error(str(error))
     names = sorted({name for scores in per_export.values() for name in scores})
     summary = {}
     for name in names:

@@ -621,3 +621,23 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
         ElectraEntityExtractor({**config, "keep_layers": 3}, None, None)._fine_tune(
             TrainingData(messages), tmp_path / "too-deep"
         )
+
+
+@pytest.mark.slow
+def test_score_decoding_scores_the_archive_as_rasa_serves_it(repo, archive, tmp_path):
+    from rasa_electra import defaults
+    from rasa_electra.cli import score_decoding
+    from rasa_electra.data.rasa_nlu import read_rasa_data
+    from rasa_electra.data.span_metrics import score_spans
+    from rasa_electra.evaluation.rasa_agent import parse_examples
+
+    data = repo / "data/examples/nlu.yml"
+    gold = read_rasa_data(data)
+    served = score_spans(gold, parse_examples(archive, [g.text for g in gold]).predictions)
+    out = tmp_path / "decoding.json"
+    args = ["--export", str(archive), "--data", str(data), "--backend", "auto", "--out", str(out)]
+    assert score_decoding.main(args) == 0
+    scores = json.loads(out.read_text())["exports"][str(archive)]
+    # the component's defaults: the export's own O bias (the tiny one's is the default) and memory
+    bias = f"+o_bias{defaults.O_BIAS:g}"
+    assert scores["viterbi+learned+memory" + bias]["micro"]["f1"] == pytest.approx(served.micro.f1)
