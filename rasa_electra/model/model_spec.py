@@ -419,13 +419,16 @@ def continue_scores(spec: ModelSpec, labels: Sequence[str], crf: Any, word_featu
     for name, variable in zip(word_features.vocab.names, word_features.tables, strict=True):
         if name not in tables.vocab.names:
             continue
-        old_ids = {value: k + 1 for k, value in enumerate(tables.vocab.values[name])}
-        values = [None, *word_features.vocab.values[name]]  # id 0: the unknown value's row
+        old_ids = tables.vocab.value_ids(name)
+        rows = {UNKNOWN_FEATURE: UNKNOWN_FEATURE}  # new id → old id, the unknown value's too
+        rows |= {
+            new_id: old_ids[value]
+            for value, new_id in word_features.vocab.value_ids(name).items()
+            if value in old_ids
+        }
         table = variable.numpy()
-        for new_id, value in enumerate(values):
-            old_id = UNKNOWN_FEATURE if value is None else old_ids.get(value)
-            if old_id is not None:
-                table[new_id] = _seeded(table[new_id], tables.tables[name][old_id], seeds)
+        for new_id, old_id in rows.items():
+            table[new_id] = _seeded(table[new_id], tables.tables[name][old_id], seeds)
         variable.assign(table)
         continued += 1
     return continued

@@ -58,6 +58,10 @@ class FeatureVocab:
         """value → id per feature, built once (``ids`` runs for every message served)."""
         return {name: {v: k + 1 for k, v in enumerate(vs)} for name, vs in self.values.items()}
 
+    def value_ids(self, name: str) -> dict[str, int]:
+        """One feature's known values and their ids (``UNKNOWN`` is the rest's)."""
+        return self._lookup[name]
+
     def ids(self, tokenized: TokenizedText) -> np.ndarray:
         """[words, features] int32 ids for one text's words."""
         lookup = self._lookup
