@@ -132,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                 if path.is_file() and tarfile.is_tarfile(path):
                     directory = archived_export(path, Path(scratch) / str(k))
                 per_export[str(path)] = score_export(
-                    directory, gold, 32, o_biases, args.backend, args.quantization
-                )
+                    directory, gold, o_biases=o_biases, backend=args.backend,
+                    quantization=args.quantization,
+                )  # fmt: skip
         except ExportError as error:
             parser.error(str(error))
     names = sorted({name for scores in per_export.values() for name in scores})
