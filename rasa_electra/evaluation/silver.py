@@ -27,6 +27,8 @@ CHUNK_FILE = "chunk-{:05d}.yml"
 SILVER_FILE = "silver.yml"
 SUMMARY_FILE = "summary.json"
 TEACHER_FILE = "teacher.sha256"
+# sentences a new teacher archive relabels before chunks labelled by another resume under it
+TEACHER_SAMPLE = 1000
 
 
 def key(text: str) -> str:
@@ -56,17 +58,33 @@ def held_out_keys(files: Sequence[Path]) -> set[str]:
     return {key(example.text) for file in files for example in read_rasa_data(file)}
 
 
-def check_teacher(teacher: Path, out: Path) -> None:
-    """Chunks resume only under the teacher that labelled them: ``out`` records its digest,
-    and another teacher (a retrained CRF, another model) is refused instead of mixed in."""
+def check_teacher(teacher: Path, out: Path, sample: int = TEACHER_SAMPLE) -> None:
+    """Chunks resume only under the teacher that labelled them. ``out`` records its digest.
+
+    A teacher with another digest is accepted when it labels the first ``sample`` sentences of
+    the first chunk exactly as they were labelled: a CRF retrained from the same config and
+    data is a new archive with the same labels. Any other teacher is refused, not mixed in.
+    """
     from rasa_electra.evaluation.harness import file_digest
 
     digest = file_digest(Path(teacher))
     record = out / TEACHER_FILE
+    first = out / CHUNK_FILE.format(0)
     if record.is_file() and record.read_text(encoding="utf-8").strip() != digest:
-        raise ValueError(f"{out} was labelled by another teacher than {teacher}: "
-                         "give another --out, or delete its chunks")  # fmt: skip
+        if not first.is_file() or not labels_alike(teacher, first, sample):
+            raise ValueError(f"{out} was labelled by another teacher than {teacher}: "
+                             "give another --out, or delete its chunks")  # fmt: skip
+        tqdm.write(f"{teacher} is a new archive, but it labels the first {sample:,} sentences "
+                   f"of {first} as they are: resuming under it")  # fmt: skip
     record.write_text(digest + "\n", encoding="utf-8")
+
+
+def labels_alike(teacher: Path, chunk: Path, sample: int) -> bool:
+    """Whether ``teacher`` gives the first ``sample`` sentences of ``chunk`` their spans."""
+    stored = read_rasa_data(chunk)[:sample]
+    parsed = parse_examples(teacher, [e.text for e in stored], f"teacher: check {chunk.name}")
+    return all(set(e.spans) == set(p.spans) for e, p in zip(stored, parsed.predictions,
+                                                            strict=True))  # fmt: skip
 
 
 def label(

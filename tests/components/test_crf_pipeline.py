@@ -164,7 +164,12 @@ def test_label_silver_labels_new_sentences_only_and_resumes(repo, hand_written_m
     stamps = [c.stat().st_mtime_ns for c in chunks]
     assert label_silver.main(args) == 0  # a rerun keeps every labelled chunk
     assert [c.stat().st_mtime_ns for c in sorted(out.glob("chunk-*.yml"))] == stamps
-    other = tmp_path / "other-teacher.tar.gz"  # a retrained teacher must not be mixed in
-    other.write_bytes(hand_written_model.read_bytes() + b"\0")
+    retrained = tmp_path / "retrained-teacher.tar.gz"  # another archive, the same labels
+    retrained.write_bytes(hand_written_model.read_bytes() + b"\0")
+    assert label_silver.main([*args[:1], str(retrained), *args[2:]]) == 0
+    assert [c.stat().st_mtime_ns for c in sorted(out.glob("chunk-*.yml"))] == stamps
+    first = read_rasa_data(chunks[0])  # labels another teacher would not give
+    write_rasa_yaml([Example(e.text, (), e.intent) for e in first], chunks[0])
+    assert any(e.spans for e in first)
     with pytest.raises(ValueError, match="labelled by another teacher"):
-        label_silver.main([*args[:1], str(other), *args[2:]])
+        label_silver.main(args)
