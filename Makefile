@@ -263,6 +263,8 @@ ablation-args-adapted-crf-head-lr2e4-pos-features := $(ablation-args-adapted-crf
 # epochs' weights. Trainable mode has no dev and serves the last epoch, the curve's last point
 ablation-args-continued-head := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
 	--init-seed 42 --word-features $(POS_FEATURES) --average-last 4
+# the continued head at the new head's learning rate (2e-4): the continued head's curve dips at 3e-4
+ablation-args-continued-head-lr2e4 := $(ablation-args-continued-head) --learning-rate 2e-4
 # the same, with the head's CRF transitions and word-feature tables continued too
 ablation-args-continued-scores := $(ablation-args-continued-head) --continue-scores
 ABLATION_RECORD ?= docs/ablation.json
