@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also score the mean of the last N epochs' weights on dev; keep it if better",
     )  # fmt: skip
     parser.add_argument(
+        "--keep-last", action="store_true",
+        help="keep the last epoch's weights, as trainable mode (no dev) does; dev only scores",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-length-bucketing", action="store_true",
         help="batch windows in plain shuffled order (more padding; for comparison)",
     )  # fmt: skip
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no {'/'.join(missing)} data: give --data DIR or --{missing[0]} FILE")
     if args.random_init and not args.vocab:
         parser.error("--random-init needs --vocab DIR (a folder with vocab.txt)")
+    if args.keep_last and args.average_last:
+        parser.error("--keep-last keeps the last epoch, --average-last lets dev choose: give one")
     if args.random_init:
         candidates = [f"random-init:{args.random_init}:{args.vocab}", *args.fallback]
     else:
@@ -172,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup_ratio=args.warmup_ratio, weight_decay=args.weight_decay,
         layerwise_lr_decay=args.layerwise_lr_decay, dropout=args.dropout,
         keep_layers=args.keep_layers, patience=args.patience,
-        average_last=args.average_last, init_seed=args.init_seed,
+        average_last=args.average_last, keep_last=args.keep_last, init_seed=args.init_seed,
         distribute=args.distribute, length_bucketing=not args.no_length_bucketing,
         eval_every=args.eval_every, head=args.head, head_learning_rate=args.head_learning_rate,
         continue_scores=args.continue_scores,

@@ -53,6 +53,9 @@ class TrainingConfig:
     # differ only in data order and dropout, which is what makes their soup safe (model.soup)
     init_seed: int | None = None
     patience: int | None = None  # epochs without dev improvement before stopping; None = never
+    # keep the last epoch's weights even where dev is scored: what trainable mode (no dev) serves,
+    # so that a dev run measures it; dev then chooses nothing and never stops early
+    keep_last: bool = False
     eval_batch_size: int = 32
     # batches of similar-length windows (features.bucketed_order): less padding, same data
     length_bucketing: bool = True
@@ -260,7 +263,8 @@ def train(
     word_features: FeatureVariables | None = None,
     checkpoint_dir: Path | None = None,
 ) -> History:
-    """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch.
+    """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch
+    (the last epoch's with ``config.keep_last``: dev then only scores).
 
     With ``checkpoint_dir`` the state at the end of each epoch is kept there
     (``EpochCheckpoint``), and a run that finds one resumes after its epoch.
@@ -274,6 +278,8 @@ def train(
     """
     import tensorflow as tf
 
+    if config.keep_last and config.average_last:
+        raise ValueError("keep_last keeps the last epoch, average_last lets dev choose: give one")
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
     windows = encoded.windows
@@ -400,7 +406,9 @@ def train(
         )
         logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
         tqdm.write(message)
-        if score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
+        if score is not None and config.keep_last:
+            history.best_epoch, history.best_dev_f1 = epoch, score  # the epoch kept
+        elif score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
             history.best_epoch, history.best_dev_f1 = epoch, score
             best_weights = model.get_weights()
             best_scores = [v.numpy() for v in extra]

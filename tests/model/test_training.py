@@ -127,6 +127,32 @@ def test_the_averaged_tail_is_kept_only_when_dev_says_so(pytorch_layout_dir, exa
         assert history.chosen == str(history.best_epoch)
 
 
+def test_keep_last_serves_the_last_epoch_where_dev_would_choose_another(
+    pytorch_layout_dir, examples
+):
+    from rasa_electra.data.span_metrics import score_spans
+    from rasa_electra.model import DataLoader, ner
+
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
+    train = DataLoader(examples, spec)
+    served, curves = {}, {}
+    for keep_last in (False, True):  # a learning rate high enough that dev F1 goes up and down
+        model = ner.create(
+            train, validation_data=train, epochs=4, batch_size=8, learning_rate=0.1, seed=1,
+            head="crf", head_learning_rate=3e-2, warmup_ratio=0.0, keep_last=keep_last,
+        )  # fmt: skip
+        served[keep_last] = score_spans(train.examples, model.predict(train.examples)).micro.f1
+        curves[keep_last] = [e.dev_f1 for e in model.history.epochs]
+        if keep_last:
+            assert model.history.chosen == "4"
+    assert curves[True] == curves[False]  # the same run; only the weights kept differ
+    assert served[False] == pytest.approx(max(curves[False]))
+    assert served[True] == pytest.approx(curves[True][-1])
+    with pytest.raises(ValueError, match="give one"):
+        ner.create(train, validation_data=train, epochs=1, batch_size=8, keep_last=True,
+                   average_last=2)  # fmt: skip
+
+
 class Killed(Exception):
     """Stands for the kill that stops a fine-tuning between two epochs."""
 
