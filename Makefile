@@ -265,6 +265,11 @@ ablation-args-continued-head := --head crf --learning-rate 3e-4 --start-point $(
 	--init-seed 42 --word-features $(POS_FEATURES) --average-last 4
 # the continued head at the new head's learning rate (2e-4): the continued head's curve dips at 3e-4
 ablation-args-continued-head-lr2e4 := $(ablation-args-continued-head) --learning-rate 2e-4
+# trainable mode exactly, for soups of what it serves: each seed keeps its last epoch (dev only
+# scores), at 3e-4 (today's default for a continued head) and at 2e-4
+ablation-args-continued-head-keep-last := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
+	--init-seed 42 --word-features $(POS_FEATURES) --keep-last
+ablation-args-continued-head-lr2e4-keep-last := $(ablation-args-continued-head-keep-last) --learning-rate 2e-4
 # the same, with the head's CRF transitions and word-feature tables continued too
 ablation-args-continued-scores := $(ablation-args-continued-head) --continue-scores
 ABLATION_RECORD ?= docs/ablation.json
