@@ -149,8 +149,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no {'/'.join(missing)} data: give --data DIR or --{missing[0]} FILE")
     if args.random_init and not args.vocab:
         parser.error("--random-init needs --vocab DIR (a folder with vocab.txt)")
-    if args.keep_last and args.average_last:
-        parser.error("--keep-last keeps the last epoch, --average-last lets dev choose: give one")
+    from rasa_electra.model.training import TrainingConfig
+
+    try:  # the options the config refuses together, refused before any data is read
+        TrainingConfig(keep_last=args.keep_last, average_last=args.average_last)
+    except ValueError as error:
+        parser.error(str(error))
     if args.random_init:
         candidates = [f"random-init:{args.random_init}:{args.vocab}", *args.fallback]
     else:

@@ -85,6 +85,12 @@ class TrainingConfig:
     # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
     distribute: str = "none"
 
+    def __post_init__(self) -> None:
+        if self.keep_last and self.average_last:
+            raise ValueError(
+                "keep_last keeps the last epoch, average_last lets dev choose: give one"
+            )
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -278,8 +284,6 @@ def train(
     """
     import tensorflow as tf
 
-    if config.keep_last and config.average_last:
-        raise ValueError("keep_last keeps the last epoch, average_last lets dev choose: give one")
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
     windows = encoded.windows
@@ -406,12 +410,13 @@ def train(
         )
         logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
         tqdm.write(message)
-        if score is not None and config.keep_last:
+        if score is not None and (
+            config.keep_last or history.best_dev_f1 is None or score > history.best_dev_f1
+        ):
             history.best_epoch, history.best_dev_f1 = epoch, score  # the epoch kept
-        elif score is not None and (history.best_dev_f1 is None or score > history.best_dev_f1):
-            history.best_epoch, history.best_dev_f1 = epoch, score
-            best_weights = model.get_weights()
-            best_scores = [v.numpy() for v in extra]
+            if not config.keep_last:  # the last epoch's weights are the model's own at the end
+                best_weights = model.get_weights()
+                best_scores = [v.numpy() for v in extra]
         elif (
             score is not None
             and config.patience is not None
