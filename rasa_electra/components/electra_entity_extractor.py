@@ -176,9 +176,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             # a bot's few messages are few batches an epoch: at least this many optimizer
             # steps are trained, in more epochs (0: exactly `epochs`)
             "min_train_steps": defaults.MIN_TRAIN_STEPS,
-            # null: defaults.CONTINUED_LEARNING_RATE when the start point's entity head knows
-            # the data's labels (ModelSpec.continues_head), else defaults.LEARNING_RATE
-            "learning_rate": None,
+            "learning_rate": defaults.LEARNING_RATE,
             "warmup_ratio": defaults.WARMUP_RATIO,
             "train_batch_size": defaults.BATCH_SIZE,
             # "softmax", or "crf": a linear-chain CRF over word tags whose learned transitions
@@ -309,6 +307,9 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise ElectraConfigError(
                 f"average_seeds must be a whole number ≥ 1, got {average_seeds!r}"
             )
+        rate = config.get("learning_rate", defaults.LEARNING_RATE)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
+            raise ElectraConfigError(f"learning_rate must be a number > 0, got {rate!r}")
         keep_layers = config.get("keep_layers")
         if keep_layers is not None and (not isinstance(keep_layers, int) or keep_layers < 1):
             raise ElectraConfigError(
@@ -438,7 +439,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
                     epochs=self._config["epochs"],
                     min_steps=self._config["min_train_steps"],
                     batch_size=self._config["train_batch_size"],
-                    learning_rate=self._learning_rate(continued),
+                    learning_rate=self._config["learning_rate"],
                     warmup_ratio=self._config["warmup_ratio"],
                     head=self._config["head"],
                     word_features=tuple(self._config["word_features"] or ()),
@@ -459,13 +460,6 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             averaged = soup.average(exports)
             averaged.spec = spec  # the card names the real start point, not a scratch export
             averaged.export(target, data=TRAINED_ON, soup=ingredients)
-
-    def _learning_rate(self, continued: bool) -> float:
-        """The config's, else the rate chosen on dev for a continued head or a new one."""
-        rate = self._config.get("learning_rate")
-        if rate is not None:
-            return rate
-        return defaults.CONTINUED_LEARNING_RATE if continued else defaults.LEARNING_RATE
 
     def _trained_o_bias(self, continued: bool) -> float:
         """The O bias the export records and serves with: the config's, else the one chosen

@@ -605,14 +605,13 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
 
     assert card["hyperparameters"]["o_bias"] == defaults.TRAINABLE_O_BIAS != defaults.O_BIAS
     assert served.decoder.o_bias == defaults.TRAINABLE_O_BIAS
-    assert card["hyperparameters"]["learning_rate"] == defaults.LEARNING_RATE  # a new head's
-    # a start point whose head knows these labels is continued at the recipe's rate and O bias
-    component = ElectraEntityExtractor(config, None, None)
-    assert (component._learning_rate(True), component._trained_o_bias(True)) == (
-        defaults.CONTINUED_LEARNING_RATE, defaults.O_BIAS,
-    )  # fmt: skip
-    told = ElectraEntityExtractor({**config, "learning_rate": 1e-5, "o_bias": 0.25}, None, None)
-    assert (told._learning_rate(True), told._trained_o_bias(True)) == (1e-5, 0.25)
+    assert card["hyperparameters"]["learning_rate"] == defaults.LEARNING_RATE  # the default
+    # a start point whose head knows these labels is continued with the recipe's O bias
+    assert ElectraEntityExtractor(config, None, None)._trained_o_bias(True) == defaults.O_BIAS
+    told = ElectraEntityExtractor({**config, "o_bias": 0.25}, None, None)
+    assert told._trained_o_bias(True) == 0.25
+    with pytest.raises(InvalidConfigException, match="learning_rate must be a number > 0"):
+        ElectraEntityExtractor.create({**config, "learning_rate": None}, None, None, None)
     with pytest.raises(InvalidConfigException, match="average_seeds"):
         ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
     with pytest.raises(InvalidConfigException, match="keep_layers"):
