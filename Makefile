@@ -438,7 +438,8 @@ pretrain: $(SHARDS_DIR)/shards.json  ## corpus → vocabulary → shards → RTD
 
 # The next GPU session's cargo: the corpus tokenized with the shipped encoder's own vocabulary,
 # packed, and a resume kit (the shipped encoder travels with the repository; the kit holds the
-# pack parts that fit beside it). On the device, carrying corpus/resume-kit:
+# pack parts that fit beside it, those its card's runs read least first). On the device, carrying
+# corpus/resume-kit:
 #   bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
 # Once the shipped encoder is self-trained (`make adapt-encoder`), pretraining goes on from the
 # pretrained weights instead: carry $(PRETRAINING_ENCODER) too (27 MiB; the kit leaves room), and

@@ -31,6 +31,8 @@ def run_row(path: Path) -> dict:
         "schedule_start": config.get("schedule_start"),
         "resumed": report.get("choice", {}).get("resumed"),
         "versions": report.get("versions"),  # the GPU machine's, not this machine's
+        # the pack parts it read: the next kit carries the ones seen least (resume_kit)
+        "parts_used": report.get("data", {}).get("parts_used"),
     }
 
 

@@ -3,7 +3,8 @@
 The fp32 weights (57 MB for ELECTRA-small + generator) and the whole pack (58 MiB) do not fit
 together. A resume kit holds the weights in bfloat16 (half the bytes; the trainer's fp32
 parameters take them back, Adam restarts and the state says so), ``trainer_state.json`` and
-``run.json`` of the last run, and as many pack parts as fit in what is left. When the
+``run.json`` of the last run, and as many pack parts as fit in what is left, those the shipped
+card says were read least first. When the
 discriminator is the one shipped in the repository (which travels with every command anyway),
 the kit holds only the generator and names the shipped folder in ``kit.json``. Where the
 generator did not survive (weights that came back stay out of git and off new machines), a kit
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -60,18 +62,20 @@ def make_resume_kit(
     max_mib: float = 62.0,
     shipped: str | Path | None = None,
 ) -> dict:
-    """Write ``out_dir/weights`` (bf16) and ``out_dir/pack`` (the first parts that fit);
-    with ``shipped`` (the repository's copy of this run's discriminator, a path relative to
-    the repository root) only the generator goes in the kit; with ``carried=None`` the kit is
-    the shipped encoder alone (fresh generator)."""
+    """Write ``out_dir/weights`` (bf16) and ``out_dir/pack`` (the parts ``shipped``'s card says
+    were seen least, then in pack order, as many as fit: ``pack_parts_seen``); with
+    ``shipped`` (the repository's copy of this run's discriminator, a path relative to the
+    repository root) only the generator goes in the kit; with ``carried=None`` the kit is the
+    shipped encoder alone (fresh generator)."""
     pack_dir, out_dir = Path(pack_dir), Path(out_dir)
+    seen = pack_parts_seen(_read_card(Path(shipped))) if shipped is not None else Counter()
     if out_dir.exists():
         shutil.rmtree(out_dir)
     if carried is None:
         if shipped is None:
             raise ValueError("a kit needs carried weights or the shipped encoder")
         _shipped_only_kit(Path(shipped), out_dir / WEIGHTS)
-        return _add_pack_parts(pack_dir, out_dir, max_mib)
+        return _add_pack_parts(pack_dir, out_dir, max_mib, seen)
     carried = Path(carried)
     state = {name: tensor.to(torch.bfloat16) for name, tensor in merge_load(carried).items()}
     if shipped is not None:
@@ -85,12 +89,12 @@ def make_resume_kit(
         shutil.copy2(carried / name, out_dir / WEIGHTS / name)
     kit = {"discriminator_from": str(shipped) if shipped is not None else None}
     (out_dir / WEIGHTS / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
-    return _add_pack_parts(pack_dir, out_dir, max_mib)
+    return _add_pack_parts(pack_dir, out_dir, max_mib, seen)
 
 
 def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
     """kit.json + a trainer state taken from the shipped encoder's card."""
-    card = json.loads((shipped / CARD_FILE).read_text(encoding="utf-8"))
+    card = _read_card(shipped)
     weights_dir.mkdir(parents=True)
     kit = {"discriminator_from": str(shipped), "fresh_generator": True}
     (weights_dir / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
@@ -104,15 +108,31 @@ def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
     (weights_dir / "trainer_state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
 
 
-def _add_pack_parts(pack_dir: Path, out_dir: Path, max_mib: float) -> dict:
+def _read_card(shipped: Path) -> dict:
+    return json.loads((shipped / CARD_FILE).read_text(encoding="utf-8"))
+
+
+def pack_parts_seen(card: dict) -> Counter[str]:
+    """How many GPU runs read each pack part, from a pretraining card: each ``runs`` row's
+    ``parts_used`` (the run.json's, `ship_encoder.run_row`), or, for a card whose rows predate
+    that, the card's own ``data.parts_used`` (the last run's) once."""
+    rows = [run["parts_used"] for run in card.get("runs", []) if run.get("parts_used")]
+    if not rows and card.get("data", {}).get("parts_used"):
+        rows = [card["data"]["parts_used"]]
+    return Counter(name for parts in rows for name in parts)
+
+
+def _add_pack_parts(pack_dir: Path, out_dir: Path, max_mib: float, seen: Counter[str]) -> dict:
+    """The parts seen least first (pack order among equals), each that fits in ``max_mib``:
+    a lease's few minutes go to text the encoder has not read."""
     manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
     shutil.copytree(pack_dir / TOKENIZER_DIR, out_dir / PACK / TOKENIZER_DIR)
     shutil.copy2(pack_dir / PACK_MANIFEST, out_dir / PACK / PACK_MANIFEST)
     used = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
     parts = []
-    for part in manifest["parts"]:
+    for part in sorted(manifest["parts"], key=lambda part: seen[part["name"]]):  # stable
         if used + part["bytes"] > max_mib * MIB:
-            break
+            continue
         shutil.copy2(pack_dir / part["name"], out_dir / PACK / part["name"])
         used += part["bytes"]
         parts.append(part)
@@ -122,6 +142,8 @@ def _add_pack_parts(pack_dir: Path, out_dir: Path, max_mib: float) -> dict:
         "mib": round(used / MIB, 2),
         "parts": len(parts),
         "of_parts": len(manifest["parts"]),
+        "part_names": [p["name"] for p in parts],
         "tokens": sum(p["tokens"] for p in parts),
+        "unseen_tokens": sum(p["tokens"] for p in parts if not seen[p["name"]]),
         "of_tokens": manifest["tokens"],
     }

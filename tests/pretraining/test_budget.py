@@ -158,3 +158,40 @@ def test_the_shipped_encoder_alone_resumes_with_a_fresh_generator(first_run, tmp
     assert after["step"] > report["steps"] and after["optimizer_restarts"][0]["reason"].startswith(
         "discriminator from the shipped encoder"
     )
+
+
+def test_the_kit_carries_the_parts_the_card_says_were_seen_least(first_run, tmp_path) -> None:
+    """A lease adds new text first: each run's row records the parts it read, and the next kit
+    puts the unread ones ahead of those, skipping a part that does not fit."""
+    from rasa_electra.cli.ship_encoder import run_row
+    from rasa_electra.pretraining.resume_kit import make_resume_kit, pack_parts_seen
+    from rasa_electra.pretraining.ship import CARD_FILE, ship_encoder
+
+    root, report = first_run
+    manifest = json.loads((root / "pack" / "pack.json").read_text(encoding="utf-8"))
+    names = [part["name"] for part in manifest["parts"]]
+    assert len(names) >= 3
+    row = run_row(root / "out" / "run.json")
+    assert row["parts_used"] == names  # the first run read the whole pack
+    config = PretrainConfig(**report["config"])
+    data = load_sequences(root / "pack")
+    model, state = load_carried_model(root / "out", config, data)
+    target = export(model, data, tmp_path / "run", config, state)
+    # two runs read the first part, one the second: the rest were never read
+    rows = [{**row, "parts_used": names[:1]}, {**row, "parts_used": names[:2]}]
+    shipped = ship_encoder(target, rows, tmp_path / "ship")
+    card = json.loads((shipped / CARD_FILE).read_text(encoding="utf-8"))
+    assert pack_parts_seen(card) == {names[0]: 2, names[1]: 1}
+    summary = make_resume_kit(None, root / "pack", tmp_path / "kit", shipped=shipped)
+    assert summary["part_names"] == [*names[2:], names[1], names[0]]
+    unseen = sum(p["tokens"] for p in manifest["parts"][2:])
+    assert summary["unseen_tokens"] == unseen
+    # room for the unread parts only: they go, the read ones stay behind
+    used = sum(p.stat().st_size for p in (tmp_path / "kit").rglob("*") if p.is_file())
+    room = used - sum(p["bytes"] for p in manifest["parts"][:2]) + 1
+    tight = make_resume_kit(None, root / "pack", tmp_path / "tight", room / MIB, shipped)
+    assert tight["part_names"] == names[2:] and tight["unseen_tokens"] == unseen
+    assert sorted(p.name for p in (tmp_path / "tight" / "pack").glob("part-*")) == names[2:]
+    # a card from before the rows kept their parts: its own data.parts_used, once
+    card["runs"] = [{k: v for k, v in r.items() if k != "parts_used"} for r in card["runs"]]
+    assert pack_parts_seen(card) == dict.fromkeys(card["data"]["parts_used"], 1)
