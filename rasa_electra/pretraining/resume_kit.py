@@ -4,12 +4,12 @@ The fp32 weights (57 MB for ELECTRA-small + generator) and the whole pack (58 Mi
 together. A resume kit holds the weights in bfloat16 (half the bytes; the trainer's fp32
 parameters take them back, Adam restarts and the state says so), ``trainer_state.json`` and
 ``run.json`` of the last run, and as many pack parts as fit in what is left, those the shipped
-card says were read least first. When the
-discriminator is the one shipped in the repository (which travels with every command anyway),
-the kit holds only the generator and names the shipped folder in ``kit.json``. Where the
-generator did not survive (weights that came back stay out of git and off new machines), a kit
-can be made from the shipped encoder alone: its discriminator and card's step count go on, a
-fresh generator and optimizer start, and the trainer state records both restarts.
+card says were read least first. When the discriminator is the one shipped in the repository
+(which travels with every command anyway), the kit holds only the generator and names the
+shipped folder in ``kit.json``. Where the generator did not survive (weights that came back
+stay out of git and off new machines), a kit can be made from the shipped encoder alone: its
+discriminator and card's step count go on, a fresh generator and optimizer start, and the
+trainer state records both restarts.
 """
 
 from __future__ import annotations
