@@ -134,6 +134,7 @@ def read_rasa_data(path: str | Path) -> list[Example]:
     unreadable is one ``NluFormatError`` naming the file (and the line, where Rasa says it)."""
     from rasa.shared.exceptions import RasaException
     from rasa.shared.nlu.training_data.loading import load_data
+    from ruamel.yaml.error import YAMLError
 
     try:
         for _ in decoded_lines(path):  # Rasa's loader would say "not utf-8" without a line
@@ -146,7 +147,9 @@ def read_rasa_data(path: str | Path) -> list[Example]:
         return [example_from_message(*message) for message in messages]
     except EncodingError as error:
         raise NluFormatError(str(error)) from None
-    except (RasaException, ValueError, KeyError, TypeError) as error:  # Rasa's, YAML's, ours
+    # Rasa's, ours, and YAML's: Rasa passes some syntax errors on unwrapped (an anchor with
+    # no name on the first line)
+    except (RasaException, YAMLError, ValueError, KeyError, TypeError) as error:
         # Rasa and YAML name the line in their messages when they know it; otherwise the
         # file as a whole is wrong, which shows at its first line
         found = re.search(r"line (\d+)", str(error))

@@ -94,6 +94,15 @@ def test_bad_bytes_name_their_line(tmp_path, data, where):
         read_bio(path)
 
 
+def test_a_yaml_syntax_error_rasa_passes_on_names_its_file_and_line(tmp_path):
+    """Hypothesis found it: Rasa's YAML reader lets ruamel's ScannerError through unwrapped."""
+    path = tmp_path / "nlu.yml"
+    path.write_bytes(b"&\xf0\x90\x80\x80\n" + EXAMPLES.read_bytes())
+    where = re.escape(str(path))
+    with pytest.raises(NluFormatError, match=rf"{where}:1: while scanning an anchor"):
+        read_rasa_data(path)
+
+
 @st.composite
 def annotated_examples(draw):
     from rasa_electra.data.spans import Example, Span
