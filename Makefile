@@ -258,17 +258,17 @@ ablation-args-adapted-crf-head-lr2e4 := --head crf --learning-rate 2e-4 --start-
 ablation-args-adapted-crf-head-lr2e4-pos-features := $(ablation-args-adapted-crf-head-lr2e4) \
 	--word-features $(POS_FEATURES)
 # the shipped folder's entity head continued at the recipe's gold-stage rate, 3e-4, with the POS
-# and shape features, every seed's fresh weights from seed 42; --average-last 4 also scores the
-# mean of the last four epochs' weights. Trainable mode has no dev and serves the last epoch, the
-# curve's last point
-ablation-args-continued-head := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
-	--init-seed 42 --word-features $(POS_FEATURES) --average-last 4
+# and shape features, every seed's fresh weights from seed 42
+CONTINUED_HEAD_ARGS := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
+	--init-seed 42 --word-features $(POS_FEATURES)
+# --average-last 4 also scores the mean of the last four epochs' weights. Trainable mode has no
+# dev and serves the last epoch, the curve's last point
+ablation-args-continued-head := $(CONTINUED_HEAD_ARGS) --average-last 4
 # the continued head at 2e-4, trainable mode's one learning rate (defaults.LEARNING_RATE)
 ablation-args-continued-head-lr2e4 := $(ablation-args-continued-head) --learning-rate 2e-4
 # trainable mode exactly, for soups of what it serves: each seed keeps its last epoch (dev only
 # scores), at 3e-4 and at 2e-4
-ablation-args-continued-head-keep-last := --head crf --learning-rate 3e-4 --start-point $(SHIPPED_ENCODER) \
-	--init-seed 42 --word-features $(POS_FEATURES) --keep-last
+ablation-args-continued-head-keep-last := $(CONTINUED_HEAD_ARGS) --keep-last
 ablation-args-continued-head-lr2e4-keep-last := $(ablation-args-continued-head-keep-last) --learning-rate 2e-4
 # the same, with the head's CRF transitions and word-feature tables continued too
 ablation-args-continued-scores := $(ablation-args-continued-head) --continue-scores

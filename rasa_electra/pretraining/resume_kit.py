@@ -68,13 +68,18 @@ def make_resume_kit(
     repository root) only the generator goes in the kit; with ``carried=None`` the kit is the
     shipped encoder alone (fresh generator)."""
     pack_dir, out_dir = Path(pack_dir), Path(out_dir)
-    seen = pack_parts_seen(_read_card(Path(shipped))) if shipped is not None else Counter()
+    card = (
+        json.loads((Path(shipped) / CARD_FILE).read_text(encoding="utf-8"))
+        if shipped is not None
+        else {}
+    )
+    seen = pack_parts_seen(card)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     if carried is None:
         if shipped is None:
             raise ValueError("a kit needs carried weights or the shipped encoder")
-        _shipped_only_kit(Path(shipped), out_dir / WEIGHTS)
+        _shipped_only_kit(Path(shipped), card, out_dir / WEIGHTS)
         return _add_pack_parts(pack_dir, out_dir, max_mib, seen)
     carried = Path(carried)
     state = {name: tensor.to(torch.bfloat16) for name, tensor in merge_load(carried).items()}
@@ -92,9 +97,8 @@ def make_resume_kit(
     return _add_pack_parts(pack_dir, out_dir, max_mib, seen)
 
 
-def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
+def _shipped_only_kit(shipped: Path, card: dict, weights_dir: Path) -> None:
     """kit.json + a trainer state taken from the shipped encoder's card."""
-    card = _read_card(shipped)
     weights_dir.mkdir(parents=True)
     kit = {"discriminator_from": str(shipped), "fresh_generator": True}
     (weights_dir / KIT).write_text(json.dumps(kit) + "\n", encoding="utf-8")
@@ -106,10 +110,6 @@ def _shipped_only_kit(shipped: Path, weights_dir: Path) -> None:
         "optimizer_restarts": [],
     }
     (weights_dir / "trainer_state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
-
-
-def _read_card(shipped: Path) -> dict:
-    return json.loads((shipped / CARD_FILE).read_text(encoding="utf-8"))
 
 
 def pack_parts_seen(card: dict) -> Counter[str]:

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,15 @@ def first_run(shards_dir, tmp_path_factory):
     return root, report
 
 
+def export_first_run(first_run, out: Path):
+    """The first run's carried weights exported as a start point, with its trainer state."""
+    root, report = first_run
+    config = PretrainConfig(**report["config"])
+    data = load_sequences(root / "pack")
+    model, state = load_carried_model(root / "out", config, data)
+    return export(model, data, out, config, state), state
+
+
 def test_one_command_smoke_tests_sweeps_trains_and_delivers(first_run) -> None:
     root, report = first_run
     smoke = report["smoke"]
@@ -81,10 +91,7 @@ def test_resume_warm_from_the_checkpoint_and_cold_from_carried_weights(first_run
 
 def test_carried_weights_export_a_start_point(first_run, tmp_path) -> None:
     root, report = first_run
-    config = PretrainConfig(**report["config"])
-    data = load_sequences(root / "pack")
-    model, state = load_carried_model(root / "out", config, data)
-    target = export(model, data, tmp_path, config, state)
+    target, _ = export_first_run(first_run, tmp_path)
     assert json.loads((target / "config.json").read_text())["hidden_dropout_prob"] == 0.1
     card = json.loads((target / "pretraining_card.json").read_text(encoding="utf-8"))
     assert card["steps"] == report["steps"]
@@ -119,12 +126,7 @@ def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path
     from rasa_electra.pretraining.ship import ship_encoder
 
     root, report = first_run
-    config = PretrainConfig(**report["config"])
-    data = load_sequences(root / "pack")
-    model, state = load_carried_model(root / "out", config, data)
-    shipped = ship_encoder(
-        export(model, data, tmp_path / "run", config, state), [], tmp_path / "ship"
-    )
+    shipped = ship_encoder(export_first_run(first_run, tmp_path / "run")[0], [], tmp_path / "ship")
     summary = make_resume_kit(root / "out", root / "pack", tmp_path / "kit", shipped=shipped)
     kit_weights = merge_load(tmp_path / "kit" / "weights")
     assert kit_weights and not any(k.startswith("discriminator.") for k in kit_weights)
@@ -143,11 +145,8 @@ def test_the_shipped_encoder_alone_resumes_with_a_fresh_generator(first_run, tmp
     from rasa_electra.pretraining.ship import ship_encoder
 
     root, report = first_run
-    config = PretrainConfig(**report["config"])
-    data = load_sequences(root / "pack")
-    model, state = load_carried_model(root / "out", config, data)
+    target, state = export_first_run(first_run, tmp_path / "run")
     run = {"steps": state.step, "tokens_seen": state.tokens_seen, "train_seconds": 1.0}
-    target = export(model, data, tmp_path / "run", config, state)
     shipped = ship_encoder(target, [run], tmp_path / "ship")
     make_resume_kit(None, root / "pack", tmp_path / "kit", shipped=shipped)
     assert not list((tmp_path / "kit" / "weights").glob("*.safetensors"))
@@ -167,16 +166,13 @@ def test_the_kit_carries_the_parts_the_card_says_were_seen_least(first_run, tmp_
     from rasa_electra.pretraining.resume_kit import make_resume_kit, pack_parts_seen
     from rasa_electra.pretraining.ship import CARD_FILE, ship_encoder
 
-    root, report = first_run
+    root, _ = first_run
     manifest = json.loads((root / "pack" / "pack.json").read_text(encoding="utf-8"))
     names = [part["name"] for part in manifest["parts"]]
     assert len(names) >= 3
     row = run_row(root / "out" / "run.json")
     assert row["parts_used"] == names  # the first run read the whole pack
-    config = PretrainConfig(**report["config"])
-    data = load_sequences(root / "pack")
-    model, state = load_carried_model(root / "out", config, data)
-    target = export(model, data, tmp_path / "run", config, state)
+    target, _ = export_first_run(first_run, tmp_path / "run")
     # two runs read the first part, one the second: the rest were never read
     rows = [{**row, "parts_used": names[:1]}, {**row, "parts_used": names[:2]}]
     shipped = ship_encoder(target, rows, tmp_path / "ship")
