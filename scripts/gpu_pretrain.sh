@@ -21,7 +21,7 @@ date -u +%FT%TZ
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv 2>&1 || true
 "$PYTHON" -c 'import torch, transformers, accelerate; print("torch", torch.__version__,
 "transformers", transformers.__version__, "accelerate", accelerate.__version__)'
-"$PYTHON" -m rasa_electra.cli.gpu_pretrain --data "$PACK" --work "$WORK" --deliver "$OUT" \
+"$PYTHON" -m lab.cli.gpu_pretrain --data "$PACK" --work "$WORK" --deliver "$OUT" \
     --budget-seconds "$BUDGET_SECONDS" ${CARRIED:+--init-weights "$CARRIED"} ${GPU_PRETRAIN_ARGS:-}
 status=$?
 ls -la "$OUT"

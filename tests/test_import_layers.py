@@ -2,7 +2,8 @@
 
 Walks the source (``ast``, nothing imported): every ``rasa_electra`` import, at module level or
 inside a function, is an edge. Layers, bottom first: data (spans, readers, metrics,
-alignment) < tokenization < model, pretraining < serving < components < evaluation < cli.
+alignment) < tokenization < model < serving < components < evaluation < cli. The lab (``lab/``:
+experiments and pretraining) sits on top and the product never imports it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rasa_electra"
-LAYERS = {"data": 0, "tokenization": 1, "model": 2, "pretraining": 2, "serving": 3,
-          "components": 4, "evaluation": 5, "cli": 6}  # fmt: skip
+LAYERS = {"data": 0, "tokenization": 1, "model": 2, "serving": 3, "components": 4,
+          "evaluation": 5, "cli": 6}  # fmt: skip
 
 
 def module_name(path: Path) -> str:
@@ -76,3 +77,18 @@ def test_the_walker_sees_edges() -> None:
     graph = import_graph()
     assert "rasa_electra.data.spans" in graph["rasa_electra.data.span_metrics"]
     assert layer("rasa_electra.model.ner") == "model"
+
+
+def test_the_product_never_imports_the_lab() -> None:
+    """A bot builder installs ``rasa_electra`` alone: an import of ``lab`` would fail there."""
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}: {alias}"
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for alias in (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module
+            else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        )
+        if alias == "lab" or alias.startswith("lab.")
+    ]  # fmt: skip
+    assert found == []

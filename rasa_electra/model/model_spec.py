@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from transformers.utils import SAFE_WEIGHTS_NAME
+
 from rasa_electra import defaults
 from rasa_electra.data.tags import OUTSIDE, SCHEMES, entity_of, label_list
 from rasa_electra.data.viterbi import Transitions
@@ -31,7 +33,6 @@ from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZE
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
 from rasa_electra.model.word_features import UNKNOWN as UNKNOWN_FEATURE
 from rasa_electra.model.word_features import FeatureTables
-from rasa_electra.pretraining.ship import WEIGHTS_FILE
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 # Short names for published Japanese encoders (hub ids; they need network on first use). Each is
@@ -58,7 +59,7 @@ SIZES = {
 HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
              "special_tokens_map.json"]  # fmt: skip
 # the weights, by preference: one of them is fetched, whichever the repository has
-SAFETENSORS_FILE = WEIGHTS_FILE  # the shipped encoder's (pretraining.ship), as HF names it
+SAFETENSORS_FILE = SAFE_WEIGHTS_NAME  # the shipped encoder's too
 WEIGHT_FILES = (SAFETENSORS_FILE, "tf_model.h5", "pytorch_model.bin")
 # an encoder directory's entity head (``adapted_encoder``: the silver stage's classifier): TF
 # layout ``kernel`` [hidden, tags] and ``bias`` [tags], its tags in the file's metadata

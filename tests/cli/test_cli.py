@@ -102,7 +102,7 @@ def test_every_listed_command_is_a_module_with_main_and_unknown_ones_are_refused
 
 
 def test_boundaries_counts_entities_per_dictionary(repo, capsys):
-    from rasa_electra.cli.boundaries import main
+    from lab.cli.boundaries import main
 
     nlu = str(repo / "data/examples/nlu.yml")
     assert main([nlu, "--dictionaries", "ipadic,unidic_lite", "--normalizations", "none,NFKC"]) == 0
@@ -112,8 +112,8 @@ def test_boundaries_counts_entities_per_dictionary(repo, capsys):
 
 
 def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, repo, tmp_path):
+    from lab.cli import score_decoding
     from rasa_electra import defaults
-    from rasa_electra.cli import score_decoding
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.data.span_metrics import score_spans
     from rasa_electra.serving.servable import ExportedModel
@@ -139,7 +139,7 @@ def test_score_decoding_compares_every_decoding_of_one_export(exported_tiny, rep
 def test_score_decoding_scores_a_converted_format_as_the_component_serves_it(
     formats_export, exported_tiny, repo, tmp_path
 ):
-    from rasa_electra.cli import score_decoding
+    from lab.cli import score_decoding
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.data.span_metrics import score_spans
     from rasa_electra.serving import backends
@@ -163,7 +163,7 @@ def test_score_decoding_scores_a_converted_format_as_the_component_serves_it(
 
 
 def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys):
-    from rasa_electra.cli import ablation
+    from lab.cli import ablation
 
     def write_run(name: str, f1: float) -> None:
         micro = {"precision": f1, "recall": f1, "f1": f1}
@@ -214,7 +214,7 @@ def test_ablation_groups_runs_by_lever_and_reports_mean_and_std(tmp_path, capsys
 def test_ablation_adds_new_seeds_to_a_recorded_lever_as_if_all_had_been_run_together(
     tmp_path, capsys
 ):
-    from rasa_electra.cli import ablation
+    from lab.cli import ablation
 
     def write_run(runs: Path, seed: int, p: float, r: float, f1: float) -> None:
         trial = {"seed": seed, "dev": {"micro": {"precision": p, "recall": r, "f1": f1},
@@ -276,7 +276,7 @@ def test_ablation_adds_new_seeds_to_a_recorded_lever_as_if_all_had_been_run_toge
 
 
 def test_entity_memory_gives_an_export_the_labels_of_a_training_file(exported_tiny, tmp_path):
-    from rasa_electra.cli import entity_memory
+    from lab.cli import entity_memory
     from rasa_electra.data.entity_memory import MEMORY_FILE, EntityMemory
     from rasa_electra.serving.servable import ExportedModel
 

@@ -50,7 +50,7 @@ def test_random_init_needs_a_vocabulary(repo, tmp_path):
 
 
 def test_vocabulary_from_rasa_data_loads_in_the_fine_tuning_tokenizer(repo, tmp_path):
-    result = run(repo, "rasa_electra.cli.build_vocab", "--rasa",
+    result = run(repo, "lab.cli.build_vocab", "--rasa",
                  str(repo / "data/examples/nlu.yml"),
                  "--size", "300", "--min-frequency", "1", "--out", str(tmp_path))  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

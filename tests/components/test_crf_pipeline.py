@@ -139,7 +139,7 @@ def test_parse_command_refuses_a_missing_model(repo, tmp_path):
 
 
 def test_label_silver_labels_new_sentences_only_and_resumes(repo, hand_written_model, tmp_path):
-    from rasa_electra.cli import label_silver
+    from lab.cli import label_silver
     from rasa_electra.data.spans import Example
 
     held_out = tmp_path / "test.yml"

@@ -222,7 +222,7 @@ def test_profile_times_every_graph_node_and_the_extractor_inside_rasa_run(repo, 
         "    - [山田太郎](PERSON)さんは[東京](GPE)に住んでいます。\n    - こんにちは\n    - 東京\n",
         encoding="utf-8",
     )
-    command = [sys.executable, "-m", "rasa_electra.cli.profile_latency", "--model", str(archive),
+    command = [sys.executable, "-m", "lab.cli.profile_latency", "--model", str(archive),
                "--data", str(data), "--http"]  # fmt: skip
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -624,8 +624,8 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
 
 @pytest.mark.slow
 def test_score_decoding_scores_the_archive_as_rasa_serves_it(repo, archive, tmp_path):
+    from lab.cli import score_decoding
     from rasa_electra import defaults
-    from rasa_electra.cli import score_decoding
     from rasa_electra.data.rasa_nlu import read_rasa_data
     from rasa_electra.data.span_metrics import score_spans
     from rasa_electra.evaluation.rasa_agent import parse_examples

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from rasa_electra.evaluation.profiling import STAGES, profile_stages, stage_table
+from lab.profiling import STAGES, profile_stages, stage_table
 from rasa_electra.serving.servable import ExportedModel
 
 
@@ -22,7 +22,7 @@ def test_every_stage_is_timed_for_every_message(exported_tiny):
 
 
 def test_profile_command_prints_the_table(repo, exported_tiny):
-    command = [sys.executable, "-m", "rasa_electra.cli.profile_latency",
+    command = [sys.executable, "-m", "lab.cli.profile_latency",
                "--export", str(exported_tiny), "--data", str(repo / "data/examples/nlu.yml"),
                "--messages", "5"]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)

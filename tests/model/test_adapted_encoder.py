@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
+from lab.adapted_encoder import adapt_encoder
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model import model_spec
-from rasa_electra.model.adapted_encoder import adapt_encoder
 from rasa_electra.model.export import read_labels
 from rasa_electra.model.model_spec import StartPointError, export_variables, file_sha256
 
@@ -128,7 +128,7 @@ def test_adapting_refuses_an_adapted_base_and_weights_the_export_did_not_start_f
 def test_the_command_names_the_commit_that_holds_the_pretrained_weights(
     exported_tiny: Path, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rasa_electra.cli.adapt_encoder import committed_at, main
+    from lab.cli.adapt_encoder import committed_at, main
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True,

@@ -32,13 +32,13 @@ def pretrained_dir(tmp_path_factory, examples) -> Path:
     work = tmp_path_factory.mktemp("pretraining")
     (work / "raw.txt").write_text("\n".join(e.text for e in examples * 4) + "\n", encoding="utf-8")
     steps = [
-        ["rasa_electra.cli.prepare_corpus", "--source", f"{work / 'raw.txt'}:lines",
+        ["lab.cli.prepare_corpus", "--source", f"{work / 'raw.txt'}:lines",
          "--out", str(work / "corpus.txt")],
-        ["rasa_electra.cli.build_vocab", "--text", str(work / "corpus.txt"), "--size", "400",
+        ["lab.cli.build_vocab", "--text", str(work / "corpus.txt"), "--size", "400",
          "--min-frequency", "1", "--out", str(work / "vocab")],
-        ["rasa_electra.cli.make_shards", "--corpus", str(work / "corpus.txt"), "--vocab",
+        ["lab.cli.make_shards", "--corpus", str(work / "corpus.txt"), "--vocab",
          str(work / "vocab"), "--max-seq-length", "32", "--out", str(work / "shards")],
-        ["rasa_electra.cli.pretrain", "--shards", str(work / "shards"), "--preset", "tiny",
+        ["lab.cli.pretrain", "--shards", str(work / "shards"), "--preset", "tiny",
          "--train-steps", "3", "--batch-size", "4", "--warmup-steps", "1", "--out",
          str(work / "run")],
     ]  # fmt: skip

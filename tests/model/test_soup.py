@@ -102,7 +102,7 @@ def test_exports_with_other_labels_are_not_one_soup(exported_tiny, pytorch_layou
 
 def test_soup_command_writes_a_run_the_ablation_reads(exported_tiny, second_seed, examples,
                                                       tmp_path) -> None:  # fmt: skip
-    from rasa_electra.cli import ablation, soup
+    from lab.cli import ablation, soup
     from rasa_electra.data.rasa_nlu import write_rasa_yaml
 
     dev = tmp_path / "dev.yml"

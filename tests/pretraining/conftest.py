@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rasa_electra.pretraining.corpus import read_corpus, write_corpus
-from rasa_electra.pretraining.shards import build_shards
+from lab.pretraining.corpus import read_corpus, write_corpus
+from lab.pretraining.shards import build_shards
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 from rasa_electra.tokenization.vocab import build_wordpiece_vocab
 
@@ -55,7 +55,7 @@ def _cpu_batch(data, rows) -> dict:
     import numpy as np
     import torch
 
-    from rasa_electra.pretraining.trainer import DeviceBatches
+    from lab.pretraining.trainer import DeviceBatches
 
     batch = DeviceBatches(data, torch.device("cpu"))(np.asarray(rows))
     return {name: tensor.numpy() for name, tensor in batch.items()}

@@ -12,23 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from rasa_electra.pretraining.budget import choose_setting, scaled_learning_rate
-from rasa_electra.pretraining.pack import pack_sequences
-from rasa_electra.pretraining.shards import read_shards
-from rasa_electra.pretraining.trainer import (
+from lab.pretraining.budget import choose_setting, scaled_learning_rate
+from lab.pretraining.pack import pack_sequences
+from lab.pretraining.shards import read_shards
+from lab.pretraining.trainer import (
     PretrainConfig,
     export,
     load_carried_model,
     load_sequences,
 )
-from rasa_electra.pretraining.weights import merge_load, split_save
+from lab.pretraining.weights import merge_load, split_save
 
 MIB = 1024 * 1024
 
 
 def run_command(pack, work, deliver, carried=None, budget=15):
     command = [
-        sys.executable, "-m", "rasa_electra.cli.gpu_pretrain",
+        sys.executable, "-m", "lab.cli.gpu_pretrain",
         "--data", str(pack), "--work", str(work), "--deliver", str(deliver),
         "--budget-seconds", str(budget), "--preset", "tiny",
         "--batch-sizes", "4,8", "--no-compile", "--sweep-seconds", "5", "--reserve-seconds",
@@ -122,8 +122,8 @@ def test_the_fastest_setting_over_the_time_left_wins() -> None:
 
 
 def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path) -> None:
-    from rasa_electra.pretraining.resume_kit import kit_state, make_resume_kit
-    from rasa_electra.pretraining.ship import ship_encoder
+    from lab.pretraining.resume_kit import kit_state, make_resume_kit
+    from lab.pretraining.ship import ship_encoder
 
     root, report = first_run
     shipped = ship_encoder(export_first_run(first_run, tmp_path / "run")[0], [], tmp_path / "ship")
@@ -141,8 +141,8 @@ def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path
 def test_the_shipped_encoder_alone_resumes_with_a_fresh_generator(first_run, tmp_path) -> None:
     """The weights that came back stay off git and off new machines: the next GPU session may
     have only the shipped discriminator, whose steps go on while a new generator starts."""
-    from rasa_electra.pretraining.resume_kit import make_resume_kit
-    from rasa_electra.pretraining.ship import ship_encoder
+    from lab.pretraining.resume_kit import make_resume_kit
+    from lab.pretraining.ship import ship_encoder
 
     root, report = first_run
     target, state = export_first_run(first_run, tmp_path / "run")
@@ -162,9 +162,9 @@ def test_the_shipped_encoder_alone_resumes_with_a_fresh_generator(first_run, tmp
 def test_the_kit_carries_the_parts_the_card_says_were_seen_least(first_run, tmp_path) -> None:
     """A lease adds new text first: each run's row records the parts it read, and the next kit
     puts the unread ones ahead of those, skipping a part that does not fit."""
-    from rasa_electra.cli.ship_encoder import run_row
-    from rasa_electra.pretraining.resume_kit import make_resume_kit, pack_parts_seen
-    from rasa_electra.pretraining.ship import CARD_FILE, ship_encoder
+    from lab.cli.ship_encoder import run_row
+    from lab.pretraining.resume_kit import make_resume_kit, pack_parts_seen
+    from lab.pretraining.ship import CARD_FILE, ship_encoder
 
     root, _ = first_run
     manifest = json.loads((root / "pack" / "pack.json").read_text(encoding="utf-8"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rasa_electra.data.livedoor import categories, read_articles
-from rasa_electra.pretraining.corpus import documents, read_corpus, split_sentences, write_corpus
+from lab.livedoor import categories, read_articles
+from lab.pretraining.corpus import documents, read_corpus, split_sentences, write_corpus
 
 
 @pytest.mark.parametrize(

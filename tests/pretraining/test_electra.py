@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rasa_electra.pretraining.electra import PRESETS, electra_configs, rank_auc
-from rasa_electra.pretraining.shards import read_shards
-from rasa_electra.pretraining.trainer import PretrainConfig, build_model
+from lab.pretraining.electra import PRESETS, electra_configs, rank_auc
+from lab.pretraining.shards import read_shards
+from lab.pretraining.trainer import PretrainConfig, build_model
 
 
 def test_presets_follow_the_paper() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rasa_electra.data.livedoor import read_articles
-from rasa_electra.pretraining.probe import ProbeConfig, macro_f1, probe, split_articles
-from rasa_electra.pretraining.trainer import PretrainConfig, pretrain
+from lab.livedoor import read_articles
+from lab.pretraining.probe import ProbeConfig, macro_f1, probe, split_articles
+from lab.pretraining.trainer import PretrainConfig, pretrain
 
 
 def test_macro_f1() -> None:

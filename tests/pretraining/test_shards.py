@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rasa_electra.pretraining.corpus import read_corpus
-from rasa_electra.pretraining.pack import pack_sequences, read_pack
-from rasa_electra.pretraining.shards import build_shards, pack_document, read_shards, sentence_ids
+from lab.pretraining.corpus import read_corpus
+from lab.pretraining.pack import pack_sequences, read_pack
+from lab.pretraining.shards import build_shards, pack_document, read_shards, sentence_ids
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 

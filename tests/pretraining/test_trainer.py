@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from rasa_electra.pretraining.trainer import (
+from lab.pretraining.trainer import (
     PretrainConfig,
     batch_indices,
     latest_checkpoint,
@@ -94,7 +94,7 @@ def test_export_is_a_start_point_directory(shards_dir, tmp_path) -> None:
 
 
 def test_loss_curves_plot(shards_dir, tmp_path) -> None:
-    from rasa_electra.pretraining.curves import plot_curves, read_log
+    from lab.pretraining.curves import plot_curves, read_log
 
     pretrain(shards_dir, tmp_path / "run", config(train_steps=3, save_every=10))
     log = read_log(tmp_path / "run" / "log.jsonl")

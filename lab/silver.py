@@ -17,10 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from lab.pretraining.corpus import documents
 from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.spans import Example
 from rasa_electra.evaluation.rasa_agent import parse_examples
-from rasa_electra.pretraining.corpus import documents
 
 MIN_CHARS, MAX_CHARS = 10, 160
 CHUNK_FILE = "chunk-{:05d}.yml"

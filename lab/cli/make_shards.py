@@ -1,6 +1,6 @@
 """Tokenize a pretraining corpus once into token-id shards (MeCab words + WordPiece).
 
-python -m rasa_electra.cli.make_shards --corpus corpus/ja.txt --vocab models/vocab-ja-32k \
+python -m lab.cli.make_shards --corpus corpus/ja.txt --vocab models/vocab-ja-32k \
     --max-seq-length 128 --out corpus/shards-128
 """
 
@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.corpus import read_corpus
-from rasa_electra.pretraining.shards import build_shards
+from lab.pretraining.corpus import read_corpus
+from lab.pretraining.shards import build_shards
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
+from transformers.utils import SAFE_WEIGHTS_NAME
 
 from rasa_electra.tokenization.subwords import WORDPIECE_FILES
 
 SHIPPED = Path("pretrained/electra-small-ja")
 MAX_BYTES = 30 * 1024 * 1024
 CARD_FILE = "pretraining_card.json"
-WEIGHTS_FILE = "model.safetensors"
+WEIGHTS_FILE = SAFE_WEIGHTS_NAME
 COPIED = ("config.json", *WORDPIECE_FILES)
 # the text the shipped encoder was pretrained on (../shared/data/ja_text, livedoor excluded)
 CORPUS_LICENCES = [

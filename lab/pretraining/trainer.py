@@ -1,5 +1,5 @@
 """The pretraining loop, driven by Hugging Face Accelerate (one CPU, GPUs, machines or TPU with
-the same code: ``accelerate launch -m rasa_electra.cli.pretrain …``).
+the same code: ``accelerate launch -m lab.cli.pretrain …``).
 
 Exact resume: the batch order and each step's masks, samples and dropout are functions of
 (seed, step), and the learning rate is computed from the step, so a run interrupted after a
@@ -30,14 +30,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from rasa_electra.pretraining.curves import plot_curves
-from rasa_electra.pretraining.electra import DEFAULT_DROPOUT, PRESETS, ElectraRTD, electra_configs
-from rasa_electra.pretraining.pack import PACK_MANIFEST, read_pack
-from rasa_electra.pretraining.resume_kit import kit_state, read_kit
-from rasa_electra.pretraining.sequences import SequenceSet
-from rasa_electra.pretraining.shards import read_shards
-from rasa_electra.pretraining.ship import CARD_FILE
-from rasa_electra.pretraining.weights import merge_load, split_save
+from lab.pretraining.curves import plot_curves
+from lab.pretraining.electra import DEFAULT_DROPOUT, PRESETS, ElectraRTD, electra_configs
+from lab.pretraining.pack import PACK_MANIFEST, read_pack
+from lab.pretraining.resume_kit import kit_state, read_kit
+from lab.pretraining.sequences import SequenceSet
+from lab.pretraining.shards import read_shards
+from lab.pretraining.ship import CARD_FILE
+from lab.pretraining.weights import merge_load, split_save
 from rasa_electra.tokenization.subwords import WORDPIECE_FILES
 
 CHECKPOINTS = "checkpoints"

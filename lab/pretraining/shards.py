@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from rasa_electra.pretraining.sequences import SequenceSet
+from lab.pretraining.sequences import SequenceSet
 from rasa_electra.tokenization.subwords import SPECIAL_TOKENS, SubwordTokenizer
 
 MANIFEST = "shards.json"

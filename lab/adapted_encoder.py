@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from lab.pretraining import ship
 from rasa_electra.data.viterbi import TRANSITIONS_FILE
 from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.model_spec import (
@@ -41,7 +42,6 @@ from rasa_electra.model.model_spec import (
     write_head,
 )
 from rasa_electra.model.word_features import FEATURES_FILE
-from rasa_electra.pretraining import ship
 
 ENCODER_PREFIX = "electra."
 # the head's scores beside its classifier: a CRF head's transitions and the word-feature tables

@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rasa_electra.pretraining.electra import PRESETS
-from rasa_electra.pretraining.sequences import SequenceSet
-from rasa_electra.pretraining.trainer import (
+from lab.pretraining.electra import PRESETS
+from lab.pretraining.sequences import SequenceSet
+from lab.pretraining.trainer import (
     LOG,
     STATE,
     PretrainConfig,

@@ -1,8 +1,8 @@
 """ELECTRA replaced-token-detection pretraining on token-id shards (PyTorch + Accelerate).
 
-python -m rasa_electra.cli.pretrain --shards corpus/shards-128 --preset small \
+python -m lab.cli.pretrain --shards corpus/shards-128 --preset small \
     --out models/electra-small-ja
-accelerate launch -m rasa_electra.cli.pretrain …   # several GPUs / machines / TPU, same arguments
+accelerate launch -m lab.cli.pretrain …   # several GPUs / machines / TPU, same arguments
 
 Run it again with the same --out to resume from the last complete checkpoint; --stop-at N
 leaves after step N (for job time limits) without changing the learning-rate schedule;
@@ -19,8 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.electra import PRESETS
-from rasa_electra.pretraining.trainer import (
+from lab.pretraining.electra import PRESETS
+from lab.pretraining.trainer import (
     PretrainConfig,
     export,
     load_carried_model,

@@ -1,9 +1,9 @@
 """Where a message's time goes: the ELECTRA component's stages for one export and backend, or,
 given a trained Rasa model, every node of its graph and what Rasa and `rasa run` add around them.
 
-    python -m rasa_electra.cli.profile_latency --export results/electra-small/export \
+    python -m lab.cli.profile_latency --export results/electra-small/export \
         --data data/gsd_v2.6-NE/test.yml --messages 200 --backend tflite --quantization dynamic
-    python -m rasa_electra.cli.profile_latency --model models/electra-gsd-v2_6-NE.tar.gz \
+    python -m lab.cli.profile_latency --model models/electra-gsd-v2_6-NE.tar.gz \
         --data data/gsd_v2.6-NE/test.yml --messages 200 --http
 
 Prints markdown tables: with --export the stages (MeCab, subwords, windows, padding, model call,
@@ -39,13 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.model and not args.model.is_file():
         parser.error(f"no model archive at {args.model}")
 
+    from lab.profiling import stage_table
     from rasa_electra.data.rasa_nlu import read_rasa_data
-    from rasa_electra.evaluation.profiling import stage_table
 
     texts = [e.text for e in read_rasa_data(args.data)][: args.messages]
     machine = f"{dt.date.today()}, {platform.node()}, {os.cpu_count()} CPUs"
     if args.model:
-        from rasa_electra.evaluation.graph_profiling import graph_table, profile_graph
+        from lab.graph_profiling import graph_table, profile_graph
 
         profile = profile_graph(args.model, texts, http=args.http)
         print(f"\n{args.model}, {len(texts)} messages from {args.data}; {machine}\n")
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             print(stage_table(profile.extractor_stages))
         return 0
 
-    from rasa_electra.evaluation.profiling import profile_stages
+    from lab.profiling import profile_stages
     from rasa_electra.serving import backends
 
     model = backends.load(args.export, args.backend, args.quantization, args.threads)

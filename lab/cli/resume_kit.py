@@ -1,6 +1,6 @@
 """Build the folder a fresh GPU machine resumes pretraining from (bf16 weights + pack parts).
 
-python -m rasa_electra.cli.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
+python -m lab.cli.resume_kit --carried models/gpu-run-2 --pack corpus/pack-128 \
     --shipped pretrained/electra-small-ja --out corpus/resume-kit --max-mib 34
 then on the device: bash scripts/gpu_pretrain.sh corpus/resume-kit/pack corpus/resume-kit/weights
 (carry corpus/resume-kit). Without --carried (the GPU run's files are gone), the kit is the
@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.resume_kit import make_resume_kit
+from lab.pretraining.resume_kit import make_resume_kit
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import torch
 
-from rasa_electra.pretraining.pack import PACK_MANIFEST
-from rasa_electra.pretraining.shards import TOKENIZER_DIR
-from rasa_electra.pretraining.ship import CARD_FILE
-from rasa_electra.pretraining.weights import MIB, merge_load, split_save
+from lab.pretraining.pack import PACK_MANIFEST
+from lab.pretraining.shards import TOKENIZER_DIR
+from lab.pretraining.ship import CARD_FILE
+from lab.pretraining.weights import MIB, merge_load, split_save
 
 WEIGHTS = "weights"
 PACK = "pack"

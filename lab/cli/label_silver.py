@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--source {source}: give an existing PATH:FORMAT")
         sources.append((Path(path), format))
 
-    from rasa_electra.evaluation import silver
+    from lab import silver
 
     exclude = silver.held_out_keys(args.exclude)
     texts = list(silver.sentences(sources, args.sentences, exclude))

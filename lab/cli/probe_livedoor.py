@@ -1,6 +1,6 @@
 """The pretraining quality probe: livedoor news 9-class classification, N trials, macro-F1.
 
-python -m rasa_electra.cli.probe_livedoor --start-point models/electra-small-ja/discriminator \
+python -m lab.cli.probe_livedoor --start-point models/electra-small-ja/discriminator \
     --livedoor ../shared/data/ja_text/livedoor --trials 5 --out results/probe-small.json
 Add --random-init for the same architecture untrained (the baseline to beat).
 """
@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.probe import ProbeConfig, probe
+from lab.pretraining.probe import ProbeConfig, probe
 
 
 def main(argv: list[str] | None = None) -> int:

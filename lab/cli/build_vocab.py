@@ -1,7 +1,7 @@
 """Learn a WordPiece vocabulary on MeCab words from text files or Rasa NLU data.
 
 rasa-electra build-vocab --rasa data/gsd_v2.6-NE/train.yml --size 8000 --out models/vocab-gsd
-python -m rasa_electra.cli.build_vocab --text corpus.txt --size 32000 --out models/vocab-32k
+python -m lab.cli.build_vocab --text corpus.txt --size 32000 --out models/vocab-32k
 
 Runs in the Rasa environment and in the pretraining one (``make pretrain-setup``).
 """

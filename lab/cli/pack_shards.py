@@ -1,6 +1,6 @@
 """Pack token-id shards for the trip to the GPU machine (ids only, xz, checksummed parts).
 
-python -m rasa_electra.cli.pack_shards --shards corpus/shards-128 --out corpus/pack-128 --max-mib 58
+python -m lab.cli.pack_shards --shards corpus/shards-128 --out corpus/pack-128 --max-mib 58
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from rasa_electra.pretraining.pack import pack_sequences
-from rasa_electra.pretraining.shards import read_shards
+from lab.pretraining.pack import pack_sequences
+from lab.pretraining.shards import read_shards
 
 
 def main(argv: list[str] | None = None) -> int:

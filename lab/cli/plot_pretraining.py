@@ -1,7 +1,7 @@
 """Plot a pretraining run's loss curves (the export does this too).
 
-python -m rasa_electra.cli.plot_pretraining models/electra-small-ja   # writes RUN/curves.png
-python -m rasa_electra.cli.plot_pretraining models/gpu-run-2 models/gpu-run-4 --out all.png
+python -m lab.cli.plot_pretraining models/electra-small-ja   # writes RUN/curves.png
+python -m lab.cli.plot_pretraining models/gpu-run-2 models/gpu-run-4 --out all.png
     # a run and its resumptions, drawn as one curve (each log holds its own steps)
 """
 
@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.curves import plot_curves, read_log
+from lab.pretraining.curves import plot_curves, read_log
 
 
 def main(argv: list[str] | None = None) -> int:

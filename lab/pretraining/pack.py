@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from rasa_electra.pretraining.sequences import SequenceSet
-from rasa_electra.pretraining.shards import TOKENIZER_DIR
+from lab.pretraining.sequences import SequenceSet
+from lab.pretraining.shards import TOKENIZER_DIR
 
 PACK_MANIFEST = "pack.json"
 

@@ -1,6 +1,6 @@
 """Make a pretrained discriminator the shipped offline encoder (pretrained/electra-small-ja/).
 
-python -m rasa_electra.cli.ship_encoder \
+python -m lab.cli.ship_encoder \
     --discriminator models/electra-small-ja-h200-run2/discriminator \
     --run models/gpu-run-2/run.json [--run …]
 
@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.ship import SHIPPED, WEIGHTS_FILE, ship_encoder
+from lab.pretraining.ship import SHIPPED, WEIGHTS_FILE, ship_encoder
 
 
 def run_row(path: Path) -> dict:

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from rasa_electra.data.livedoor import read_articles
+from lab.livedoor import read_articles
 
 FORMATS = ("wiki", "plain", "lines", "livedoor")
 CLOSING_BRACKETS = "」』）)］】〕〉》”’"

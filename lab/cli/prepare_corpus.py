@@ -1,6 +1,6 @@
 """Raw Japanese text → pretraining corpus (a sentence a line, blank line between documents).
 
-python -m rasa_electra.cli.prepare_corpus \
+python -m lab.cli.prepare_corpus \
     --source ../shared/data/ja_text/aozora/aozora_150M.txt.xz:plain \
     --source ../shared/data/ja_text/jglue/jglue_text.txt:lines --out corpus/ja.txt
 
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.corpus import FORMATS, write_corpus
+from lab.pretraining.corpus import FORMATS, write_corpus
 
 
 def source(value: str) -> tuple[Path, str]:

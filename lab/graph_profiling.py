@@ -22,8 +22,8 @@ from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphNodeHook
 
+from lab.profiling import profile_stages
 from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor
-from rasa_electra.evaluation.profiling import profile_stages
 from rasa_electra.evaluation.rasa_agent import (
     benchmark_tracker,
     load_agent,

@@ -1,6 +1,6 @@
 """Ship a self-trained export's encoder as the start point in pretrained/electra-small-ja/.
 
-python -m rasa_electra.cli.adapt_encoder --export results/ablation/silver50k-stage-s42/export \
+python -m lab.cli.adapt_encoder --export results/ablation/silver50k-stage-s42/export \
     [--base pretrained/electra-small-ja] [--out pretrained/electra-small-ja]
 
 ``--base`` is the pretrained encoder the export was fine-tuned from. Its weights are in git, and
@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rasa_electra.model.adapted_encoder import adapt_encoder
+from lab.adapted_encoder import adapt_encoder
+from lab.pretraining.ship import SHIPPED
 from rasa_electra.model.model_spec import SAFETENSORS_FILE, StartPointError
-from rasa_electra.pretraining.ship import SHIPPED
 
 
 def committed_at(path: Path) -> str | None:

@@ -1,7 +1,7 @@
 """One device command of budget pretraining: smoke test, speed sweep, train to a deadline,
-weights back (see rasa_electra.pretraining.budget).
+weights back (see lab.pretraining.budget).
 
-python -m rasa_electra.cli.gpu_pretrain --data pack/ --work /tmp/pretrain --deliver "$OUT" \
+python -m lab.cli.gpu_pretrain --data pack/ --work /tmp/pretrain --deliver "$OUT" \
     --budget-seconds 540 [--init-weights carried/]
 
 Usually started by scripts/gpu_pretrain.sh on the lent GPU machine; runs on a CPU too (tests
@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from rasa_electra.pretraining.budget import run_budget
-from rasa_electra.pretraining.electra import PRESETS
-from rasa_electra.pretraining.trainer import PretrainConfig
+from lab.pretraining.budget import run_budget
+from lab.pretraining.electra import PRESETS
+from lab.pretraining.trainer import PretrainConfig
 
 
 def main(argv: list[str] | None = None) -> int:

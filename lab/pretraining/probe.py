@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from rasa_electra.data.livedoor import Article, categories, read_articles
-from rasa_electra.pretraining.trainer import warmup_linear
+from lab.livedoor import Article, categories, read_articles
+from lab.pretraining.trainer import warmup_linear
 from rasa_electra.tokenization.subwords import SubwordTokenizer
 
 
