@@ -50,8 +50,8 @@ def test_every_ablation_lever_names_its_head(repo):
         "crf-head-lr5e4 crf-head-e20 adapted-crf-head-lr2e4"
     )
     dry = subprocess.run(
-        ["make", "-f", "lab/Makefile", "-n", "ablation", f"ABLATION_LEVERS={levers}", "ABLATION_SEEDS=42",
-         "ABLATION_DIR=/nonexistent"],
+        ["make", "-f", "lab/Makefile", "-n", "ablation", f"ABLATION_LEVERS={levers}",
+         "ABLATION_SEEDS=42", "ABLATION_DIR=/nonexistent"],
         cwd=repo, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert dry.returncode == 0, dry.stderr
@@ -87,8 +87,8 @@ def test_experiments_start_from_the_pretrained_weights_an_adapted_encoder_names(
         json.dumps({"steps": 3, "adaptation": {"pretraining_commit": "0123abc"}}, indent=2)
     )
     dry = subprocess.run(
-        ["make", "-f", "lab/Makefile", "-n", "ablation", "ABLATION_LEVERS=crf-head", "ABLATION_SEEDS=42",
-         "ABLATION_DIR=/nonexistent", f"SHIPPED_ENCODER={shipped}"],
+        ["make", "-f", "lab/Makefile", "-n", "ablation", "ABLATION_LEVERS=crf-head",
+         "ABLATION_SEEDS=42", "ABLATION_DIR=/nonexistent", f"SHIPPED_ENCODER={shipped}"],
         cwd=repo, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert dry.returncode == 0, dry.stderr
