@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_electra import defaults
-from rasa_electra.components.electra_entity_extractor import directory_fingerprint
+from rasa_electra.components.entities import directory_fingerprint
 from rasa_electra.data.rasa_nlu import read_rasa_data
 from rasa_electra.data.spans import Example, relabel
 from rasa_electra.evaluation import peers

@@ -33,6 +33,7 @@ from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZE
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
 from rasa_electra.model.word_features import UNKNOWN as UNKNOWN_FEATURE
 from rasa_electra.model.word_features import FeatureTables
+from rasa_electra.settings import Settings, at_least, setting
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 # Short names for published Japanese encoders (hub ids; they need network on first use). Each is
@@ -183,6 +184,20 @@ class ModelSpec:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SpecOptions(Settings):
+    """How a start point's text becomes the model's input: the windows' length and the tags."""
+
+    max_seq_length: int = setting(
+        defaults.MAX_SEQ_LENGTH,
+        "subwords per window (a SavedModel export records its own)",
+        check=at_least(8),
+    )
+    label_scheme: str = setting(
+        defaults.LABEL_SCHEME, "how a span's words are tagged", choices=SCHEMES
+    )
 
 
 def get(

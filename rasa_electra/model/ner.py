@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,18 +110,15 @@ def create(
     train_data: DataLoader,
     model_spec: ModelSpec | None = None,
     validation_data: DataLoader | None = None,
-    epochs: int = defaults.EPOCHS,
-    batch_size: int = defaults.BATCH_SIZE,
-    learning_rate: float = defaults.LEARNING_RATE,
+    config: TrainingConfig | None = None,
     checkpoint_dir: Path | None = None,
-    **options: Any,
+    **settings: Any,
 ) -> NerModel:
     """Fine-tune the spec's encoder on ``train_data``; select the epoch on ``validation_data``.
-    ``checkpoint_dir`` keeps each epoch's state, and a rerun resumes from it (``train``)."""
+    ``config``'s settings, with any ``TrainingConfig`` field given by name over them
+    (``epochs=3``). ``checkpoint_dir`` keeps each epoch's state, and a rerun resumes from it."""
     spec = model_spec or train_data.spec
-    config = TrainingConfig(
-        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, **options
-    )
+    config = replace(config or TrainingConfig(), **settings)
     labels = spec.tags(train_data.tag_labels)
     tokenized = [spec.tokenizer.tokenize(example.text) for example in train_data.examples]
     vocab = FeatureVocab.build(tokenized, config.word_features) if config.word_features else None
@@ -135,8 +132,6 @@ def create(
             "trained as O (see NerModel.unrepresentable_train)",
             len(encoded.unrepresentable), sum(len(e.spans) for e in train_data),
         )  # fmt: skip
-    if config.head not in defaults.HEADS:
-        raise ValueError(f"head must be one of {defaults.HEADS}, got {config.head!r}")
     strategy = make_strategy(config.distribute)
     init_seed = config.seed if config.init_seed is None else config.init_seed
     with deterministic(init_seed):
@@ -196,7 +191,8 @@ def run_trials(
     seed: int = 42,
     report: Any = print,
     checkpoints: Path | None = None,
-    **create_options: Any,
+    config: TrainingConfig | None = None,
+    model_spec: ModelSpec | None = None,
 ) -> Trials:
     """``trials`` runs of ``create`` with seeds ``seed``, ``seed + 1``, …; each trial's epoch is
     selected on dev and test is read once, after that selection. ``checkpoints``: a folder per
@@ -206,9 +202,8 @@ def run_trials(
         report(f"\n=== trial {trial + 1}/{trials} (seed {seed + trial}) ===")
         started = time.perf_counter()
         model = create(
-            train_data, validation_data=validation_data, seed=seed + trial,
+            train_data, model_spec, validation_data, config, seed=seed + trial,
             checkpoint_dir=checkpoints / f"seed-{seed + trial}" if checkpoints else None,
-            **create_options,
         )  # fmt: skip
         model.scores["test"] = model.evaluate(test_data)
         record = {

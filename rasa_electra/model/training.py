@@ -25,74 +25,130 @@ import numpy as np
 from tqdm import tqdm
 
 from rasa_electra import defaults
+from rasa_electra.data.entity_memory import check_share
+from rasa_electra.data.viterbi import check_o_bias
 from rasa_electra.model.crf import CrfScores, negative_log_likelihood, word_positions
 from rasa_electra.model.features import IGNORE, Encoded, batches, bucketed_order
 from rasa_electra.model.word_features import FeatureVariables
+from rasa_electra.settings import SettingError, Settings, above, at_least, setting
+from rasa_electra.tokenization.word_features import check_names
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class TrainingConfig:
-    """Hyper-parameters; defaults follow the ELECTRA paper's fine-tuning values where it has one."""
+class TrainingConfig(Settings):
+    """How a model is fine-tuned: the finetune command's flags, the component's training keys and
+    the model card's record. Defaults follow the ELECTRA paper's fine-tuning values where it has
+    one, and the choices on GSD dev where we made one (docs/defaults.md)."""
 
-    epochs: int = defaults.EPOCHS
-    batch_size: int = defaults.BATCH_SIZE
-    learning_rate: float = defaults.LEARNING_RATE
-    warmup_ratio: float = defaults.WARMUP_RATIO
-    weight_decay: float = 0.01
-    layerwise_lr_decay: float | None = None  # e.g. 0.8 (ELECTRA-base) or 0.8-0.9; None = off
-    max_grad_norm: float = 1.0
-    dropout: float | None = None  # None keeps the start point's config
-    # the start point's first N encoder layers only: a smaller model that answers faster (a
-    # student cut from its teacher, as in layer dropping); None keeps every layer
-    keep_layers: int | None = None
-    seed: int = 42
-    # the seed of the weights a fine-tuning draws (the classifier head): None draws them from
-    # `seed`. Runs that share it and their start point begin from the very same weights and
-    # differ only in data order and dropout, which is what makes their soup safe (model.soup)
-    init_seed: int | None = None
-    patience: int | None = None  # epochs without dev improvement before stopping; None = never
-    # keep the last epoch's weights even where dev is scored: what trainable mode (no dev) serves,
-    # so that a dev run measures it; dev then chooses nothing and never stops early
-    keep_last: bool = False
-    eval_batch_size: int = 32
-    # batches of similar-length windows (features.bucketed_order): less padding, same data
-    length_bucketing: bool = True
-    head: str = defaults.HEAD  # "softmax" or "crf": a linear-chain CRF over word tags
-    # word features added to each word's logits (tokenization.word_features), e.g. pos, shape
-    word_features: tuple[str, ...] = defaults.WORD_FEATURES
-    # the CRF's scores and the word-feature tables start at 0 and need a larger step
-    head_learning_rate: float = 5e-3
-    # start them from the start point's instead, for the tags and feature values its head
-    # knows (model_spec.continue_scores): the whole head continues, not the classifier alone
-    continue_scores: bool = False
-    # relabel decoded spans by the training data's labels for the same text, when one label has
-    # at least this share (data.entity_memory); None: off
-    entity_memory: float | None = defaults.ENTITY_MEMORY
-    # added to O's log-probability when dev and test are decoded (data.viterbi.Decoder), as
-    # the export will be served by default
-    o_bias: float = defaults.O_BIAS
-    eval_every: int = 1  # score dev every N epochs (and always after the last)
-    # more epochs when `epochs` would be fewer steps (the component's small-data floor,
-    # defaults.MIN_TRAIN_STEPS); 0: exactly `epochs`
-    min_steps: int = 0
-    # the mean of the last N epochs' end weights (every trained variable) is scored on dev
-    # beside the best epoch and kept when it is better; 0: off. One run's tail, at no cost
-    # but a dev pass (model.soup averages whole runs instead)
-    average_last: int = 0
-    # "none" (this process's default device), "mirrored" (all local GPUs), "multi-worker"
-    # (TF_CONFIG's cluster), "tpu" or "tpu:ADDRESS"; see make_strategy
-    distribute: str = "none"
+    epochs: int = setting(defaults.EPOCHS, "passes over the training data", check=at_least(1))
+    batch_size: int = setting(
+        defaults.BATCH_SIZE,
+        "windows per optimizer step (the global batch, split over replicas)",
+        check=at_least(1),
+    )
+    learning_rate: float = setting(
+        defaults.LEARNING_RATE, "peak rate of the encoder and the classifier", check=at_least(0.0)
+    )
+    warmup_ratio: float = setting(
+        defaults.WARMUP_RATIO, "share of the steps warming up", check=at_least(0.0)
+    )
+    weight_decay: float = setting(0.01, "AdamW's decoupled weight decay", check=at_least(0.0))
+    layerwise_lr_decay: float | None = setting(
+        None, "e.g. 0.8: each layer down learns at this factor of the one above; none: off"
+    )
+    max_grad_norm: float = setting(1.0, "gradient clipping by global norm", check=above(0))
+    dropout: float | None = setting(None, "the encoder's dropout; none: the start point's")
+    keep_layers: int | None = setting(
+        None,
+        "fine-tune only the start point's first N encoder layers: a smaller model that "
+        "answers faster (a student cut from its teacher); none: every layer",
+        check=at_least(1, allow_none=True),
+    )
+    seed: int = setting(42, "seed of data order, dropout and new weights", flag=False)
+    init_seed: int | None = setting(
+        None,
+        "seed of the new weights (the classifier head), the same for every trial; none: "
+        "drawn from the seed. Runs that share it and their start point begin from the same "
+        "weights and differ only in data order and dropout, so their soup is safe (model.soup)",
+    )
+    patience: int | None = setting(
+        None,
+        "stop after this many epochs without dev gain; none: never",
+        check=at_least(1, allow_none=True),
+    )
+    keep_last: bool = setting(
+        False,
+        "keep the last epoch's weights, as trainable mode (no dev) "
+        "does; dev only scores and never stops early",
+    )
+    eval_batch_size: int = setting(
+        32, "windows per call when dev and test are scored", check=at_least(1)
+    )
+    length_bucketing: bool = setting(
+        True, "batches of similar-length windows (features.bucketed_order): less padding, same data"
+    )
+    head: str = setting(
+        defaults.HEAD,
+        "crf: a linear-chain CRF over word tags, its transitions exported; softmax: per-word tags",
+        choices=defaults.HEADS,
+    )
+    word_features: tuple[str, ...] = setting(
+        defaults.WORD_FEATURES,
+        "comma-separated facts of each word added to the tagger "
+        "(tokenization.word_features): pos, pos-1, pos+1, shape, word, prefix2, suffix2",
+        check=check_names,
+    )
+    head_learning_rate: float = setting(
+        5e-3,
+        "peak rate of the CRF scores and word-feature tables, which start at 0",
+        check=above(0),
+    )
+    continue_scores: bool = setting(
+        False,
+        "start the CRF's transitions and the word-feature tables from the start point's "
+        "head too (model_spec.continue_scores), for the tags and values it knows",
+    )
+    entity_memory: float | None = setting(
+        defaults.ENTITY_MEMORY,
+        "relabel a decoded span by the training data's label for its "
+        "text when that label has at least this share (data.entity_memory); none: off",
+        check=lambda share: share is None or check_share(share),
+    )
+    o_bias: float = setting(
+        defaults.O_BIAS,
+        "added to O's log-probability when dev and test are "
+        "decoded and recorded for serving (data.viterbi)",
+        check=check_o_bias,
+    )
+    eval_every: int = setting(
+        1, "score dev every N epochs (and always after the last)", check=at_least(1)
+    )
+    min_steps: int = setting(
+        0,
+        "more epochs when the epochs would be fewer optimizer steps "
+        "(trainable mode's small-data floor); 0: exactly the epochs",
+        check=at_least(0),
+    )
+    average_last: int = setting(
+        0,
+        "also score the mean of the last N epochs' weights on dev and keep it when better; 0: off",
+        check=at_least(0),
+    )
+    distribute: str = setting(
+        "none",
+        "tf.distribute strategy: none, mirrored (all local GPUs), "
+        "multi-worker (TF_CONFIG), tpu or tpu:ADDRESS",
+    )
 
     def __post_init__(self) -> None:
+        self.word_features = tuple(self.word_features)
+        super().__post_init__()
         if self.keep_last and self.average_last:
-            raise ValueError(
-                "keep_last keeps the last epoch, average_last lets dev choose: give one"
+            raise SettingError(
+                "keep_last", "keeps the last epoch, average_last lets dev choose: give one"
             )
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass

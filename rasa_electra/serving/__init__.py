@@ -12,80 +12,78 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rasa_electra import defaults
 from rasa_electra.data.entity_memory import check_share
 from rasa_electra.data.viterbi import DECODINGS, check_o_bias
-from rasa_electra.model.export import ExportError
+from rasa_electra.settings import Settings, at_least, setting
 
-MODEL_FORMATS = ("savedmodel", "tf1_legacy")
+BACKENDS = ("auto", "savedmodel", "tflite", "onnx")
+QUANTIZATIONS = ("none", "dynamic", "float16")
 
 
 @dataclass(frozen=True)
-class ServingOptions:
-    """How to serve an export: its format, the runtime and its threads (the component's
-    options of the same names)."""
+class ServingOptions(Settings):
+    """How an export is served: its runtime, threads and decoding (the component's keys of the
+    same names, and the harness's)."""
 
-    model_format: str = "savedmodel"  # or "tf1_legacy": the write-up's TF1 export
-    # "auto": the export's fastest offered format, else the SavedModel; "savedmodel"; or
-    # "tflite" / "onnx": a converted, offered format
-    backend: str = defaults.BACKEND
-    quantization: str = "none"  # "dynamic" or "float16" (tflite)
-    serving_url: str | None = None  # TensorFlow Serving REST: the model runs there
-    decoding: str = defaults.DECODING  # or "argmax": per-word best tags (see data.viterbi)
-    # added to O's log-probability before decoding: > 0 fewer, surer entities (data.viterbi);
-    # None: the O bias the export's card records
-    o_bias: float | None = None
-    # the export's entity memory relabels spans whose text has one label at least this share
-    # of the time (data.entity_memory); None: not used
-    entity_memory: float | None = defaults.ENTITY_MEMORY
-    intra_op_threads: int = 0
-    inter_op_threads: int = 0
-    label_map: str = "label2id.pkl"  # tf1_legacy only
-    do_lower_case: bool = False  # tf1_legacy only
-    max_seq_length: int = defaults.MAX_SEQ_LENGTH  # tf1_legacy only (the export records it)
+    backend: str = setting(
+        defaults.BACKEND,
+        "auto: the export's fastest format that kept dev F1 within 0.5 points of "
+        "the SavedModel, else the SavedModel (logged at load); savedmodel; or a converted "
+        "format (export-formats): tflite or onnx",
+        choices=BACKENDS,
+    )
+    quantization: str = setting(
+        "none",
+        "the converted format's weights: none, dynamic (int8) or float16 (tflite)",
+        choices=QUANTIZATIONS,
+    )
+    serving_url: str | None = setting(
+        None,
+        "the model served by TensorFlow Serving instead (e.g. http://tf-serving:8501/v1/"
+        "models/electra); tokenization and decoding stay here",
+    )
+    decoding: str = setting(
+        defaults.DECODING,
+        "viterbi: the best tag sequence the scheme allows (with a CRF head's "
+        "transitions); argmax: each word's most likely tag",
+        choices=DECODINGS,
+    )
+    o_bias: float | None = setting(
+        None,
+        "added to O's log-probability before decoding: more evidence needed to open an "
+        "entity; none: the O bias the export's card records",
+        check=lambda value: value is None or check_o_bias(value),
+    )
+    entity_memory: float | None = setting(
+        defaults.ENTITY_MEMORY,
+        "a decoded entity whose exact text the training data labelled "
+        "with one label at least this share of the time takes that label; none: the model's "
+        "labels only",
+        check=lambda share: share is None or check_share(share),
+    )
+    intra_op_threads: int = setting(
+        0,
+        "threads for one model call (TF intra-op, TFLite, ONNX Runtime); 0: all cores",
+        check=at_least(0),
+    )
+    inter_op_threads: int = setting(
+        0, "TensorFlow's inter-op threads; 0: its choice", check=at_least(0)
+    )
 
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> ServingOptions:
-        names = cls.__dataclass_fields__
-        return cls(**{name: config[name] for name in names if name in config})
 
-
-def check(options: ServingOptions, export_dir: Path | None) -> None:
-    """Refuse an unknown format, or a backend this export was not converted and offered for;
-    ``export_dir`` None (trainable mode) checks the options alone."""
+def check(options: ServingOptions, export_dir: Path) -> None:
+    """Refuse a backend this export was not converted and offered for (an ``ExportError``)."""
     from rasa_electra.serving import backends
 
-    if options.decoding not in DECODINGS:
-        raise ExportError(f"decoding must be one of {DECODINGS}, got {options.decoding!r}")
-    try:
-        if options.o_bias is not None:
-            check_o_bias(options.o_bias)
-    except ValueError as error:
-        raise ExportError(str(error)) from None
-    if options.entity_memory is not None:
-        try:
-            check_share(options.entity_memory)
-        except ValueError as error:
-            raise ExportError(f"{error} (or null: no relabelling)") from None
-    if options.model_format not in MODEL_FORMATS:
-        raise ExportError(
-            f"model_format must be one of {MODEL_FORMATS}, got {options.model_format!r}"
-        )
-    if export_dir is not None and options.model_format == "savedmodel":
-        backends.check_backend(
-            export_dir, options.backend, options.quantization, options.serving_url
-        )
+    backends.check_backend(export_dir, options.backend, options.quantization, options.serving_url)
 
 
 def copy_export(options: ServingOptions, export_dir: Path, target: Path) -> None:
     """What the Rasa archive needs of ``export_dir`` for these options, into ``target``."""
     from rasa_electra.serving import backends
 
-    if options.model_format == "tf1_legacy":
-        shutil.copytree(export_dir, target)
-        return
     backends.copy_for(
         export_dir, target, options.backend, options.quantization, bool(options.serving_url)
     )
@@ -95,19 +93,24 @@ def open_export(directory: Path, options: ServingOptions):
     """The runtime that serves ``directory`` with these options (a ``Servable``)."""
     from rasa_electra.serving import backends
 
-    check(options, None)
-    if options.model_format == "tf1_legacy":
-        from rasa_electra.serving.tf1_legacy import LegacyTF1Model
+    servable = backends.load(
+        directory,
+        options.backend,
+        options.quantization,
+        options.intra_op_threads,
+        options.serving_url,
+        options.inter_op_threads,
+    )
+    return decoded(servable, options)
 
-        backends.set_tf_threads(options.intra_op_threads, options.inter_op_threads)
-        servable = LegacyTF1Model(
-            directory, options.label_map, options.max_seq_length, options.do_lower_case
-        )
-    else:
-        servable = backends.load(
-            directory, options.backend, options.quantization, options.intra_op_threads,
-            options.serving_url, options.inter_op_threads,
-        )  # fmt: skip
+
+def decoded(servable, options: ServingOptions):
+    """``servable`` decoding as ``options`` say, with its memory."""
     servable.use_decoding(options.decoding, options.o_bias)
     servable.use_memory(options.entity_memory)
     return servable
+
+
+def copy_whole(export_dir: Path, target: Path) -> None:
+    """An export whose parts are not ours to pick (the TF1 export), copied whole."""
+    shutil.copytree(export_dir, target)

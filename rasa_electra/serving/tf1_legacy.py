@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import io
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from rasa_electra import defaults
 from rasa_electra.model import features
 from rasa_electra.model.export import ExportError, check_parts
 from rasa_electra.serving.servable import Servable, load_signature
+from rasa_electra.settings import Settings, at_least, setting
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
 
 
@@ -44,6 +47,21 @@ def read_label_map(path: Path) -> list[str]:
             return [str(by_index[i]) for i in range(len(by_index))]
     raise ExportError(
         f"{path}: expected a label↔index dict with indices 0..n-1, got {type(table).__name__}"
+    )
+
+
+@dataclass(frozen=True)
+class TF1Options(Settings):
+    """What the TF1 export does not record about itself."""
+
+    label_map: str = setting("label2id.pkl", "the pickled label map beside the SavedModel")
+    do_lower_case: bool = setting(
+        False, "lower-case the text before WordPiece, as its vocabulary was"
+    )
+    max_seq_length: int = setting(
+        defaults.MAX_SEQ_LENGTH,
+        "subwords per window (a fixed-length graph's own is kept)",
+        check=at_least(8),
     )
 
 

@@ -13,11 +13,8 @@ from hypothesis import strategies as st
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_electra.components.electra_entity_extractor import (
-    ElectraEntityExtractor,
-    ModelLoadError,
-    directory_fingerprint,
-)
+from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor, ModelLoadError
+from rasa_electra.components.entities import directory_fingerprint
 from rasa_electra.serving.servable import ExportedModel
 
 NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
@@ -350,14 +347,14 @@ def test_a_format_not_converted_fails_at_create(exported_tiny):
         )
 
 
-def test_an_unknown_model_format_fails_at_create_and_a_tokenizer_is_required(exported_tiny):
+def test_an_unknown_backend_fails_at_create_and_a_tokenizer_is_required(exported_tiny):
     from rasa.nlu.tokenizers.tokenizer import Tokenizer
 
     from rasa_electra.components.japanese_tokenizer import JapaneseTokenizer
 
     config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
-    with pytest.raises(ModelLoadError, match="model_format must be one of"):
-        ElectraEntityExtractor.create({**config, "model_format": "onnx"}, None, None, None)
+    with pytest.raises(ModelLoadError, match="backend must be one of"):
+        ElectraEntityExtractor.create({**config, "backend": "torch"}, None, None, None)
     required = ElectraEntityExtractor.required_components()
     assert required == [Tokenizer] and issubclass(JapaneseTokenizer, Tokenizer)
 
@@ -390,17 +387,26 @@ def test_config_mistakes_are_rasas_invalid_config_exception(tmp_path):
             ElectraEntityExtractor.create(config, None, None, None)
 
 
-def test_keys_a_mode_does_not_read_are_named_once(exported_tiny):
+def test_an_unknown_or_mistyped_key_is_an_invalid_config_exception_naming_it(exported_tiny):
+    from rasa.shared.exceptions import InvalidConfigException
+
     config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
-    with pytest.warns(UserWarning, match="ignores epochs, max_seq_length with `model_path`"):
-        ElectraEntityExtractor.create({**config, "epochs": 99, "max_seq_length": 64}, *[None] * 3)
+    for key in ("learnig_rate", "batch_size", "model_format"):
+        with pytest.raises(InvalidConfigException, match=f"no key '{key}'"):
+            ElectraEntityExtractor.create({**config, key: 1}, None, None, None)
+    with pytest.raises(InvalidConfigException, match="confidence_threshold must be a number"):
+        ElectraEntityExtractor.create({**config, "confidence_threshold": "high"}, *[None] * 3)
+    # Rasa's own key for `rasa train --finetune --epoch-fraction` is not the user's mistake
+    ElectraEntityExtractor.create({**config, "finetuning_epoch_fraction": 0.5}, *[None] * 3)
 
 
-def test_the_old_batch_size_key_still_works_with_a_deprecation_warning(exported_tiny):
-    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(exported_tiny)}
-    with pytest.warns(FutureWarning, match="`batch_size` is now `inference_batch_size`"):
-        old = ElectraEntityExtractor({**config, "batch_size": 2}, None, None)
-    assert old._batch_size == 2
+def test_the_documented_keys_are_a_bot_builders_and_every_key_has_one_declaration():
+    from rasa_electra.components.electra_config import USER_KEYS
+
+    defaults = ElectraEntityExtractor.get_default_config()
+    assert len(USER_KEYS) <= 12 and set(USER_KEYS) <= set(defaults)
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{key}`" in readme for key in USER_KEYS)
 
 
 def test_no_entities_to_train_on_and_an_empty_resource_extract_nothing(tmp_path, repo):
@@ -414,7 +420,7 @@ def test_no_entities_to_train_on_and_an_empty_resource_extract_nothing(tmp_path,
 
 
 def test_overlapping_annotations_are_refused_with_the_message_text(tmp_path, repo):
-    from rasa_electra.components.electra_entity_extractor import EntityAnnotationError
+    from rasa_electra.components.trainable import EntityAnnotationError
 
     model_storage, resource = storage(tmp_path)
     config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(repo)}
@@ -512,9 +518,11 @@ def test_a_user_dictionary_on_the_pipeline_tokenizer_reaches_training_and_servin
 
     # training: the start point's own analyser gives way to the pipeline's, and the export
     # keeps it
+    from rasa_electra.components.trainable import use_pipeline_words
+
     spec = model_spec.get(pytorch_layout_dir, max_seq_length=32)
     assert spec.tokenizer.tokenize(text).word_offsets[0] == (0, 4)
-    ElectraEntityExtractor._train_on_pipeline_words(spec, TrainingData([message]))
+    use_pipeline_words(spec, TrainingData([message]))
     assert spec.tokenizer.tokenize(text).word_offsets[0] == (0, 5)
     spec.tokenizer.save(tmp_path / "tokenizer")
     again = SubwordTokenizer.from_directory(tmp_path / "tokenizer")
@@ -582,7 +590,10 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
     config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
               "epochs": 2, "min_train_steps": 0, "max_seq_length": 24, "average_seeds": 2,
               "random_seed": 7, "keep_layers": 1}  # fmt: skip
-    ElectraEntityExtractor(config, None, None)._fine_tune(TrainingData(messages), tmp_path / "out")
+    from rasa_electra.components.electra_config import ExtractorConfig
+    from rasa_electra.components.trainable import fine_tune, trained_config
+
+    fine_tune(ExtractorConfig.parse(config), TrainingData(messages), tmp_path / "out")
     card = json.loads((tmp_path / "out" / "model_card.json").read_text(encoding="utf-8"))
     assert [(i["seed"], i["init_seed"]) for i in card["soup"]] == [(7, 7), (8, 7)]
     assert all(i["training_seconds"] > 0 for i in card["soup"])  # what the soup cost to train
@@ -607,19 +618,20 @@ def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir
     assert served.decoder.o_bias == defaults.TRAINABLE_O_BIAS
     assert card["hyperparameters"]["learning_rate"] == defaults.LEARNING_RATE  # the default
     # a start point whose head knows these labels is continued with the recipe's O bias
-    assert ElectraEntityExtractor(config, None, None)._trained_o_bias(True) == defaults.O_BIAS
-    told = ElectraEntityExtractor({**config, "o_bias": 0.25}, None, None)
-    assert told._trained_o_bias(True) == 0.25
-    with pytest.raises(InvalidConfigException, match="learning_rate must be a number > 0"):
+    assert trained_config(ExtractorConfig.parse(config), True).o_bias == defaults.O_BIAS
+    told = ExtractorConfig.parse({**config, "o_bias": 0.25})
+    assert trained_config(told, True).o_bias == 0.25
+    with pytest.raises(InvalidConfigException, match="learning_rate must be a number ≥ 0"):
         ElectraEntityExtractor.create({**config, "learning_rate": None}, None, None, None)
     with pytest.raises(InvalidConfigException, match="average_seeds"):
         ElectraEntityExtractor.create({**config, "average_seeds": 0}, None, None, None)
     with pytest.raises(InvalidConfigException, match="keep_layers"):
         ElectraEntityExtractor.create({**config, "keep_layers": 0}, None, None, None)
     with pytest.raises(InvalidConfigException, match="has 2 encoder layers"):  # not a deep error
-        ElectraEntityExtractor({**config, "keep_layers": 3}, None, None)._fine_tune(
-            TrainingData(messages), tmp_path / "too-deep"
-        )
+        fine_tune(
+            ExtractorConfig.parse({**config, "keep_layers": 3}), TrainingData(messages),
+            tmp_path / "too-deep",
+        )  # fmt: skip
 
 
 @pytest.mark.slow

@@ -9,7 +9,8 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor, ModelLoadError
+from rasa_electra.components.electra_config import ModelLoadError
+from rasa_electra.components.legacy_tf1_extractor import LegacyTF1EntityExtractor
 from rasa_electra.model.export import ExportError
 from rasa_electra.serving.tf1_legacy import LegacyTF1Model, read_label_map
 
@@ -80,9 +81,9 @@ def test_legacy_export_predicts_spans_on_the_original_text(legacy_dir):
 
 
 def test_component_serves_the_legacy_export(legacy_dir):
-    config = {**ElectraEntityExtractor.get_default_config(), "model_path": str(legacy_dir),
-              "model_format": "tf1_legacy", "max_seq_length": SEQ}  # fmt: skip
-    component = ElectraEntityExtractor(config, None, None)
+    config = {**LegacyTF1EntityExtractor.get_default_config(), "model_path": str(legacy_dir),
+              "max_seq_length": SEQ}  # fmt: skip
+    component = LegacyTF1EntityExtractor(config, None, None)
     component._model = component._load_export(legacy_dir)
     message = Message(data={TEXT: "東京に行く"})
     component.process([message])
@@ -105,8 +106,8 @@ def test_missing_label_map_is_named(legacy_dir, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(legacy_dir, broken)
     (broken / "label2id.pkl").unlink()
-    config = {**ElectraEntityExtractor.get_default_config(), "model_format": "tf1_legacy"}
-    component = ElectraEntityExtractor(config, None, None)
+    config = LegacyTF1EntityExtractor.get_default_config()
+    component = LegacyTF1EntityExtractor(config, None, None)
     with pytest.raises(
         ModelLoadError, match=f"{broken} is not a complete TF1 export: missing label2id.pkl"
     ):

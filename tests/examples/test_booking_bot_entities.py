@@ -81,7 +81,7 @@ def test_an_entity_an_earlier_extractor_found_wins_the_overlap(extractor):
 def test_an_export_is_a_start_point_that_keeps_what_it_knows(bot_export, bot_options):
     import tensorflow as tf
 
-    from rasa_electra.components.electra_entity_extractor import origins
+    from rasa_electra.components.entities import origins
     from rasa_electra.data.tags import label_list
     from rasa_electra.model import model_spec
     from rasa_electra.model.export import read_labels

@@ -1,0 +1,176 @@
+"""The ELECTRA extractor's configuration: Rasa's dict for the component, parsed once into typed
+settings, each declared where it belongs.
+
+- ``ExtractorOptions``: the component's own keys (what to serve or fine-tune, the bot's names,
+  which entities to keep);
+- ``TrainingConfig`` (``model.training``): trainable mode's fine-tuning, under the keys in
+  ``TRAINING_KEYS``;
+- ``SpecOptions`` (``model.model_spec``): the start point's input windows and tags;
+- ``ServingOptions`` (``serving``): runtime, threads and decoding.
+
+``USER_KEYS`` are what a bot builder sets (the README's table); the rest are advanced keys
+(docs/component.md). A key none of them declares, or a value a check refuses, is an
+``InvalidConfigException`` naming the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rasa.shared.exceptions import InvalidConfigException, RasaException
+
+from rasa_electra import defaults
+from rasa_electra.model.model_spec import SpecOptions
+from rasa_electra.model.training import TrainingConfig
+from rasa_electra.serving import ServingOptions
+from rasa_electra.settings import SettingError, Settings, at_least, setting
+
+
+class ModelLoadError(RasaException):
+    """The configured model cannot be used; says which path and what is wrong. A
+    ``RasaException``, so `rasa train`/`rasa shell` print it as one line."""
+
+
+class ElectraConfigError(InvalidConfigException, ModelLoadError):
+    """A configuration the component cannot work with (Rasa's ``InvalidConfigException``)."""
+
+
+def check_entity_map_shape(entity_map: Any) -> None:
+    if entity_map is None:
+        return
+    if not isinstance(entity_map, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in entity_map.items()
+    ):
+        raise ValueError(f"must map model labels to entity names, got {entity_map!r}")
+
+
+@dataclass(frozen=True)
+class ExtractorOptions(Settings):
+    """The component's own keys."""
+
+    model_path: str | None = setting(
+        None, "an export directory to serve (finetune --out DIR writes DIR/export)"
+    )
+    pretrained: str | None = setting(
+        None,
+        "trainable mode instead: a start point fine-tuned on the bot's NLU data at `rasa "
+        "train` (an encoder, or an export to continue: its head rows for labels it knows are "
+        "kept, and entity_map seeds the bot's names from the labels they map from)",
+    )
+    entity_map: dict[str, str] | None = setting(
+        None,
+        "the bot's entity names for the model's labels, e.g. {GPE: place, DATE: date}; "
+        "labels left out are dropped; none keeps every label under its own name",
+        check=check_entity_map_shape,
+    )
+    confidence_threshold: float = setting(
+        0.0,
+        "drop entities below this confidence (the mean probability of their words' tags)",
+        check=at_least(0.0),
+    )
+    keep_overlapping: bool = setting(
+        False,
+        "keep an entity that overlaps one an earlier extractor (a regex, a lookup table, "
+        "Duckling) already put on the message; by default theirs, the more specific rule, wins",
+    )
+    inference_batch_size: int = setting(
+        defaults.INFERENCE_BATCH_SIZE, "messages per model call", check=at_least(1)
+    )
+    random_seed: int = setting(defaults.RANDOM_SEED, "trainable mode's first seed")
+    average_seeds: int = setting(
+        defaults.AVERAGE_SEEDS,
+        "fine-tune this many times (seeds random_seed, +1, …, each "
+        "drawing the same new weights) and serve the mean of their weights: one model's "
+        "latency, this many times the training",
+        check=at_least(1),
+    )
+
+
+# the component's key for each TrainingConfig field trainable mode reads
+TRAINING_KEYS = {
+    "epochs": "epochs",
+    "min_train_steps": "min_steps",
+    "learning_rate": "learning_rate",
+    "warmup_ratio": "warmup_ratio",
+    "train_batch_size": "batch_size",
+    "head": "head",
+    "word_features": "word_features",
+    "keep_layers": "keep_layers",
+}
+# trainable mode's own defaults where the fine-tuning command's differ: a bot's hundred messages
+# are a few batches an epoch, so a floor of optimizer steps (docs/defaults.md#min-train-steps)
+TRAINABLE_DEFAULTS = {"min_steps": defaults.MIN_TRAIN_STEPS}
+# what a bot builder sets; the rest are advanced (docs/component.md)
+USER_KEYS = (
+    "model_path",
+    "pretrained",
+    "entity_map",
+    "epochs",
+    "learning_rate",
+    "confidence_threshold",
+    "backend",
+    "quantization",
+    "serving_url",
+    "keep_overlapping",
+    "random_seed",
+    "inference_batch_size",
+)
+# set by Rasa itself: `rasa train --finetune --epoch-fraction F` scales `epochs`
+RASA_KEYS = ("finetuning_epoch_fraction",)
+
+
+def trainable_defaults() -> TrainingConfig:
+    return TrainingConfig(**TRAINABLE_DEFAULTS)
+
+
+@dataclass(frozen=True)
+class ExtractorConfig:
+    """Every setting the component reads, typed and checked."""
+
+    own: ExtractorOptions
+    training: TrainingConfig
+    spec: SpecOptions
+    serving: ServingOptions
+
+    @staticmethod
+    def defaults() -> dict[str, Any]:
+        """The component's default config: each key once, from the class that declares it."""
+        training = trainable_defaults()
+        return {
+            **ExtractorOptions.defaults(),
+            **{key: getattr(training, name) for key, name in TRAINING_KEYS.items()},
+            **SpecOptions.defaults(),
+            **ServingOptions.defaults(),
+        }
+
+    @classmethod
+    def parse(cls, config: Mapping[str, Any]) -> ExtractorConfig:
+        """Rasa's dict (the defaults merged with the user's keys) as typed settings."""
+        values = {k: v for k, v in config.items() if k not in RASA_KEYS}
+        known = set(cls.defaults())
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ElectraConfigError(
+                f"ElectraEntityExtractor has no key {unknown[0]!r}; its keys are "
+                f"{', '.join(USER_KEYS)} (and the advanced ones in docs/component.md)"
+            )
+        try:
+            training = {TRAINING_KEYS[k]: v for k, v in values.items() if k in TRAINING_KEYS}
+            return cls(
+                own=ExtractorOptions.from_mapping(values, strict=False),
+                training=replace(trainable_defaults(), **training),
+                spec=SpecOptions.from_mapping(values, strict=False),
+                serving=ServingOptions.from_mapping(values, strict=False),
+            )
+        except SettingError as error:
+            raise ElectraConfigError(f"ElectraEntityExtractor: {error}") from error
+
+    def check_mode(self) -> None:
+        """Exactly one of an export to serve or a start point to fine-tune."""
+        if bool(self.own.model_path) == bool(self.own.pretrained):
+            raise ElectraConfigError(
+                "ElectraEntityExtractor needs exactly one of `model_path` (an exported model "
+                "directory) or `pretrained` (a start point to fine-tune during `rasa train`)"
+            )

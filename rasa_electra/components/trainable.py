@@ -1,0 +1,119 @@
+"""Trainable mode: the extractor fine-tunes its start point on the bot's NLU data inside
+`rasa train`, then exports one model (or the soup of several seeds) for the component to serve."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_electra import defaults
+from rasa_electra.components.electra_config import ElectraConfigError, ExtractorConfig
+from rasa_electra.components.entities import origins
+from rasa_electra.components.japanese_tokenizer import SEGMENTER_KEY
+from rasa_electra.data.rasa_nlu import example_from_message
+from rasa_electra.data.spans import Example, SpanError
+from rasa_electra.data.tags import tag_label
+
+logger = logging.getLogger(__name__)
+
+TRAINED_ON = "rasa train (the bot's NLU data)"  # the export card's data
+
+
+class EntityAnnotationError(RasaException):
+    """Training annotations the tagger cannot learn from, with the message's text."""
+
+
+def training_examples(training_data: TrainingData) -> list[Example]:
+    """The bot's messages as the core type; an annotation the tags cannot carry (a role or group
+    name) is an ``EntityAnnotationError`` naming the message."""
+    examples = []
+    for message in training_data.nlu_examples:
+        if not message.get(TEXT):
+            continue
+        try:
+            example = example_from_message(message.get(TEXT), message.get(ENTITIES) or [], None)
+            for span in example.spans:
+                tag_label(span)
+        except SpanError as error:
+            raise EntityAnnotationError(
+                f"ElectraEntityExtractor cannot train on {message.get(TEXT)!r}: {error}"
+            ) from error
+        examples.append(example)
+    return examples
+
+
+def fine_tune(config: ExtractorConfig, training_data: TrainingData, target: Path) -> None:
+    """Fine-tune once per seed from one start and export the one model, or their soup, to
+    ``target``."""
+    from rasa_electra.model import DataLoader, model_spec
+
+    examples = training_examples(training_data)
+    try:
+        spec = model_spec.get(
+            config.own.pretrained, config.spec.max_seq_length, config.spec.label_scheme
+        )
+        use_pipeline_words(spec, training_data)
+        # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
+        spec.label_origins = origins(config.own.entity_map)
+        train = DataLoader(examples, spec)
+        continued = spec.continues_head(spec.tags(train.tag_labels))
+        train_seeds(config, train, trained_config(config, continued), target)
+    except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
+        raise ElectraConfigError(f"pretrained {config.own.pretrained}: {error}") from error
+
+
+def trained_config(config: ExtractorConfig, continued: bool):
+    """Trainable mode's ``TrainingConfig``: the component's training keys, its memory, and the
+    O bias the export records: the config's, else the one chosen on dev for a continued head
+    (the recipe's) or a new one (docs/defaults.md#o-bias)."""
+    o_bias = config.serving.o_bias
+    if o_bias is None:
+        o_bias = defaults.O_BIAS if continued else defaults.TRAINABLE_O_BIAS
+    return replace(config.training, entity_memory=config.serving.entity_memory, o_bias=o_bias)
+
+
+def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:
+    """``average_seeds`` fine-tunings (seeds ``random_seed``, +1, …), every one drawing its new
+    weights from the first seed, so their soup is safe; one seed exports its model alone."""
+    from rasa_electra.model import ner, soup
+
+    first = config.own.random_seed
+    seeds = [first + k for k in range(config.own.average_seeds)]
+    with tempfile.TemporaryDirectory() as scratch:
+        exports, ingredients = [], []
+        for seed in seeds:
+            model = ner.create(train, config=replace(training, seed=seed, init_seed=first))
+            if len(seeds) == 1:
+                model.export(target, data=TRAINED_ON)
+                return
+            exports.append(model.export(Path(scratch) / f"seed-{seed}", data=TRAINED_ON))
+            seconds = round(sum(e.seconds for e in model.history.epochs), 1)
+            ingredients.append({"seed": seed, "init_seed": first, "training_seconds": seconds})
+        averaged = soup.average(exports)
+        averaged.spec = train.spec  # the card names the real start point, not a scratch export
+        averaged.export(target, data=TRAINED_ON, soup=ingredients)
+
+
+def use_pipeline_words(spec, training_data: TrainingData) -> None:
+    """Train on the words the pipeline's tokenizer cuts (its dictionary, split mode, user
+    dictionary, normalization), the words this extractor will tag when it serves; the export
+    records them. A tokenizer that does not say what it is (not ours) leaves the start point's
+    own analyser."""
+    from rasa_electra.tokenization.segmenters import word_segmenter
+
+    pipeline = next((m.get(SEGMENTER_KEY) for m in training_data.nlu_examples
+                     if m.get(SEGMENTER_KEY)), None)  # fmt: skip
+    own = spec.tokenizer.words.settings()
+    if pipeline is None or pipeline == own:
+        return
+    logger.info(
+        "ElectraEntityExtractor trains on the pipeline tokenizer's words (%s) instead of "
+        "those its start point was cut with (%s)", pipeline, own,
+    )  # fmt: skip
+    spec.tokenizer.use_words(word_segmenter(pipeline))
