@@ -121,7 +121,7 @@ class Settings:
                     raise SettingError(field.name, str(error)) from None
 
     @classmethod
-    def keys(cls) -> list[str]:
+    def names(cls) -> list[str]:
         return [field.name for field in fields(cls)]
 
     @classmethod
@@ -132,7 +132,7 @@ class Settings:
     def from_mapping(cls: type[T], values: Mapping[str, Any], strict: bool = True) -> T:
         """The settings ``values`` names (the rest keep their defaults); with ``strict``, a key
         this class does not declare is a ``SettingError`` naming it."""
-        known = set(cls.keys())
+        known = set(cls.names())
         if strict:
             unknown = sorted(set(values) - known)
             if unknown:
@@ -159,7 +159,8 @@ def _parse(kind: Any, optional: bool) -> Callable[[str], Any]:
         if optional and text.strip().lower() in ("none", "null", ""):
             return None
         if kind is tuple or typing.get_origin(kind) is tuple:
-            return tuple(part.strip() for part in text.split(",") if part.strip())
+            item = (typing.get_args(kind) or (str,))[0]
+            return tuple(item(part.strip()) for part in text.split(",") if part.strip())
         return kind(text)
 
     parse.__name__ = getattr(kind, "__name__", "value")  # argparse names it in errors
@@ -173,9 +174,11 @@ def add_arguments(
     only: Iterable[str] | None = None,
     skip: Iterable[str] = (),
     defaults: Mapping[str, Any] | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> None:
     """``--PREFIX-NAME`` for each field (``only`` those, less ``skip``): its type, choices,
-    default and help from the field; ``defaults`` overrides a default for this parser only.
+    default and help from the field; ``defaults`` overrides a default for this parser only, and
+    ``rename`` a field's name (a key that names the field otherwise, e.g. the component's).
     Optional values take ``none``; tuples take comma-separated items; booleans take
     ``--name``/``--no-name``."""
     hints, wanted, skipped = _types(cls), set(only) if only else None, set(skip)
@@ -187,19 +190,23 @@ def add_arguments(
             continue
         kind, optional = _unwrap_optional(hints[field.name])
         default = overrides.get(field.name, getattr(cls(), field.name))
-        name = "--" + (prefix + field.name).replace("_", "-")
+        key = (rename or {}).get(field.name, field.name)
+        name = "--" + (prefix + key).replace("_", "-")
         help_text = field.metadata.get("help", "")
         if kind is bool:
             parser.add_argument(
                 name, action=argparse.BooleanOptionalAction, default=default, help=help_text
             )
             continue
-        shown = ",".join(default) if isinstance(default, tuple) else default
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        if field.name in overrides and default is None:  # unset: the reader's own default
+            help_text = help_text or "unset: the default"
+        elif help_text:
+            help_text = f"{help_text} (default: {shown})"
+        else:
+            help_text = f"default: {shown}"
+        choices = field.metadata.get("choices")
         parser.add_argument(
-            name,
-            type=_parse(kind, optional),
-            default=default,
-            choices=field.metadata.get("choices"),
-            metavar=None if field.metadata.get("choices") else field.name.upper(),
-            help=f"{help_text} (default: {shown})" if help_text else f"default: {shown}",
-        )
+            name, type=_parse(kind, optional), default=default, choices=choices,
+            metavar=None if choices else key.upper(), help=help_text,
+        )  # fmt: skip

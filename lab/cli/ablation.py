@@ -278,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         "--holds", metavar="LEVER=SEED",
         help="exit 0 if --recorded has that run, 1 if not (make ablation's skip test)",
     )  # fmt: skip
+    parser.add_argument(
+        "--without-decodings", action="store_true",
+        help="print each lever's row only, not its exports decoded each way",
+    )  # fmt: skip
     parser.add_argument("--cost", type=Path, help="a finetune results.json to set against --lever")
     parser.add_argument("--lever", help="the recorded lever --cost compares with")
     args = parser.parse_args(argv)
@@ -325,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(error))
     order = [name for name in args.order.split(",") if name]
     rows = {name: rows[name] for name in ordered(rows, order)}  # the record keeps the table's order
-    print(table(rows, order))
+    shown = {n: r for n, r in rows.items() if "+" not in n} if args.without_decodings \
+        else rows  # fmt: skip
+    print(table(shown, order))
     if args.plot:
         print(f"wrote {plot_curves(rows, args.plot)}")
     if args.record:

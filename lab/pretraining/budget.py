@@ -12,7 +12,7 @@ delivery folder. A later call on the same warm machine resumes from the local ch
 The recipe is ELECTRA-small's (Clark et al. 2020) with what budget pretraining found to matter
 (Cramming, Geiping & Goldstein 2023): dropout off, a schedule fitted to the time budget (10%
 warmup, linear decay to zero at the deadline), the learning rate at most the preset's (a larger
-batch does not raise it: that collapsed the discriminator once, docs/results.md).
+batch does not raise it: that collapsed the discriminator once, docs/journal).
 """
 
 from __future__ import annotations
@@ -47,14 +47,14 @@ from lab.pretraining.trainer import (
 )
 
 RUN_REPORT = "run.json"
-# 5% (Cramming-like) collapsed the discriminator at 1e-3 on the H200 run (docs/results.md)
+# 5% (Cramming-like) collapsed the discriminator at 1e-3 on the H200 run (docs/journal)
 WARMUP_FRACTION = 0.1
 
 
 def scaled_learning_rate(preset: str, batch_size: int) -> float:
     """The preset's learning rate scaled by √(batch / preset batch) for smaller batches, and
     never above the preset's own: the √-scaled 1e-3 at batch 512 collapsed the discriminator
-    on the H200 (run 1), the preset's 5e-4 at 512 did not (run 2; docs/results.md)."""
+    on the H200 (run 1), the preset's 5e-4 at 512 did not (run 2; docs/journal)."""
     base = PRESETS[preset]
     return base.learning_rate * min(1.0, math.sqrt(batch_size / base.batch_size))
 

@@ -59,16 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     if systems:
         if not args.train or not args.out:
             parser.error("--systems needs --train (data to train on) and --out (where to)")
-        from rasa_electra.evaluation.harness import HarnessOptions, train_system
+        from rasa_electra.evaluation.harness import train_system
+        from rasa_electra.evaluation.systems import SystemOptions, build_systems
 
-        options = HarnessOptions(
-            electra_export=str(args.electra_export.resolve()) if args.electra_export else None,
+        options = SystemOptions(
+            electra_exports=(str(args.electra_export.resolve()),) if args.electra_export else (),
             electra_threads=args.threads,
         )
-        for system in systems:
-            print(f"{system}: rasa train nlu …", file=sys.stderr)
-            workdir = (args.out / "models" / system.replace("@", "-")).resolve()
-            archives[system] = train_system(system, options, args.train.resolve(), workdir).archive
+        try:
+            built = build_systems(systems, options)
+        except ValueError as error:
+            parser.error(str(error))
+        for system in built:
+            print(f"{system.name}: rasa train nlu …", file=sys.stderr)
+            workdir = (args.out / "models" / system.name.replace("@", "-")).resolve()
+            archives[system.name] = train_system(system, args.train.resolve(), workdir).archive
     if not archives:
         parser.error("give --model NAME=ARCHIVE or --systems")
 

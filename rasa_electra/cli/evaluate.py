@@ -25,11 +25,31 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
 
-from rasa_electra import defaults
-from rasa_electra.evaluation.systems import SYSTEMS
+from rasa.shared.exceptions import RasaException
+
+from rasa_electra.components.electra_config import (
+    TRAINABLE_ONLY,
+    add_component_arguments,
+    component_keys,
+)
+from rasa_electra.evaluation.systems import (
+    SYSTEMS,
+    CrfOptions,
+    DietOptions,
+    SpacyOptions,
+    SystemOptions,
+    build_systems,
+)
+from rasa_electra.settings import add_arguments
 
 # --quick: spaCy's loop stops after a few steps instead of its patience of 1,600
 QUICK_SPACY = {"training.max_steps": 60, "training.eval_frequency": 20}
+# --quick: trainable ELECTRA's keys for a smoke test (a few sentences, short training)
+QUICK_ELECTRA = {"epochs": 2, "min_train_steps": 0, "learning_rate": 3e-3, "max_seq_length": 32,
+                 "average_seeds": 1}  # fmt: skip
+# the component keys a harness run may set for ELECTRA (--electra-KEY); unset: its defaults
+ELECTRA_KEYS = ("epochs", "min_train_steps", "learning_rate", "train_batch_size",
+                "max_seq_length", "average_seeds", "o_bias", "entity_memory")  # fmt: skip
 
 
 def absolute_start_point(source: str | None) -> str | None:
@@ -55,131 +75,130 @@ def parse_entity_map(text: str | None) -> dict[str, str] | None:
     return dict(key_values(text, "--electra-entity-map", "LABEL=name")) if text else None
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The run's own flags, then each system's, generated from its options (and ELECTRA's from
+    the component keys that declare them)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, help="folder with train.yml and test.yml")
     parser.add_argument("--train", type=Path)
     parser.add_argument("--test", type=Path)
     parser.add_argument("--dev", type=Path, help="for choices made on dev (default: DATA/dev.yml)")
     parser.add_argument(
-        "--systems",
-        default="crf,electra",
-        help="comma-separated, any of: "
-        + "; ".join(f"{name} ({what})" for name, what in SYSTEMS.items())
+        "--systems", default="crf,electra",
+        help="comma-separated, any of: " + "; ".join(f"{n} ({w})" for n, w in SYSTEMS.items())
         + "; and electra@FORMAT (e.g. electra@tflite-dynamic: the export on a converted "
-        "format, made by rasa_electra.cli.export_formats)",
-    )
+        "format, made by rasa-electra export-formats)",
+    )  # fmt: skip
     parser.add_argument(
         "--trials", type=int, default=1, help="seeds per stochastic system (diet, spacy, "
         "electra fine-tuned in `rasa train`); deterministic ones run once"
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
-        "--electra-start-point", help="fine-tuned inside `rasa train` (trainable mode)"
-    )
-    parser.add_argument(
-        "--electra-export", action="append",
-        help="an export from rasa_electra.cli.finetune (model_path mode); repeat it with the "
-        "same recipe's exports of other seeds to score one trial per export",
-    )  # fmt: skip
-    parser.add_argument(
-        "--electra-entity-map",
-        help="the component's entity_map, e.g. GPE=place,LOC=place,DATE=date (labels left out "
-        "are dropped; with an export as start point it also seeds the new labels' rows)",
-    )
-    parser.add_argument("--electra-epochs", type=int, default=defaults.EPOCHS)
-    parser.add_argument(
-        "--electra-learning-rate", type=float,
-        help="trainable mode's learning_rate (default: the component's, which the start point's "
-        "head decides)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--electra-o-bias", type=float,
-        help="the component's o_bias (default: each model's own, which its card records)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--quick",
-        action="store_true",
+        "--quick", action="store_true",
         help="60 train / 30 test sentences, 1 trial, one ELECTRA seed (no soup)",
-    )
-    parser.add_argument(
-        "--diet-epochs", help="DIET's epochs, several (e.g. 10,20) chosen on dev "
-        "(default: the harness's, 10,20; --quick: 2)"
     )  # fmt: skip
-    parser.add_argument(
-        "--crf-config", type=Path, default=Path("config.yml"), help="the CRF system's pipeline"
-    )
-    parser.add_argument(
-        "--crf-tokenizer", help="the CRF config's tokenizer options replaced, e.g. "
-        "dictionary=sudachi,split_mode=C (values read as YAML: null, true, 3)"
-    )  # fmt: skip
-    parser.add_argument(
-        "--spacy-config", type=Path, default=Path("config-spacy.cfg"), help="spacy's config"
-    )
     parser.add_argument("--title", default="Entity extraction through Rasa")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--scoreboard", type=Path, help="append this run's record here")
     parser.add_argument("--run", help="the run's name in the scoreboard (default: --out's name)")
     parser.add_argument("--note", default="", help="what a reader of the record must know")
-    args = parser.parse_args(argv)
+    electra = parser.add_argument_group("electra (ElectraEntityExtractor)")
+    electra.add_argument("--electra-start-point", help="fine-tuned inside `rasa train`")
+    electra.add_argument(
+        "--electra-export", action="append",
+        help="an export from rasa-electra finetune (model_path mode); repeat it with the same "
+        "recipe's exports of other seeds to score one trial per export",
+    )  # fmt: skip
+    electra.add_argument(
+        "--electra-entity-map",
+        help="the component's entity_map, e.g. GPE=place,LOC=place,DATE=date (labels left out "
+        "are dropped; with an export as start point it also seeds the new labels' rows)",
+    )  # fmt: skip
+    add_component_arguments(electra, ELECTRA_KEYS, "electra_")
+    crf = parser.add_argument_group("crf and crf-rasa")
+    add_arguments(crf, CrfOptions, "crf_")
+    crf.add_argument(
+        "--crf-tokenizer", help="the CRF config's tokenizer options replaced, e.g. "
+        "dictionary=sudachi,split_mode=C (values read as YAML: null, true, 3)"
+    )  # fmt: skip
+    add_arguments(
+        parser.add_argument_group("diet"), DietOptions, "diet_", defaults={"epochs": None}
+    )
+    add_arguments(parser.add_argument_group("spacy"), SpacyOptions, "spacy_")
+    return parser
 
-    from rasa_electra.evaluation.harness import HarnessOptions, evaluate_systems
+
+def main(argv: list[str] | None = None) -> int:
+    command = parser()
+    args = command.parse_args(argv)
+    from rasa_electra.evaluation.harness import evaluate_systems
     from rasa_electra.evaluation.report import write_report
 
-    train = args.train or (args.data / "train.yml" if args.data else None)
-    test = args.test or (args.data / "test.yml" if args.data else None)
-    dev = args.dev or (args.data / "dev.yml" if args.data else None)
-    if not train or not test or not train.is_file() or not test.is_file():
-        parser.error("give --data DIR (with train.yml and test.yml) or --train FILE --test FILE")
-    if dev is not None and not dev.is_file():
-        parser.error(f"no dev file at {dev}")
-    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    if any(s.startswith("electra") for s in systems) and not (
-        args.electra_start_point or args.electra_export
-    ):
-        parser.error("the electra system needs --electra-start-point or --electra-export")
-    if any("@" in s for s in systems) and not args.electra_export:
-        parser.error("electra@FORMAT needs --electra-export (with its formats converted)")
-    options = HarnessOptions(
-        crf_config=args.crf_config,
-        crf_tokenizer=parse_options(args.crf_tokenizer),
-        electra_start_point=absolute_start_point(args.electra_start_point),
-        electra_export=str(Path(args.electra_export[0]).resolve()) if args.electra_export else None,
-        electra_seed_exports=tuple(str(Path(e).resolve()) for e in args.electra_export or [])
-        if len(args.electra_export or []) > 1
-        else (),
-        electra_epochs=2 if args.quick else args.electra_epochs,
-        electra_min_train_steps=0 if args.quick else defaults.MIN_TRAIN_STEPS,
-        electra_learning_rate=3e-3 if args.quick else args.electra_learning_rate,
-        electra_max_seq_length=32 if args.quick else 128,
-        diet_epochs=parse_ints(args.diet_epochs)
-        if args.diet_epochs
-        else ((2,) if args.quick else HarnessOptions().diet_epochs),
-        electra_entity_map=parse_entity_map(args.electra_entity_map),
-        electra_o_bias=args.electra_o_bias,
-        electra_average_seeds=1 if args.quick else None,
-        spacy_config=args.spacy_config.resolve(),
-        spacy_overrides=QUICK_SPACY if args.quick else {},
-    )
+    train, test, dev = data_files(command, args)
+    try:
+        systems = build_systems([s.strip() for s in args.systems.split(",") if s.strip()],
+                                system_options(args))  # fmt: skip
+    except (ValueError, RasaException) as error:
+        command.error(str(error))
     results = evaluate_systems(
         train.resolve(), test.resolve(), systems, 1 if args.quick else args.trials,
-        args.out.resolve(), options, args.seed,
-        limit_train=60 if args.quick else None, limit_test=30 if args.quick else None,
-        dev_file=dev.resolve() if dev else None,
+        args.out.resolve(), args.seed, limit_train=60 if args.quick else None,
+        limit_test=30 if args.quick else None, dev_file=dev.resolve() if dev else None,
     )  # fmt: skip
     paths = write_report(results, args.out, args.title)
     print((args.out / "results.md").read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths))
     if args.scoreboard:
-        from rasa_electra.evaluation.scoreboard import append_record, make_record
-
-        command = "rasa-electra evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
-        run = args.run or args.out.name
-        append_record(
-            args.scoreboard, make_record(results, run, command, args.title, note=args.note)
-        )
-        print(f"recorded run {run!r} in {args.scoreboard}")
+        record(args, results, argv)
     return 0
+
+
+def data_files(command: argparse.ArgumentParser, args: argparse.Namespace):
+    """train, test and dev: each its own flag, else ``--data``'s file of that name."""
+    train = args.train or (args.data / "train.yml" if args.data else None)
+    test = args.test or (args.data / "test.yml" if args.data else None)
+    dev = args.dev or (args.data / "dev.yml" if args.data else None)
+    if not train or not test or not train.is_file() or not test.is_file():
+        command.error("give --data DIR (with train.yml and test.yml) or --train FILE --test FILE")
+    if dev is not None and not dev.is_file():
+        command.error(f"no dev file at {dev}")
+    return train, test, dev
+
+
+def system_options(args: argparse.Namespace) -> SystemOptions:
+    """Each system's options from the flags; --quick shortens what trains."""
+    keys = component_keys(args, ELECTRA_KEYS, "electra_")
+    if args.electra_entity_map:
+        keys = {"entity_map": parse_entity_map(args.electra_entity_map), **keys}
+    if args.quick:
+        keys = {**keys, **QUICK_ELECTRA}
+    if args.electra_export:  # an export is served as it is: trainable mode's keys do not apply
+        keys = {k: v for k, v in keys.items() if k not in TRAINABLE_ONLY}
+    diet = args.diet_epochs or ((2,) if args.quick else DietOptions().epochs)
+    return SystemOptions(
+        crf=CrfOptions.from_arguments(args, "crf_", tokenizer=parse_options(args.crf_tokenizer)),
+        diet=DietOptions(epochs=diet),
+        spacy=SpacyOptions.from_arguments(
+            args,
+            "spacy_",
+            config=args.spacy_config.resolve(),
+            overrides=QUICK_SPACY if args.quick else {},
+        ),
+        electra_exports=tuple(str(Path(e).resolve()) for e in args.electra_export or ()),
+        electra_start_point=absolute_start_point(args.electra_start_point),
+        electra_keys=keys,
+    )
+
+
+def record(args: argparse.Namespace, results: dict, argv: list[str] | None) -> None:
+    """Append the run's record, with its command, to the scoreboard."""
+    from rasa_electra.evaluation.scoreboard import append_record, make_record
+
+    command = "rasa-electra evaluate " + shlex.join(sys.argv[1:] if argv is None else argv)
+    run = args.run or args.out.name
+    append_record(args.scoreboard, make_record(results, run, command, args.title, note=args.note))
+    print(f"recorded run {run!r} in {args.scoreboard}")
 
 
 def parse_options(text: str | None) -> dict[str, object]:
@@ -189,14 +208,6 @@ def parse_options(text: str | None) -> dict[str, object]:
 
     pairs = key_values(text or "", "--crf-tokenizer")
     return {key: yaml.safe_load(value) for key, value in pairs}
-
-
-def parse_ints(text: str) -> tuple[int, ...]:
-    """``10,20`` → (10, 20)."""
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise SystemExit(f"expected comma-separated whole numbers, got {text!r}") from None
 
 
 if __name__ == "__main__":

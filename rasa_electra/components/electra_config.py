@@ -15,7 +15,8 @@ settings, each declared where it belongs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,7 +26,7 @@ from rasa_electra import defaults
 from rasa_electra.model.model_spec import SpecOptions
 from rasa_electra.model.training import TrainingConfig
 from rasa_electra.serving import ServingOptions
-from rasa_electra.settings import SettingError, Settings, at_least, setting
+from rasa_electra.settings import SettingError, Settings, add_arguments, at_least, setting
 
 
 class ModelLoadError(RasaException):
@@ -174,3 +175,42 @@ class ExtractorConfig:
                 "ElectraEntityExtractor needs exactly one of `model_path` (an exported model "
                 "directory) or `pretrained` (a start point to fine-tune during `rasa train`)"
             )
+
+
+def declaring(key: str) -> tuple[type[Settings], str]:
+    """The settings class that declares a component key, and the key's field there."""
+    if key in TRAINING_KEYS:
+        return TrainingConfig, TRAINING_KEYS[key]
+    for cls in (ExtractorOptions, SpecOptions, ServingOptions):
+        if key in cls.names():
+            return cls, key
+    raise KeyError(f"ElectraEntityExtractor has no key {key!r}")
+
+
+# trainable mode's keys: an export served as it is reads none of them
+TRAINABLE_ONLY = (*TRAINING_KEYS, *SpecOptions.names(), "random_seed", "average_seeds")
+
+
+def add_component_arguments(parser: Any, keys: Sequence[str], prefix: str) -> None:
+    """``--PREFIX-KEY`` for component keys, typed and described by the field that declares each;
+    unset (None) unless given, so the component's own default applies."""
+    for key in keys:
+        cls, name = declaring(key)
+        add_arguments(parser, cls, prefix, only=[name], defaults={name: None}, rename={name: key})
+
+
+def component_keys(args: Any, keys: Sequence[str], prefix: str) -> dict[str, Any]:
+    """The component keys ``add_component_arguments`` made flags for that were given."""
+    given = {key: getattr(args, prefix.replace("-", "_") + key) for key in keys}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def key_table() -> str:
+    """docs/component.md's table of every key: its declaring class, help and default."""
+    rows = []
+    for key, default in ExtractorConfig.defaults().items():
+        cls, name = declaring(key)
+        field = next(f for f in dataclasses.fields(cls) if f.name == name)
+        shown = ", ".join(default) if isinstance(default, tuple) else default
+        rows.append(f"| `{key}` | `{cls.__name__}` | {field.metadata['help']} (default: {shown}) |")
+    return "\n".join(rows)

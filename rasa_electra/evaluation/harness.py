@@ -32,15 +32,7 @@ from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, su
 from rasa_electra.data.spans import Example, boundaries_only
 from rasa_electra.data.tags import ATTRIBUTES, with_attribute
 from rasa_electra.evaluation.rasa_agent import ParsedMessages, parse_examples, percentile
-from rasa_electra.evaluation.systems import HarnessOptions, system_for
-
-
-def pipeline(
-    system: str, options: HarnessOptions, seed: int, spacy_model: str | None = None
-) -> str:
-    """The Rasa config (YAML text) of the system a name stands for (``evaluation.systems``)."""
-    return system_for(system).pipeline(options, seed, spacy_model)
-
+from rasa_electra.evaluation.systems import System
 
 # what a `rasa train` prints that says how far it is: our epochs and dev F1, DIET's epoch bar
 PROGRESS = re.compile(r"(?i)\bepochs?\b|dev span F1|\d+%\|")
@@ -162,17 +154,15 @@ def trial_key(test_file: Path) -> str:
     return file_digest(test_file, package_version(), defaults.as_text())
 
 
-def _recipe(system: str, options: HarnessOptions, seed: int, train_file: Path,
-            dev_file: Path | None) -> str:  # fmt: skip
+def _recipe(system: System, seed: int, train_file: Path, dev_file: Path | None) -> str:
     """Everything that decides what training produces, as one digest: the recipe, the data
     files' and the ELECTRA start point's or export's bytes (not their paths), the version."""
-    parts = system_for(system).recipe(options, seed, dev_file)
+    parts = system.recipe(seed, dev_file)
     return file_digest(*parts, train_file, f"rasa-electra {package_version()}")
 
 
 def train_system(
-    system: str,
-    options: HarnessOptions,
+    system: System,
     train_file: Path,
     models_dir: Path,
     seed: int = 42,
@@ -181,9 +171,8 @@ def train_system(
     """`rasa train nlu` of one system's pipeline (after `spacy train` for spacy) in a folder of
     ``models_dir`` named by everything that decides the result, so a rerun with the same recipe
     reuses the model instead of training it again."""
-    chosen = system_for(system)
-    key = _recipe(system, options, seed, train_file, dev_file)
-    workdir = models_dir / f"{system.replace('@', '-')}-{key}"
+    key = _recipe(system, seed, train_file, dev_file)
+    workdir = models_dir / f"{system.name.replace('@', '-')}-{key}"
     record = workdir / "trained.json"
     archive = workdir / "model.tar.gz"  # wherever the folder is now
     if record.is_file():
@@ -192,13 +181,13 @@ def train_system(
         return TrainedSystem(archive, **kept)
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    prepared = chosen.prepare(options, train_file, dev_file, workdir, seed)
+    prepared = system.prepare(train_file, dev_file, workdir, seed)
     config = workdir / "config.yml"
-    config.write_text(chosen.pipeline(options, seed, prepared.spacy_model), encoding="utf-8")
+    config.write_text(system.pipeline(seed, prepared.spacy_model), encoding="utf-8")
     rasa_command("train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out",
                  str(workdir), "--fixed-model-name", "model", cwd=workdir,
                  log_path=workdir / "rasa-train.log", label=f"[{system} seed {seed}] ")  # fmt: skip
-    train_seconds = time.perf_counter() - started + chosen.earlier_training_seconds(options)
+    train_seconds = time.perf_counter() - started + system.earlier_training_seconds()
     trained = TrainedSystem(
         archive, round(train_seconds, 2), prepared.external_bytes, prepared.misaligned
     )
@@ -229,12 +218,12 @@ def score_predictions(gold: list[Example], predictions: list[Example]) -> Scores
 
 
 def score_archive(
-    system: str, options: HarnessOptions, archive: Path, gold: list[Example], label: str
+    system: System, archive: Path, gold: list[Example], label: str
 ) -> tuple[ParsedMessages, Scores, Counter]:
     """Load ``archive`` in Rasa's Agent, parse every gold text and score the predictions (the
     system's labels mapped to gold's first); also the predictions dropped by that map."""
     parsed = parse_examples(archive, [example.text for example in gold], label)
-    predictions, dropped = system_for(system).map_predictions(parsed.predictions)
+    predictions, dropped = system.map_predictions(parsed.predictions)
     return parsed, score_predictions(gold, predictions), dropped
 
 
@@ -246,20 +235,19 @@ def _as_dict(scores: SpanScores) -> dict[str, Any]:
 
 
 def run_trial(
-    system: str,
+    system: System,
     trial: int,
     seed: int,
     train_file: Path,
     test_file: Path,
     gold: list[Example],
-    options: HarnessOptions,
     models_dir: Path,
     dev_file: Path | None = None,
 ) -> TrialResult:
     """One system, one seed: `rasa train nlu` (or reuse), load, parse the test split, score.
     The result is kept beside the model under the test file's digest, so reruns are free."""
     # `rasa test nlu` (once per system) leaves SpacyEntityExtractor out as "pretrained"
-    trained = train_system(system, options, train_file, models_dir, seed, dev_file)
+    trained = train_system(system, train_file, models_dir, seed, dev_file)
     cached = trained.archive.parent / f"trial-{trial_key(test_file)}.json"
     train_unrepresentable = trained.train_misaligned.get("misaligned")
     if cached.is_file():
@@ -268,16 +256,16 @@ def run_trial(
             **{**result, "trial": trial, "train_unrepresentable": train_unrepresentable}
         )
     parsed, scored, dropped = score_archive(
-        system, options, trained.archive, gold, f"{system}: parsing test"
+        system, trained.archive, gold, f"{system.name}: parsing test"
     )
     latencies = parsed.latencies_ms
     result = TrialResult(
-        system, trial, seed, trained.train_seconds, round(parsed.load_seconds, 2),
+        system.name, trial, seed, trained.train_seconds, round(parsed.load_seconds, 2),
         {"p50": round(statistics.median(latencies), 2), "p95": round(percentile(latencies, 95), 2)},
         trained.archive.stat().st_size + trained.external_bytes,
         _as_dict(scored.exact),
         token_level_report(trained.archive, test_file, trained.archive.parent)
-        if trial == 0 and system_for(system).token_level else {},
+        if trial == 0 and system.token_level else {},
         _as_dict(scored.boundary),
         {name: _as_dict(scores) for name, scores in scored.attributes.items()},
         dict(dropped.most_common()),
@@ -287,46 +275,34 @@ def run_trial(
     return result
 
 
-def trial_count(system: str, options: HarnessOptions, trials: int) -> int:
-    """``trials`` for a stochastic system, one per seed export for ELECTRA exports, else 1."""
-    return system_for(system).trial_count(options, trials)
-
-
-def trial_options(system: str, options: HarnessOptions, trial: int) -> HarnessOptions:
-    """One trial's options: the trial's own export when ELECTRA has one per seed."""
-    return system_for(system).trial_options(options, trial)
-
-
 def select_on_dev(
-    system: str,
-    options: HarnessOptions,
+    system: System,
     train_file: Path,
     dev_file: Path | None,
     models_dir: Path,
     seed: int,
-) -> tuple[HarnessOptions, dict[str, Any]]:
+) -> tuple[System, dict[str, Any]]:
     """A system's setting among its dev choices (DIET's epochs) by span F1 on dev (the first
     seed's models; trial 0 then reuses the chosen one). spaCy selects its own checkpoint on dev
     while it trains; the CRF and ELECTRA come with their recipe chosen beforehand."""
-    kind = system_for(system)
-    choices = kind.dev_choices(options)
+    choices = system.dev_choices()
     if not choices:
-        return options, {}
+        return system, {}
     if dev_file is None:
-        raise ValueError(f"choosing {system}'s setting among {list(choices)} needs a dev file")
+        raise ValueError(f"choosing {system.name}'s setting among {list(choices)} needs a dev file")
     dev_gold = read_rasa_data(dev_file)
     dev_f1 = {}
     for value, candidate in choices.items():
-        trained = train_system(system, candidate, train_file, models_dir, seed)
+        trained = train_system(candidate, train_file, models_dir, seed)
         scored = trained.archive.parent / f"dev-{file_digest(dev_file)}.json"  # kept for reruns
         if not scored.is_file():
             exact = score_archive(
-                system, candidate, trained.archive, dev_gold, f"{system} {value}: dev"
+                candidate, trained.archive, dev_gold, f"{system.name} {value}: dev"
             )[1].exact
             scored.write_text(json.dumps({"f1": round(exact.micro.f1, 6)}), encoding="utf-8")
         dev_f1[value] = json.loads(scored.read_text(encoding="utf-8"))["f1"]
     chosen = max(dev_f1, key=lambda value: (dev_f1[value], -value))
-    selection = {"parameter": kind.dev_parameter, "dev": str(dev_file),
+    selection = {"parameter": system.dev_parameter, "dev": str(dev_file),
                  "dev_f1": dev_f1, "chosen": chosen}  # fmt: skip
     return choices[chosen], selection
 
@@ -362,10 +338,9 @@ def summarize(
 def evaluate_systems(
     train_file: Path,
     test_file: Path,
-    systems: list[str],
+    systems: list[System],
     trials: int,
     out_dir: Path,
-    options: HarnessOptions,
     seed: int = 42,
     limit_train: int | None = None,
     limit_test: int | None = None,
@@ -375,14 +350,9 @@ def evaluate_systems(
     for a deterministic one; choices (DIET's epochs) are made on ``dev_file`` first."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if limit_train or limit_test:  # quick mode: slices written beside the report
-        slices = {"train": (train_file, limit_train), "test": (test_file, limit_test)}
-        if dev_file:
-            slices["dev"] = (dev_file, limit_test)
-        written = {}
-        for name, (path, limit) in slices.items():
-            written[name] = out_dir / f"{name}_slice.yml"
-            write_rasa_yaml(read_rasa_data(path)[:limit], written[name])
-        train_file, test_file, dev_file = written["train"], written["test"], written.get("dev")
+        train_file, test_file, dev_file = write_slices(
+            out_dir, train_file, test_file, dev_file, limit_train, limit_test
+        )
     gold = read_rasa_data(test_file)
     results: dict[str, Any] = {
         "train": str(train_file), "test": str(test_file), "dev": str(dev_file or ""),
@@ -390,25 +360,39 @@ def evaluate_systems(
     }  # fmt: skip
     models_dir = out_dir / "models"
     for system in systems:
-        system_options, selection = select_on_dev(
-            system, options, train_file, dev_file, models_dir, seed
-        )
-        seeds = [seed + t for t in range(trial_count(system, options, trials))]
+        chosen, selection = select_on_dev(system, train_file, dev_file, models_dir, seed)
+        seeds = [seed + t for t in range(system.trial_count(trials))]
         trial_results = [
             run_trial(
-                system,
+                chosen.for_trial(trial),
                 trial,
                 trial_seed,
                 train_file,
                 test_file,
                 gold,
-                trial_options(system, system_options, trial),
                 models_dir,
                 dev_file,
             )
-            for trial, trial_seed in enumerate(tqdm(seeds, desc=f"{system} trials", unit="trial"))
+            for trial, trial_seed in enumerate(
+                tqdm(seeds, desc=f"{system.name} trials", unit="trial")
+            )
         ]
-        results["trials"][system] = [vars(t) for t in trial_results]
-        misaligned = count_misaligned(gold, system_for(system).token_offsets(options))
-        results["systems"][system] = summarize(trial_results, misaligned, selection)
+        results["trials"][system.name] = [vars(t) for t in trial_results]
+        misaligned = count_misaligned(gold, system.token_offsets())
+        results["systems"][system.name] = summarize(trial_results, misaligned, selection)
     return results
+
+
+def write_slices(
+    out_dir: Path, train_file: Path, test_file: Path, dev_file: Path | None,
+    limit_train: int | None, limit_test: int | None,
+) -> tuple[Path, Path, Path | None]:  # fmt: skip
+    """Quick mode's first sentences of each file, written beside the report."""
+    slices = {"train": (train_file, limit_train), "test": (test_file, limit_test)}
+    if dev_file:
+        slices["dev"] = (dev_file, limit_test)
+    written = {}
+    for name, (path, limit) in slices.items():
+        written[name] = out_dir / f"{name}_slice.yml"
+        write_rasa_yaml(read_rasa_data(path)[:limit], written[name])
+    return written["train"], written["test"], written.get("dev")

@@ -52,7 +52,7 @@ MAX_F1_DROP = 0.5  # F1 points on dev; a format further below the SavedModel is 
 QUANTIZATIONS = {"tflite": ("none", "dynamic", "float16"), "onnx": ("none", "dynamic")}
 AUTO = "auto"  # the export's fastest offered format (formats.json's "fastest"), else SavedModel
 # what an export is converted to when it is made (finetune, trainable mode): ONNX Runtime's
-# int8 weights were the fastest offered format on GSD (docs/results.md, "Fast inference");
+# int8 weights were the fastest offered format on GSD (docs/journal, "Fast inference");
 # the float32 ONNX is its source, so scoring it too costs one dev pass
 AUTO_CONVERSIONS = ("onnx", "onnx-dynamic")
 RUNTIMES = {"onnx": "onnxruntime", "tflite": "tensorflow"}

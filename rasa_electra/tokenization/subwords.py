@@ -77,7 +77,7 @@ class SubwordTokenizer:
             if getattr(pieces, name) is None:
                 raise ValueError(f"the subword tokenizer has no {name.removesuffix('_id')}")
         # the Rust tokenizer itself, called directly: the Python wrapper's per-call work was
-        # half of this step's time (0.29 → 0.15 ms a GSD sentence, docs/results.md)
+        # half of this step's time (0.29 → 0.15 ms a GSD sentence, docs/journal)
         self._rust = pieces.backend_tokenizer
         self._rust.no_truncation()
         self._rust.no_padding()
@@ -201,7 +201,7 @@ class SubwordTokenizer:
         if found is None:
             # one word at a time on this thread: encode_batch hands the words to the Rust
             # thread pool, which inside a server competes with the model's threads (2.1 ms p50
-            # a GSD sentence against 0.29 ms this way, docs/results.md)
+            # a GSD sentence against 0.29 ms this way, docs/journal)
             encoding = self._rust.encode(
                 surface if _encodable(surface) else "", add_special_tokens=False
             )

@@ -405,8 +405,13 @@ def test_the_documented_keys_are_a_bot_builders_and_every_key_has_one_declaratio
 
     defaults = ElectraEntityExtractor.get_default_config()
     assert len(USER_KEYS) <= 12 and set(USER_KEYS) <= set(defaults)
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    assert all(f"`{key}`" in readme for key in USER_KEYS)
+    repo = Path(__file__).parents[2]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{key}` |" in readme for key in USER_KEYS)
+    # every key's row in docs/component.md is made from its one declaration
+    from rasa_electra.components.electra_config import key_table
+
+    assert key_table() in (repo / "docs/component.md").read_text(encoding="utf-8")
 
 
 def test_no_entities_to_train_on_and_an_empty_resource_extract_nothing(tmp_path, repo):

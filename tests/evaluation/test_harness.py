@@ -6,9 +6,19 @@ import sys
 
 import pytest
 
-from rasa_electra.evaluation.harness import HarnessOptions, pipeline
 from rasa_electra.evaluation.peers import ginza_label_map
 from rasa_electra.evaluation.scoreboard import read_scoreboard
+from rasa_electra.evaluation.systems import (
+    CrfOptions,
+    DietOptions,
+    SystemOptions,
+    build_system,
+)
+
+
+def pipeline(name: str, options: SystemOptions, seed: int, spacy_model: str | None = None) -> str:
+    """The Rasa config (YAML text) of the system a name stands for."""
+    return build_system(name, options).pipeline(seed, spacy_model)
 
 
 @pytest.mark.slow
@@ -74,31 +84,31 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
 def test_crf_pipeline_is_the_projects_baseline_config(repo):
     from rasa.shared.utils.io import read_yaml
 
-    ours = read_yaml(pipeline("crf", HarnessOptions(), seed=1))["pipeline"]
+    ours = read_yaml(pipeline("crf", SystemOptions(), seed=1))["pipeline"]
     baseline = read_yaml((repo / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     assert ours == baseline
-    rasas = read_yaml(pipeline("crf-rasa", HarnessOptions(), seed=1))["pipeline"]
+    rasas = read_yaml(pipeline("crf-rasa", SystemOptions(), seed=1))["pipeline"]
     assert [step["name"] for step in rasas][-1] == "CRFEntityExtractor"
     assert rasas[:-1] == baseline[:-1] and {**rasas[-1], "name": ""} == {**baseline[-1], "name": ""}
 
 
 def test_pipelines_share_the_tokenizer_and_need_an_electra_source():
-    options = HarnessOptions(electra_export="/models/export", diet_epochs=(5,))
+    options = SystemOptions(electra_exports=("/models/export",), diet=DietOptions(epochs=(5,)))
     for system in ("crf", "diet", "electra"):
         assert "JapaneseTokenizer" in pipeline(system, options, seed=1)
     assert "model_path: /models/export" in pipeline("electra", options, seed=1)
     with pytest.raises(ValueError, match="exactly one of"):
-        pipeline("electra", HarnessOptions(), seed=1)
+        pipeline("electra", SystemOptions(), seed=1)
     with pytest.raises(ValueError, match="unknown system"):
         pipeline("maxent", options, seed=1)
     with pytest.raises(ValueError, match="choose one on dev first"):
-        pipeline("diet", HarnessOptions(diet_epochs=(10, 20)), seed=1)
+        pipeline("diet", SystemOptions(diet=DietOptions(epochs=(10, 20))), seed=1)
 
 
 def test_spacy_and_ginza_are_served_by_rasa_s_spacy_components():
     from rasa.shared.utils.io import read_yaml
 
-    options = HarnessOptions()
+    options = SystemOptions()
     ginza = read_yaml(pipeline("ginza", options, seed=1))["pipeline"]
     assert ginza == [{"name": "SpacyNLP", "model": "ja_ginza"}, {"name": "SpacyTokenizer"},
                      {"name": "SpacyEntityExtractor"}]  # fmt: skip
@@ -111,7 +121,7 @@ def test_spacy_and_ginza_are_served_by_rasa_s_spacy_components():
 def test_electra_on_a_converted_format_is_its_own_system():
     from rasa.shared.utils.io import read_yaml
 
-    options = HarnessOptions(electra_export="/models/export", electra_threads=1)
+    options = SystemOptions(electra_exports=("/models/export",), electra_threads=1)
     extractor = read_yaml(pipeline("electra@tflite-dynamic", options, seed=1))["pipeline"][-1]
     assert extractor["model_path"] == "/models/export"
     assert (extractor["backend"], extractor["quantization"]) == ("tflite", "dynamic")
@@ -120,8 +130,23 @@ def test_electra_on_a_converted_format_is_its_own_system():
     assert "backend" not in plain  # the component's default (auto), as a user gets it
     saved = read_yaml(pipeline("electra@savedmodel", options, seed=1))["pipeline"][-1]
     assert (saved["backend"], saved["quantization"]) == ("savedmodel", "none")
+    assert build_system("electra@onnx", options).name == "electra@onnx"
     with pytest.raises(ValueError, match="only electra runs on other backends"):
         pipeline("crf@onnx", options, seed=1)
+    with pytest.raises(ValueError, match="a converted format needs exports"):
+        pipeline("electra@onnx", SystemOptions(electra_start_point="/models/encoder"), seed=1)
+
+
+def test_export_and_trainable_electra_are_separate_systems_each_with_its_options():
+    from rasa_electra.evaluation.systems import ElectraExport, ElectraTrainable
+
+    served = build_system("electra", SystemOptions(electra_exports=("/e/s42",)))
+    trained = build_system("electra", SystemOptions(electra_start_point="/enc"))
+    assert isinstance(served, ElectraExport) and isinstance(trained, ElectraTrainable)
+    assert not served.is_stochastic() and trained.is_stochastic()
+    # a component key the extractor does not have is refused when the system is built
+    with pytest.raises(Exception, match="no key 'epoch'"):
+        build_system("electra", SystemOptions(electra_start_point="/e", electra_keys={"epoch": 1}))
 
 
 def test_the_entity_map_reaches_the_extractor_as_a_mapping():
@@ -131,14 +156,14 @@ def test_the_entity_map_reaches_the_extractor_as_a_mapping():
 
     entity_map = parse_entity_map("GPE=place, LOC=place,DATE=date")
     assert entity_map == {"GPE": "place", "LOC": "place", "DATE": "date"}
-    options = HarnessOptions(
-        electra_start_point="/models/gsd-export", electra_entity_map=entity_map
+    options = SystemOptions(
+        electra_start_point="/models/gsd-export", electra_keys={"entity_map": entity_map}
     )
     extractor = read_yaml(pipeline("electra", options, seed=1))["pipeline"][-1]
     assert extractor["entity_map"] == entity_map
     assert extractor["pretrained"] == "/models/gsd-export"
     assert "o_bias" not in extractor  # each model's own, as a user gets it
-    told = HarnessOptions(electra_export="/models/gsd-export", electra_o_bias=0.5)
+    told = SystemOptions(electra_exports=("/models/gsd-export",), electra_keys={"o_bias": 0.5})
     assert read_yaml(pipeline("electra", told, seed=1))["pipeline"][-1]["o_bias"] == 0.5
     with pytest.raises(SystemExit, match="LABEL=name"):
         parse_entity_map("GPE=place,LOC")
@@ -151,7 +176,7 @@ def test_the_crf_config_s_tokenizer_options_reach_the_pipeline_as_written(repo, 
     config = yaml.safe_load((repo / "config.yml").read_text(encoding="utf-8"))
     config["pipeline"][0].update(dictionary="unidic_lite", normalization=None)
     (tmp_path / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
-    options = HarnessOptions(crf_config=tmp_path / "config.yml")
+    options = SystemOptions(crf=CrfOptions(config=tmp_path / "config.yml"))
     ours = read_yaml(pipeline("crf", options, seed=1))["pipeline"]
     assert ours == config["pipeline"]
     assert ours[0]["normalization"] is None  # not the string "None"
@@ -164,7 +189,8 @@ def test_the_crf_can_run_on_other_words_without_another_config_file():
 
     tokenizer = parse_options("dictionary=sudachi, split_mode=C,normalization=null")
     assert tokenizer == {"dictionary": "sudachi", "split_mode": "C", "normalization": None}
-    steps = read_yaml(pipeline("crf", HarnessOptions(crf_tokenizer=tokenizer), seed=1))["pipeline"]
+    options = SystemOptions(crf=CrfOptions(tokenizer=tokenizer))
+    steps = read_yaml(pipeline("crf", options, seed=1))["pipeline"]
     assert {k: steps[0][k] for k in tokenizer} == tokenizer
     assert steps[-1]["name"].endswith("FastCRFEntityExtractor")
     with pytest.raises(SystemExit, match="--crf-tokenizer: expected KEY=VALUE"):
@@ -172,15 +198,14 @@ def test_the_crf_can_run_on_other_words_without_another_config_file():
 
 
 def test_electra_exports_of_several_seeds_are_one_trial_each():
-    from rasa_electra.evaluation.harness import trial_count, trial_options
-
-    one = HarnessOptions(electra_export="/e/s42")
-    assert trial_count("electra", one, trials=3) == 1  # an export is deterministic
-    seeds = HarnessOptions(electra_export="/e/s42", electra_seed_exports=("/e/s42", "/e/s43"))
-    assert trial_count("electra", seeds, trials=3) == 2
-    assert trial_options("electra", seeds, 1).electra_export == "/e/s43"
-    assert "/e/s43" in pipeline("electra", trial_options("electra", seeds, 1), seed=43)
-    assert trial_count("crf", seeds, trials=3) == 1 and trial_count("diet", seeds, trials=3) == 3
+    one = build_system("electra", SystemOptions(electra_exports=("/e/s42",)))
+    assert one.trial_count(trials=3) == 1  # an export is deterministic
+    seeds = build_system("electra", SystemOptions(electra_exports=("/e/s42", "/e/s43")))
+    assert seeds.trial_count(trials=3) == 2
+    assert seeds.for_trial(1).options.source == "/e/s43"
+    assert "/e/s43" in seeds.for_trial(1).pipeline(seed=43)
+    assert build_system("crf", SystemOptions()).trial_count(trials=3) == 1
+    assert build_system("diet", SystemOptions()).trial_count(trials=3) == 3
 
 
 def test_a_changed_encoder_file_means_a_new_model_not_a_stale_one(pytorch_layout_dir, tmp_path):
@@ -192,12 +217,12 @@ def test_a_changed_encoder_file_means_a_new_model_not_a_stale_one(pytorch_layout
     shutil.copytree(pytorch_layout_dir, start)
     train = tmp_path / "train.yml"
     train.write_text("version: '3.1'\nnlu: []\n", encoding="utf-8")
-    options = HarnessOptions(electra_start_point=str(start))
-    before = _recipe("electra", options, 42, train, None)
-    assert _recipe("electra", options, 42, train, None) == before  # same bytes, same model
+    system = build_system("electra", SystemOptions(electra_start_point=str(start)))
+    before = _recipe(system, 42, train, None)
+    assert _recipe(system, 42, train, None) == before  # same bytes, same model
     weights = start / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1] + b"\x00")  # one byte of the weights
-    assert _recipe("electra", options, 42, train, None) != before  # retrained, not reused
+    assert _recipe(system, 42, train, None) != before  # retrained, not reused
 
 
 def test_a_changed_serving_default_means_a_new_trial_result_not_a_stale_one(tmp_path, monkeypatch):
@@ -218,11 +243,11 @@ def test_a_changed_training_default_retrains_trainable_mode_only(tmp_path, monke
 
     train = tmp_path / "train.yml"
     train.write_text("version: '3.1'\nnlu: []\n", encoding="utf-8")
-    trainable = HarnessOptions(electra_start_point=str(tmp_path))
-    served = HarnessOptions(electra_export=str(tmp_path))
-    before = [_recipe("electra", o, 42, train, None) for o in (trainable, served)]
+    trainable = build_system("electra", SystemOptions(electra_start_point=str(tmp_path)))
+    served = build_system("electra", SystemOptions(electra_exports=(str(tmp_path),)))
+    before = [_recipe(system, 42, train, None) for system in (trainable, served)]
     monkeypatch.setattr(defaults, "EPOCHS", defaults.EPOCHS + 1)
-    after = [_recipe("electra", o, 42, train, None) for o in (trainable, served)]
+    after = [_recipe(system, 42, train, None) for system in (trainable, served)]
     assert after[0] != before[0]  # trainable mode fine-tunes by the defaults: retrained
     assert after[1] == before[1]  # an export is only copied: reused
 
