@@ -10,7 +10,6 @@ COMMANDS = {
     "entity-memory": "an export given the entity labels of a training file",
     "label-silver": "unlabeled sentences labelled by a teacher Rasa model (self-training)",
     "adapt-encoder": "a self-trained export's encoder as the shipped start point (pretrained/)",
-    "boundaries": "gold entities a MeCab dictionary's words cannot represent",
     "profile-latency": "per-stage latency inside the component",
     "build-vocab": "WordPiece vocabulary on MeCab words",
     # pretraining (pretraining environment; gpu-pretrain also on the GPU machine)

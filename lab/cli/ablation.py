@@ -1,6 +1,6 @@
 """The dev ablation table: one row per lever, mean ± std over its seeds, from the runs on disk.
 
-    rasa-electra ablation --runs results/ablation \
+    python -m lab ablation --runs results/ablation \
         --decoding softmax=results/ablation/decoding-softmax.json
 
 Each run is a ``rasa-electra finetune --out RUNS/<lever>-s<seed>`` folder (its
@@ -15,13 +15,13 @@ disk with seeds the record does not hold are pooled with its recorded summary (e
 mean and sample std), so the missing seeds of a lever can be run on a new machine without
 running the others again:
 
-    rasa-electra ablation --recorded docs/ablation.json --runs results/ablation \
+    python -m lab ablation --recorded docs/ablation.json --runs results/ablation \
         --decoding softmax=results/ablation/decoding-softmax.json --record docs/ablation.json
 
 ``--cost RESULTS.json --lever NAME`` reads the record to say what a shortened fine-tuning
 (``make demo``'s) gives up on dev against that lever:
 
-    rasa-electra ablation --recorded docs/ablation.json --cost models/electra-demo/results.json \
+    python -m lab ablation --recorded docs/ablation.json --cost models/electra-demo/results.json \
         --lever silver50k-then-gold-soup2
 """
 
@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         print(f"wrote {plot_curves(rows, args.plot)}")
     if args.record:
-        command = " ".join(["rasa-electra ablation", *(sys.argv[1:] if argv is None else argv)])
+        command = " ".join(["python -m lab ablation", *(sys.argv[1:] if argv is None else argv)])
         body = {"date": str(dt.date.today()), "command": command, "levers": rows}
         if earlier:
             body["earlier"] = earlier  # the commands whose rows this record still holds

@@ -1,6 +1,6 @@
 """Learn a WordPiece vocabulary on MeCab words from text files or Rasa NLU data.
 
-rasa-electra build-vocab --rasa data/gsd_v2.6-NE/train.yml --size 8000 --out models/vocab-gsd
+python -m lab build-vocab --rasa data/gsd_v2.6-NE/train.yml --size 8000 --out models/vocab-gsd
 python -m lab.cli.build_vocab --text corpus.txt --size 32000 --out models/vocab-32k
 
 Runs in the Rasa environment and in the pretraining one (``make pretrain-setup``).

@@ -1,6 +1,6 @@
 """Give an export the entity memory of a training file (``data.entity_memory``).
 
-    rasa-electra entity-memory --export results/ablation/silver50k-then-gold-soup2-s42/export \
+    python -m lab entity-memory --export results/ablation/silver50k-then-gold-soup2-s42/export \
         --train data/gsd_v2.6-NE/train.yml
 
 Fine-tuning writes the memory itself (``finetune --entity-memory``, the component's

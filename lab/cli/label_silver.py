@@ -1,6 +1,6 @@
 """Label unlabeled sentences with a teacher Rasa model: silver data for self-training.
 
-    rasa-electra label-silver --teacher models/crf-gsd-v2_6-NE.tar.gz \
+    python -m lab label-silver --teacher models/crf-gsd-v2_6-NE.tar.gz \
         --source ../shared/data/ja_text/wikipedia/kyoto_wikipedia.txt.xz:plain \
         --exclude data/gsd_v2.6-NE/dev.yml --exclude data/gsd_v2.6-NE/test.yml \
         --sentences 100000 --out results/silver

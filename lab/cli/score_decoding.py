@@ -1,6 +1,6 @@
 """Score exports under each decoding on one data split, without retraining.
 
-    rasa-electra score-decoding --export results/a/export --export results/b/export \
+    python -m lab score-decoding --export results/a/export --export results/b/export \
         --data data/gsd_v2.6-NE/dev.yml --out results/decoding-dev.json
 
 The model runs once per export; its word probabilities (with the export's word features) are

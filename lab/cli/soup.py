@@ -1,6 +1,6 @@
 """Average fine-tunings of one start point that differ in their seed into one export.
 
-    rasa-electra soup --export results/ablation/silver50k-then-gold-s42/export \
+    python -m lab soup --export results/ablation/silver50k-then-gold-s42/export \
         --export results/ablation/silver50k-then-gold-s43/export \
         --dev data/gsd_v2.6-NE/dev.yml --out results/ablation/silver50k-then-gold-soup-s42
 

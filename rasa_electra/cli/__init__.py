@@ -22,6 +22,7 @@ COMMANDS = {
     "convert": "GSD BIO release → Rasa YAML + markdown, checked by reading back",
     "md2yaml": "Rasa 1.x/2.x markdown NLU data → Rasa 3 YAML",
     "split-data": "a bot's NLU file → train.yml/test.yml, per intent",
+    "boundaries": "gold entities a MeCab dictionary's words cannot represent",
     "finetune": "fine-tune a start point on Rasa NLU data; export a SavedModel",
     "export-formats": "TFLite/ONNX formats of an export, scored against it",
     "evaluate": "systems compared through Rasa (the harness)",

@@ -176,9 +176,7 @@ def train_system(
     record = workdir / "trained.json"
     archive = workdir / "model.tar.gz"  # wherever the folder is now
     if record.is_file():
-        kept = json.loads(record.read_text(encoding="utf-8"))
-        kept.pop("archive", None)  # written by the first version of this record
-        return TrainedSystem(archive, **kept)
+        return TrainedSystem(archive, **json.loads(record.read_text(encoding="utf-8")))
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     prepared = system.prepare(train_file, dev_file, workdir, seed)

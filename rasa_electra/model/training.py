@@ -341,7 +341,6 @@ def train(
     import tensorflow as tf
 
     strategy = strategy or tf.distribute.get_strategy()
-    replicas = strategy.num_replicas_in_sync
     windows = encoded.windows
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
     epochs = epochs_for(config, steps_per_epoch)
@@ -351,9 +350,121 @@ def train(
     with strategy.scope():
         extra = (crf.variables if crf else []) + (word_features.variables if word_features else [])
         groups = _optimizer_groups(model, config, steps_per_epoch * epochs, extra)
-    variables = model.trainable_variables + extra
+    step = _step_function(model, config, strategy, groups, extra, crf, word_features)
+    distribute = _batch_distributor(strategy, windows, word_features)
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
-    fixed_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
+    batch_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
+    run = _RunState(History())
+    tail = TailAverage(model.trainable_variables + extra, epochs - config.average_last + 1)
+    rng = np.random.default_rng(config.seed)
+    checkpoint, first_epoch = None, 1
+    if checkpoint_dir is not None:
+        described = {"config": config.as_dict(), "epochs": epochs, "windows": len(windows)}
+        checkpoint = EpochCheckpoint(
+            checkpoint_dir, described, model, extra, [g.optimizer for g in groups]
+        )
+        first_epoch = _resume(checkpoint, run, tail, rng)
+        if first_epoch is None:
+            return run.history
+    for epoch in range(first_epoch, epochs + 1):
+        started = time.perf_counter()
+        order = (
+            bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
+            if config.length_bucketing
+            else rng.permutation(len(windows))
+        )
+        progress = tqdm(
+            batches(windows, config.batch_size, pad_id, order, batch_width),
+            total=steps_per_epoch, desc=f"epoch {epoch}/{epochs}", unit="batch",
+        )  # fmt: skip
+        losses = []
+        for chosen, inputs, labels in progress:
+            if not (labels != IGNORE).any():
+                continue  # a batch of texts without words (e.g. only spaces) has nothing to learn
+            losses.append(float(step(distribute(inputs, labels, chosen))))
+            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+        seconds = time.perf_counter() - started
+        if config.average_last:
+            tail.add(epoch)
+        if _end_epoch(run, epoch, epochs, losses, seconds, config, dev_f1, model, extra):
+            break  # early stop
+        if checkpoint is not None:
+            checkpoint.save(run.history, run.best_weights, run.best_scores, tail, rng)
+    _keep_the_chosen_weights(model, extra, run, tail, dev_f1)
+    if checkpoint is not None:
+        checkpoint.save(run.history, None, [], tail, rng, finished=True)
+    return run.history
+
+
+@dataclass
+class _RunState:
+    """What a fine-tuning carries from epoch to epoch: its history and the kept weights."""
+
+    history: History
+    best_weights: list | None = None
+    best_scores: list = field(default_factory=list)
+
+
+def _resume(checkpoint: EpochCheckpoint, run: _RunState, tail: TailAverage, rng) -> int | None:
+    """The epoch to start from (1 with no saved state), or None when the run had finished:
+    its model is then back as it was."""
+    saved = checkpoint.restore(tail, rng)
+    if saved is None:
+        return 1
+    run.history, run.best_weights, run.best_scores = (
+        saved.history, saved.best_weights, saved.best_scores,
+    )  # fmt: skip
+    if saved.finished:
+        tqdm.write(f"{checkpoint.directory}: this fine-tuning had finished; its model is back")
+        return None
+    first_epoch = run.history.epochs[-1].epoch + 1
+    tqdm.write(f"{checkpoint.directory}: resuming after epoch {first_epoch - 1}")
+    return first_epoch
+
+
+def _end_epoch(
+    run: _RunState, epoch: int, epochs: int, losses: list[float], seconds: float,
+    config: TrainingConfig, dev_f1: Callable[[], float] | None, model, extra: list,
+) -> bool:  # fmt: skip
+    """Log the epoch, score dev when due, keep the chosen epoch's weights; True: stop early."""
+    history = run.history
+    scored = epoch % max(1, config.eval_every) == 0 or epoch == epochs
+    score = dev_f1() if dev_f1 is not None and scored else None
+    history.epochs.append(
+        EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
+    )
+    message = (
+        f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
+        + (f", dev span F1 {score:.4f}" if score is not None else "")
+        + f", {seconds:.1f}s"
+    )
+    logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
+    tqdm.write(message)
+    if score is not None and (
+        config.keep_last or history.best_dev_f1 is None or score > history.best_dev_f1
+    ):
+        history.best_epoch, history.best_dev_f1 = epoch, score  # the epoch kept
+        if not config.keep_last:  # the last epoch's weights are the model's own at the end
+            run.best_weights = model.get_weights()
+            run.best_scores = [v.numpy() for v in extra]
+        return False
+    if (
+        score is not None
+        and config.patience is not None
+        and history.best_epoch is not None
+        and epoch - history.best_epoch >= config.patience
+    ):
+        tqdm.write(f"early stop: no dev improvement for {config.patience} epoch(s)")
+        return True
+    return False
+
+
+def _step_function(model, config: TrainingConfig, strategy, groups, extra: list,
+                   crf: CrfScores | None, word_features: FeatureVariables | None):  # fmt: skip
+    """One optimizer step on a distributed batch: the loss summed over replicas."""
+    import tensorflow as tf
+
+    variables = model.trainable_variables + extra
 
     def replica_step(
         input_ids, input_mask, segment_ids, labels, positions, word_mask, feature_ids, label_count
@@ -393,10 +504,17 @@ def train(
         losses = strategy.run(replica_step, args=inputs)
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
+    return step
+
+
+def _batch_distributor(strategy, windows: list, word_features: FeatureVariables | None):
+    """A global batch's arrays → each replica's rows of them (and the batch's label count)."""
+    import tensorflow as tf
+
+    replicas = strategy.num_replicas_in_sync
     n_features = len(word_features.vocab.names) if word_features else 0
 
     def distribute(inputs: dict[str, np.ndarray], labels: np.ndarray, chosen: list[int]):
-        """Each replica's rows of one global batch (and the batch's label count)."""
         count = tf.constant(float((labels != IGNORE).sum()))
         positions, word_mask = word_positions(labels, IGNORE)
         feature_ids = np.zeros((*positions.shape, n_features), np.int32)
@@ -414,87 +532,15 @@ def train(
 
         return strategy.experimental_distribute_values_from_function(rows)
 
-    history, best_weights, best_scores = History(), None, []
-    tail = TailAverage(model.trainable_variables + extra, epochs - config.average_last + 1)
-    rng = np.random.default_rng(config.seed)
-    checkpoint = None
-    first_epoch = 1
-    if checkpoint_dir is not None:
-        run = {"config": config.as_dict(), "epochs": epochs, "windows": len(windows)}
-        checkpoint = EpochCheckpoint(
-            checkpoint_dir, run, model, extra, [g.optimizer for g in groups]
-        )
-        saved = checkpoint.restore(tail, rng)
-        if saved is not None:
-            history, best_weights, best_scores = (
-                saved.history,
-                saved.best_weights,
-                saved.best_scores,
-            )
-            if saved.finished:
-                tqdm.write(f"{checkpoint_dir}: this fine-tuning had finished; its model is back")
-                return history
-            first_epoch = history.epochs[-1].epoch + 1
-            tqdm.write(f"{checkpoint_dir}: resuming after epoch {first_epoch - 1}")
-    for epoch in range(first_epoch, epochs + 1):
-        started, losses = time.perf_counter(), []
-        if config.length_bucketing:
-            order = bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
-        else:
-            order = rng.permutation(len(windows))
-        progress = tqdm(
-            batches(windows, config.batch_size, pad_id, order, fixed_width),
-            total=steps_per_epoch, desc=f"epoch {epoch}/{epochs}", unit="batch",
-        )  # fmt: skip
-        for chosen, inputs, labels in progress:
-            if not (labels != IGNORE).any():
-                continue  # a batch of texts without words (e.g. only spaces) has nothing to learn
-            losses.append(float(step(distribute(inputs, labels, chosen))))
-            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-        seconds = time.perf_counter() - started
-        if config.average_last:
-            tail.add(epoch)
-        scored = epoch % max(1, config.eval_every) == 0 or epoch == epochs
-        score = dev_f1() if dev_f1 is not None and scored else None
-        history.epochs.append(
-            EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
-        )
-        message = (
-            f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
-            + (f", dev span F1 {score:.4f}" if score is not None else "")
-            + f", {seconds:.1f}s"
-        )
-        logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
-        tqdm.write(message)
-        if score is not None and (
-            config.keep_last or history.best_dev_f1 is None or score > history.best_dev_f1
-        ):
-            history.best_epoch, history.best_dev_f1 = epoch, score  # the epoch kept
-            if not config.keep_last:  # the last epoch's weights are the model's own at the end
-                best_weights = model.get_weights()
-                best_scores = [v.numpy() for v in extra]
-        elif (
-            score is not None
-            and config.patience is not None
-            and history.best_epoch is not None
-            and epoch - history.best_epoch >= config.patience
-        ):
-            tqdm.write(f"early stop: no dev improvement for {config.patience} epoch(s)")
-            break
-        if checkpoint is not None:
-            checkpoint.save(history, best_weights, best_scores, tail, rng)
-    _keep_the_chosen_weights(model, extra, history, best_weights, best_scores, tail, dev_f1)
-    if checkpoint is not None:
-        checkpoint.save(history, None, [], tail, rng, finished=True)
-    return history
+    return distribute
 
 
 def _keep_the_chosen_weights(
-    model, extra: list, history: History, best_weights, best_scores: list,
-    tail: TailAverage, dev_f1: Callable[[], float] | None,
-) -> None:  # fmt: skip
+    model, extra: list, run: _RunState, tail: TailAverage, dev_f1: Callable[[], float] | None
+) -> None:
     """Leave ``model`` holding the mean of the tail's epochs when dev prefers it, else the
     best dev epoch's weights (the last epoch's without dev)."""
+    history, best_weights, best_scores = run.history, run.best_weights, run.best_scores
     if len(tail.epochs) > 1:
         last = [v.numpy() for v in tail.variables]
         tail.assign()

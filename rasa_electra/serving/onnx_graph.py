@@ -90,60 +90,86 @@ def write(export_dir: Path, target: Path) -> None:
 def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
     """The ONNX model of ``config``'s token classifier with these weights (``named_weights``)."""
     import onnx
-    from onnx import TensorProto, helper, numpy_helper
 
     reason = supports(config)
     if reason:
         raise ValueError(f"cannot write this encoder as fused ONNX: {reason}")
-    base = config.model_type
-    nodes: list[Any] = []
-    initializers: list[Any] = []
+    writer = _GraphWriter(weights, config)
+    x = writer.embeddings()
+    for i in range(config.num_hidden_layers):
+        x = writer.layer(i, x)
+    writer.classifier(x)
+    model = writer.model()
+    onnx.checker.check_model(model)
+    return model
 
-    def need(name: str) -> np.ndarray:
-        if name not in weights:
+
+class _GraphWriter:
+    """The graph's nodes and initializers, one fused op per step, written in order."""
+
+    def __init__(self, weights: Mapping[str, np.ndarray], config: Any) -> None:
+        from onnx import numpy_helper
+
+        self.weights, self.config = weights, config
+        self.base, self.eps = config.model_type, float(config.layer_norm_eps)
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = [
+            numpy_helper.from_array(np.array(0, np.int64), "zero"),
+            numpy_helper.from_array(np.array(1, np.int64), "one"),
+            numpy_helper.from_array(np.array(-1, np.int64), "minus_one"),
+        ]
+
+    def need(self, name: str) -> np.ndarray:
+        if name not in self.weights:
             raise ValueError(f"cannot write this encoder as fused ONNX: it has no weight {name}")
-        return weights[name]
+        return self.weights[name]
 
-    def weight(name: str, value: np.ndarray | None = None) -> str:
-        array = np.asarray(need(name) if value is None else value, dtype=np.float32)
-        initializers.append(numpy_helper.from_array(array, name))
+    def weight(self, name: str, value: np.ndarray | None = None) -> str:
+        from onnx import numpy_helper
+
+        array = np.asarray(self.need(name) if value is None else value, dtype=np.float32)
+        self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
-    def node(op: str, inputs: list[str], output: str, domain: str = "", **attributes) -> str:
-        nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain,
-                                      **attributes))  # fmt: skip
+    def node(self, op: str, inputs: list[str], output: str, domain: str = "", **attributes) -> str:
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain,
+                                           **attributes))  # fmt: skip
         return output
 
-    def dense(x: str, prefix: str, output: str) -> str:
-        product = node("MatMul", [x, weight(f"{prefix}/kernel")], f"{output}_matmul")
-        return node("Add", [product, weight(f"{prefix}/bias")], output)
+    def dense(self, x: str, prefix: str, output: str) -> str:
+        product = self.node("MatMul", [x, self.weight(f"{prefix}/kernel")], f"{output}_matmul")
+        return self.node("Add", [product, self.weight(f"{prefix}/bias")], output)
 
-    eps = float(config.layer_norm_eps)
-    emb = f"{base}/embeddings"
-    ids, mask, segments, labeled = features.INPUT_NAMES
-    initializers += [
-        numpy_helper.from_array(np.array(0, np.int64), "zero"),
-        numpy_helper.from_array(np.array(1, np.int64), "one"),
-        numpy_helper.from_array(np.array(-1, np.int64), "minus_one"),
-    ]
-    length = node("Gather", [node("Shape", [ids], "ids_shape"), "one"], "length", axis=0)
-    positions = node("Range", ["zero", length, "one"], "positions")
-    summed = node("Add", [
-        node("Add", [
-            node("Gather", [weight(f"{emb}/word_embeddings/weight"), ids], "word_vectors"),
-            node("Gather", [weight(f"{emb}/token_type_embeddings/embeddings"), segments],
-                 "segment_vectors"),
-        ], "word_and_segment"),
-        node("Gather", [weight(f"{emb}/position_embeddings/embeddings"), positions],
-             "position_vectors"),
-    ], "embedding_sum")  # fmt: skip
-    x = node("LayerNormalization", [summed, weight(f"{emb}/LayerNorm/gamma"),
-                                    weight(f"{emb}/LayerNorm/beta")], "embeddings",
-             axis=-1, epsilon=eps)  # fmt: skip
-    if f"{base}/embeddings_project/kernel" in weights:
-        x = dense(x, f"{base}/embeddings_project", "projected")
-    for i in range(config.num_hidden_layers):
-        layer = f"{base}/encoder/layer_._{i}"
+    def embeddings(self) -> str:
+        """Word, segment and position vectors summed and normalised (then projected, for
+        ELECTRA's smaller embeddings)."""
+        node, weight, emb = self.node, self.weight, f"{self.base}/embeddings"
+        ids, _, segments, _ = features.INPUT_NAMES
+        length = node("Gather", [node("Shape", [ids], "ids_shape"), "one"], "length", axis=0)
+        positions = node("Range", ["zero", length, "one"], "positions")
+        summed = node("Add", [
+            node("Add", [
+                node("Gather", [weight(f"{emb}/word_embeddings/weight"), ids], "word_vectors"),
+                node("Gather", [weight(f"{emb}/token_type_embeddings/embeddings"), segments],
+                     "segment_vectors"),
+            ], "word_and_segment"),
+            node("Gather", [weight(f"{emb}/position_embeddings/embeddings"), positions],
+                 "position_vectors"),
+        ], "embedding_sum")  # fmt: skip
+        x = node("LayerNormalization", [summed, weight(f"{emb}/LayerNorm/gamma"),
+                                        weight(f"{emb}/LayerNorm/beta")], "embeddings",
+                 axis=-1, epsilon=self.eps)  # fmt: skip
+        if f"{self.base}/embeddings_project/kernel" in self.weights:
+            x = self.dense(x, f"{self.base}/embeddings_project", "projected")
+        return x
+
+    def layer(self, i: int, x: str) -> str:
+        """One encoder layer: fused attention, skip-layer-norms and the GELU feed-forward."""
+        node, weight, need, eps = self.node, self.weight, self.need, self.eps
+        mask = features.INPUT_NAMES[1]
+        layer = f"{self.base}/encoder/layer_._{i}"
         qkv = [f"{layer}/attention/self/{part}" for part in ("query", "key", "value")]
         attention_weights = weight(f"{layer}/qkv/kernel", np.concatenate(
             [need(f"{p}/kernel") for p in qkv], axis=1))  # fmt: skip
@@ -151,7 +177,7 @@ def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
             [need(f"{p}/bias") for p in qkv]))  # fmt: skip
         context = node("Attention", [x, attention_weights, attention_bias, mask],
                        f"layer{i}_context", domain=MS_DOMAIN,
-                       num_heads=config.num_attention_heads,
+                       num_heads=self.config.num_attention_heads,
                        mask_filter_value=MASK_FILTER_VALUE)  # fmt: skip
         out = f"{layer}/attention/output"
         projected = node("MatMul", [context, weight(f"{out}/dense/kernel")], f"layer{i}_attn_out")
@@ -164,32 +190,41 @@ def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
                      f"layer{i}_gelu", domain=MS_DOMAIN)  # fmt: skip
         out = f"{layer}/output"
         outer = node("MatMul", [inner, weight(f"{out}/dense/kernel")], f"layer{i}_outer")
-        x = node("SkipLayerNormalization", [outer, x, weight(f"{out}/LayerNorm/gamma"),
-                 weight(f"{out}/LayerNorm/beta"), weight(f"{out}/dense/bias")],
-                 f"layer{i}_output", domain=MS_DOMAIN, epsilon=eps)  # fmt: skip
-    logits = dense(x, "classifier", "logits")
-    probabilities = node("Softmax", [logits], "probabilities", axis=-1)
-    best = node("ArgMax", [probabilities], "best", axis=-1, keepdims=0)
-    is_labeled = node("Greater", [node("Cast", [labeled], "labeled_64", to=TensorProto.INT64),
-                                  "zero"], "is_labeled")  # fmt: skip
-    node("Where", [is_labeled, best, "minus_one"], "predictions")
+        return node("SkipLayerNormalization", [outer, x, weight(f"{out}/LayerNorm/gamma"),
+                    weight(f"{out}/LayerNorm/beta"), weight(f"{out}/dense/bias")],
+                    f"layer{i}_output", domain=MS_DOMAIN, epsilon=eps)  # fmt: skip
 
-    batch = ["batch", "length"]
-    graph = helper.make_graph(
-        nodes, "token_classifier",
-        [helper.make_tensor_value_info(name, TensorProto.INT32, batch)
-         for name in features.INPUT_NAMES],
-        [helper.make_tensor_value_info("predictions", TensorProto.INT64, batch),
-         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
-                                       [*batch, need("classifier/bias").shape[0]])],
-        initializers,
-        # the com.microsoft ops' outputs, which ONNX's shape inference cannot type (the
-        # quantizer needs every matmul input's type)
-        value_info=[helper.make_tensor_value_info(n.output[0], TensorProto.FLOAT, None)
-                    for n in nodes if n.domain == MS_DOMAIN],
-    )  # fmt: skip
-    model = helper.make_model(graph, producer_name="rasa_electra", opset_imports=[
-        helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)])  # fmt: skip
-    model.ir_version = 8  # what ONNX Runtime 1.14 and later all read
-    onnx.checker.check_model(model)
-    return model
+    def classifier(self, x: str) -> None:
+        """Per-piece label probabilities, and the best label where a word starts (else -1)."""
+        from onnx import TensorProto
+
+        node = self.node
+        labeled = features.INPUT_NAMES[3]
+        logits = self.dense(x, "classifier", "logits")
+        probabilities = node("Softmax", [logits], "probabilities", axis=-1)
+        best = node("ArgMax", [probabilities], "best", axis=-1, keepdims=0)
+        is_labeled = node("Greater", [node("Cast", [labeled], "labeled_64", to=TensorProto.INT64),
+                                      "zero"], "is_labeled")  # fmt: skip
+        node("Where", [is_labeled, best, "minus_one"], "predictions")
+
+    def model(self) -> Any:
+        from onnx import TensorProto, helper
+
+        batch = ["batch", "length"]
+        graph = helper.make_graph(
+            self.nodes, "token_classifier",
+            [helper.make_tensor_value_info(name, TensorProto.INT32, batch)
+             for name in features.INPUT_NAMES],
+            [helper.make_tensor_value_info("predictions", TensorProto.INT64, batch),
+             helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                           [*batch, self.need("classifier/bias").shape[0]])],
+            self.initializers,
+            # the com.microsoft ops' outputs, which ONNX's shape inference cannot type (the
+            # quantizer needs every matmul input's type)
+            value_info=[helper.make_tensor_value_info(n.output[0], TensorProto.FLOAT, None)
+                        for n in self.nodes if n.domain == MS_DOMAIN],
+        )  # fmt: skip
+        model = helper.make_model(graph, producer_name="rasa_electra", opset_imports=[
+            helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)])  # fmt: skip
+        model.ir_version = 8  # what ONNX Runtime 1.14 and later all read
+        return model

@@ -63,7 +63,7 @@ class Servable:
     @property
     def own_o_bias(self) -> float:
         """The O bias the card records the model was trained and scored with; an export
-        without one (the TF1 export, an older card) gets ``defaults.O_BIAS``."""
+        without one (the TF1 export has no card) gets ``defaults.O_BIAS``."""
         trained = (self.card or {}).get("hyperparameters", {}).get("o_bias")
         return defaults.O_BIAS if trained is None else float(trained)
 

@@ -102,7 +102,7 @@ def test_every_listed_command_is_a_module_with_main_and_unknown_ones_are_refused
 
 
 def test_boundaries_counts_entities_per_dictionary(repo, capsys):
-    from lab.cli.boundaries import main
+    from rasa_electra.cli.boundaries import main
 
     nlu = str(repo / "data/examples/nlu.yml")
     assert main([nlu, "--dictionaries", "ipadic,unidic_lite", "--normalizations", "none,NFKC"]) == 0

@@ -2,7 +2,7 @@
 (MeCab's, or Sudachi's in a split mode) and normalization: what no word tagger on those words
 can get right.
 
-    python -m lab.cli.boundaries data/gsd_v2.6-NE/{train,dev,test}.yml \
+    python -m rasa_electra.cli.boundaries data/gsd_v2.6-NE/{train,dev,test}.yml \
         --dictionaries ipadic,unidic_lite,sudachi:A,sudachi:B,sudachi:C --normalizations none,NFKC
 
 Prints a markdown table: one row per dictionary × normalization, one column per file.
