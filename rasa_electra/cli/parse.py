@@ -13,6 +13,7 @@ import json
 import os
 import statistics
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's servers
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="Rasa NLU YAML with gold entities")
     parser.add_argument("--show", type=int, default=0, help="print this many parsed examples")
     parser.add_argument("--out", type=Path, help="write the scores as JSON here")
+    parser.add_argument(
+        "--predictions", type=Path,
+        help="write every message's predicted entities here (JSON: text and spans with their "
+        "confidence), e.g. to compare two models' entities message by message",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not args.model.is_file():  # Rasa would silently load the newest model in the folder
         parser.error(f"no model archive at {args.model}")
@@ -42,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nspan-level scores on {args.data} ({len(gold)} messages, exact start/end/label):")
     print(format_scores(scores))
     print(f"model load {load_seconds:.2f}s; latency per message p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    if args.predictions:
+        rows = [{"text": p.text, "entities": [asdict(span) for span in p.spans]} for p in predicted]
+        args.predictions.write_text(
+            json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     if args.out:
         report = {
             "model": str(args.model),

@@ -116,10 +116,11 @@ def test_crf_pipeline_on_a_gsd_slice(repo, tmp_path, converted_gsd):
 
 @pytest.mark.slow
 def test_parse_command_scores_through_the_rasa_model(repo, hand_written_model, tmp_path):
-    report = tmp_path / "scores.json"
+    report, predictions = tmp_path / "scores.json", tmp_path / "predictions.json"
     data = repo / "data/examples/nlu.yml"
     command = [sys.executable, "-m", "rasa_electra.cli.parse", "--model", str(hand_written_model),
-               "--data", str(data), "--show", "1", "--out", str(report)]  # fmt: skip
+               "--data", str(data), "--show", "1", "--out", str(report),
+               "--predictions", str(predictions)]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "micro avg" in result.stdout
@@ -127,6 +128,13 @@ def test_parse_command_scores_through_the_rasa_model(repo, hand_written_model, t
     assert scores["micro"]["support"] == 51
     assert scores["micro"]["f1"] > 0.8  # its own training data
     assert scores["latency_ms"]["p50"] > 0
+    # every message's entities, in file order, each span's offsets on its own text
+    rows = json.loads(predictions.read_text(encoding="utf-8"))
+    from rasa_electra.data.rasa_nlu import read_rasa_data
+
+    assert [row["text"] for row in rows] == [e.text for e in read_rasa_data(data)]
+    found = [(row["text"], e) for row in rows for e in row["entities"]]
+    assert found and all(0 <= e["start"] < e["end"] <= len(text) for text, e in found)
 
 
 def test_parse_command_refuses_a_missing_model(repo, tmp_path):
