@@ -182,9 +182,11 @@ def train_system(
     prepared = system.prepare(train_file, dev_file, workdir, seed)
     config = workdir / "config.yml"
     config.write_text(system.pipeline(seed, prepared.spacy_model), encoding="utf-8")
-    rasa_command("train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out",
-                 str(workdir), "--fixed-model-name", "model", cwd=workdir,
-                 log_path=workdir / "rasa-train.log", label=f"[{system.name} seed {seed}] ")  # fmt: skip
+    rasa_command(
+        "train", "nlu", "--config", str(config), "--nlu", str(train_file), "--out", str(workdir),
+        "--fixed-model-name", "model", cwd=workdir, log_path=workdir / "rasa-train.log",
+        label=f"[{system.name} seed {seed}] ",
+    )  # fmt: skip
     train_seconds = time.perf_counter() - started + system.earlier_training_seconds()
     trained = TrainedSystem(
         archive, round(train_seconds, 2), prepared.external_bytes, prepared.misaligned
