@@ -134,6 +134,9 @@ class ExtractorConfig:
     training: TrainingConfig
     spec: SpecOptions
     serving: ServingOptions
+    # `rasa train --finetune --epoch-fraction F`: Rasa has scaled `epochs` by it already; the
+    # small-data floor of steps is scaled here
+    epoch_fraction: float = 1.0
 
     @staticmethod
     def defaults() -> dict[str, Any]:
@@ -164,6 +167,7 @@ class ExtractorConfig:
                 training=replace(trainable_defaults(), **training),
                 spec=SpecOptions.from_mapping(values, strict=False),
                 serving=ServingOptions.from_mapping(values, strict=False),
+                epoch_fraction=float(config.get("finetuning_epoch_fraction") or 1.0),
             )
         except SettingError as error:
             raise ElectraConfigError(f"ElectraEntityExtractor: {error}") from error

@@ -55,6 +55,7 @@ from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 from rasa_electra.model.model_spec import head_file_tags
+from rasa_electra.serving.backends import SAVED_MODEL_PARTS
 from rasa_electra.tokenization.words import Word
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXPORT_SUBDIR = "export"
+SAVED_MODEL_FILE = SAVED_MODEL_PARTS[0]  # an archive with it can be fine-tuned further
 __all__ = ["ElectraConfigError", "ElectraEntityExtractor", "ModelLoadError"]
 
 
@@ -120,6 +122,8 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._resource = resource
         self._model = model  # the servable, or None before training
         self._segmenter_checked = False
+        # `rasa train --finetune`: a copy of the previous model's export, continued by `train`
+        self._previous: tempfile.TemporaryDirectory | None = None
 
     @classmethod
     def parse_config(cls, config: dict[str, Any]) -> ExtractorConfig:
@@ -174,9 +178,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         else:
             from rasa_electra.components.trainable import fine_tune
 
+            previous = Path(self._previous.name) / EXPORT_SUBDIR if self._previous else None
             with tempfile.TemporaryDirectory() as scratch:
                 fine_tuned = Path(scratch) / EXPORT_SUBDIR
-                fine_tune(self._settings, training_data, fine_tuned)
+                fine_tune(self._settings, training_data, fine_tuned, previous)
                 self._persist_served(fine_tuned, training_data)
         with self._model_storage.read_from(self._resource) as directory:
             self._model = self._load_export(Path(directory) / EXPORT_SUBDIR)
@@ -206,6 +211,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         so the trained archive is self-contained."""
         with self._model_storage.write_to(self._resource) as directory:
             target = Path(directory) / EXPORT_SUBDIR
+            shutil.rmtree(target, ignore_errors=True)  # a fine-tuned model replaces its previous
             serving.copy_export(self._settings.serving, export_dir, target)
 
     def _open(self, directory: Path) -> Servable:
@@ -232,14 +238,33 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                # the storage directory is temporary: the model is read fully into memory
-                component._model = component._load_export(Path(directory) / EXPORT_SUBDIR)
+                stored = Path(directory) / EXPORT_SUBDIR
+                if execution_context.is_finetuning and component._settings.own.pretrained:
+                    component._keep_previous(stored)
+                else:  # the storage directory is temporary: the model is read into memory
+                    component._model = component._load_export(stored)
         except ValueError:  # nothing was persisted: trained on no entities, as the CRF does
             logger.warning(
                 f"ElectraEntityExtractor: no model in resource '{resource.name}'; it extracts "
                 "no entities"
             )
         return component
+
+    def _keep_previous(self, stored: Path) -> None:
+        """Rasa's incremental training loads the previous model to train it further: its
+        export is copied aside, since the storage it sits in receives the new model. An
+        archive that keeps only a converted format (``backend: auto`` chose ONNX) has no
+        weights to train: fine-tuning then starts from ``pretrained`` again, and says so."""
+        if not (stored / SAVED_MODEL_FILE).is_file():
+            rasa.shared.utils.io.raise_warning(
+                "ElectraEntityExtractor: the previous model keeps no trainable weights (its "
+                f"archive holds the {self._settings.serving.backend} backend's format only), "
+                f"so `rasa train --finetune` fine-tunes {self._settings.own.pretrained} again; "
+                "with `backend: savedmodel` an archive can be continued"
+            )
+            return
+        self._previous = tempfile.TemporaryDirectory(prefix="electra-previous-")
+        shutil.copytree(stored, Path(self._previous.name) / EXPORT_SUBDIR)
 
     @property
     def servable(self) -> Servable | None:

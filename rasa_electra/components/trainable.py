@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +21,7 @@ from rasa_electra.components.japanese_tokenizer import SEGMENTER_KEY
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, SpanError
 from rasa_electra.data.tags import tag_label
+from rasa_electra.model.export import CARD_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -48,24 +51,56 @@ def training_examples(training_data: TrainingData) -> list[Example]:
     return examples
 
 
-def fine_tune(config: ExtractorConfig, training_data: TrainingData, target: Path) -> None:
+def fine_tune(
+    config: ExtractorConfig, training_data: TrainingData, target: Path,
+    previous: Path | None = None,
+) -> None:  # fmt: skip
     """Fine-tune once per seed from one start and export the one model, or their soup, to
-    ``target``."""
+    ``target``; with ``previous`` (`rasa train --finetune`), continue that model once instead,
+    for the epochs Rasa scaled by its epoch fraction."""
     from rasa_electra.model import DataLoader, model_spec
 
     examples = training_examples(training_data)
+    start = previous or config.own.pretrained
     try:
-        spec = model_spec.get(
-            config.own.pretrained, config.spec.max_seq_length, config.spec.label_scheme
-        )
+        spec = model_spec.get(start, config.spec.max_seq_length, config.spec.label_scheme)
         use_pipeline_words(spec, training_data)
         # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
         spec.label_origins = origins(config.own.entity_map)
         train = DataLoader(examples, spec)
+        if previous is not None:
+            continue_previous(config, train, previous, target)
+            return
         continued = spec.continues_head(spec.tags(train.tag_labels))
         train_seeds(config, train, trained_config(config, continued), target)
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
         raise ElectraConfigError(f"pretrained {config.own.pretrained}: {error}") from error
+
+
+def continue_previous(config: ExtractorConfig, train, previous: Path, target: Path) -> None:
+    """The previous model trained further on the changed data: one seed, the O bias it was
+    served with unless the config says, the small-data floor scaled like the epochs. Labels and
+    roles it never saw get new head rows; the ones it knows keep theirs."""
+    from rasa_electra.model import ner
+
+    card = json.loads((previous / CARD_FILE).read_text(encoding="utf-8"))
+    recorded = card.get("hyperparameters", {}).get("o_bias")
+    o_bias = config.serving.o_bias if config.serving.o_bias is not None else recorded
+    seed = config.own.random_seed
+    training = replace(
+        trained_config(config, continued=True),
+        o_bias=defaults.O_BIAS if o_bias is None else o_bias,
+        min_steps=math.ceil(config.training.min_steps * config.epoch_fraction),
+        seed=seed, init_seed=seed,
+    )  # fmt: skip
+    logger.info(
+        "ElectraEntityExtractor continues the previous model (rasa train --finetune): %d "
+        "epochs, at least %d steps, one seed", training.epochs, training.min_steps,
+    )  # fmt: skip
+    model = ner.create(train, config=training)
+    model.spec.source = card["start_point"]["source"]  # not the scratch copy it continued
+    previous_model = {"date": card.get("date"), "labels": card.get("labels")}
+    model.export(target, data=TRAINED_ON, continued_from=previous_model)
 
 
 def trained_config(config: ExtractorConfig, continued: bool):
@@ -87,7 +122,9 @@ def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:
     seeds = [first + k for k in range(config.own.average_seeds)]
     with tempfile.TemporaryDirectory() as scratch:
         exports, ingredients = [], []
-        for seed in seeds:
+        for number, seed in enumerate(seeds, start=1):
+            logger.info("ElectraEntityExtractor: fine-tuning %d of %d (seed %d)",
+                        number, len(seeds), seed)  # fmt: skip
             model = ner.create(train, config=replace(training, seed=seed, init_seed=first))
             if len(seeds) == 1:
                 model.export(target, data=TRAINED_ON)

@@ -171,6 +171,7 @@ def check_parts(directory: Path, required: Sequence[str], what: str) -> None:
 
 
 SIDE_FILES = (LABELS_FILE, CARD_FILE, TOKENIZER_DIR)  # what every backend of an export reads
-# read by every backend when present: a CRF head's learned transitions, the word features'
-# tables and the entity memory (a softmax head, no word features or no memory: no such file)
-OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE, FEATURES_FILE, MEMORY_FILE)
+# kept with every backend when present: a CRF head's learned transitions, the word features'
+# tables and the entity memory (a softmax head, no word features or no memory: no such file),
+# and the encoder's config, which a fine-tuning that continues the export reads
+OPTIONAL_SIDE_FILES = (TRANSITIONS_FILE, FEATURES_FILE, MEMORY_FILE, ENCODER_CONFIG_FILE)

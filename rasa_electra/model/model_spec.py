@@ -304,8 +304,8 @@ def export_encoder_config(path: Path):
     config_file = path / ENCODER_CONFIG_FILE
     if not config_file.is_file():
         raise StartPointError(
-            f"{path} is an export without {ENCODER_CONFIG_FILE} (made before exports recorded "
-            "their encoder): export it again to continue fine-tuning from it"
+            f"{path} is an export without {ENCODER_CONFIG_FILE}: its encoder is unknown, so "
+            "fine-tuning cannot continue it"
         )
     values = json.loads(config_file.read_text(encoding="utf-8"))
     return AutoConfig.for_model(values.pop("model_type"), **values)

@@ -433,10 +433,12 @@ def _end_epoch(
     history.epochs.append(
         EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
     )
+    left = np.mean([e.seconds for e in history.epochs]) * (epochs - epoch)
     message = (
         f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
         + (f", dev span F1 {score:.4f}" if score is not None else "")
         + f", {seconds:.1f}s"
+        + (f", about {left:.0f}s left" if epoch < epochs else "")
     )
     logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
     tqdm.write(message)

@@ -254,6 +254,87 @@ def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, t
 
 
 @pytest.mark.slow
+def test_rasa_train_finetune_continues_the_previous_model(repo, pytorch_layout_dir, tmp_path):
+    """`rasa train`, then `rasa train --finetune` on the data with five more examples: the
+    second run continues the first model once, for a fraction of its steps, and a label or role
+    Rasa lets through that the first never saw gets its own head rows."""
+    import tarfile
+
+    from rasa_electra.evaluation.harness import rasa_command
+
+    first = rasa_train(repo, tmp_path, (
+        f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    min_train_steps: 0\n"
+        "    learning_rate: 0.003\n    average_seeds: 2\n    max_seq_length: 32\n"
+        "    backend: savedmodel\n"  # its archive keeps the weights to continue
+    ))  # fmt: skip
+    cities = ["金沢", "長崎", "奈良", "熊本", "青森"]
+    more = "".join(f"      - [{c}](GPE)で[森田健](PERSON)さんに会った。\n" for c in cities)
+    nlu = tmp_path / "nlu-more.yml"
+    nlu.write_text((repo / "data/examples/nlu.yml").read_text(encoding="utf-8").replace(
+        "    examples: |\n", "    examples: |\n" + more, 1), encoding="utf-8")  # fmt: skip
+    rasa_command(
+        "train", "nlu", "--config", str(tmp_path / "config.yml"), "--nlu", str(nlu),
+        "--out", str(tmp_path / "models"), "--fixed-model-name", "electra-finetuned",
+        "--finetune", str(first), "--epoch-fraction", "0.25",
+        cwd=tmp_path, log_path=tmp_path / "rasa-finetune.log", timeout=900,
+    )  # fmt: skip
+    second = tmp_path / "models" / "electra-finetuned.tar.gz"
+
+    def card(archive: Path) -> dict:
+        with tarfile.open(archive) as tar:
+            member = next(m for m in tar.getmembers() if m.name.endswith("export/model_card.json"))
+            return json.loads(tar.extractfile(member).read())
+
+    before, after = card(first), card(second)
+    # the first model is a soup of two 40-epoch fine-tunings; the second continues it once, for
+    # Rasa's fraction of the epochs (40 × 0.25)
+    assert [i["seed"] for i in before["soup"]] == [42, 43]
+    assert "soup" not in after and len(after["training"]["seconds_per_epoch"]) == 10
+    assert after["continued_from"]["labels"] == before["labels"] == after["labels"]
+    assert after["start_point"]["source"] == str(pytorch_layout_dir)
+    log = (tmp_path / "rasa-finetune.log").read_text(encoding="utf-8")
+    assert "continues the previous model" in log and "left" in log  # progress with time left
+    text = "山田太郎さんは東京に住んでいます。"
+    assert {(e["value"], e["entity"]) for e in parse(second, text)} == {
+        ("山田太郎", "PERSON"),
+        ("東京", "GPE"),
+    }
+
+
+@pytest.mark.slow
+def test_continuing_a_previous_model_learns_labels_and_roles_it_never_saw(
+    pytorch_layout_dir, exported_tiny, tmp_path
+):
+    """What `rasa train --finetune` calls: the previous export continued on data with a new
+    label and a new role; the labels it knew keep their rows."""
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from rasa_electra.components.electra_config import ExtractorConfig
+    from rasa_electra.components.trainable import fine_tune
+
+    messages = []
+    for _ in range(6):
+        for text, entities in (
+            ("ラーメンを東京で食べたい。", [(0, 4, "DISH", None), (5, 7, "GPE", None)]),
+            ("京都から大阪へ行く。", [(0, 2, "GPE", "from"), (4, 6, "GPE", "to")]),
+        ):
+            message = Message(data={TEXT: text, "intent": "x"})
+            message.set(ENTITIES, [{"start": s, "end": e, "value": text[s:e], "entity": label,
+                                    **({"role": role} if role else {})}
+                                   for s, e, label, role in entities])  # fmt: skip
+            messages.append(message)
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
+              "epochs": 4, "min_train_steps": 0, "max_seq_length": 24}  # fmt: skip
+    fine_tune(ExtractorConfig.parse(config), TrainingData(messages), tmp_path / "out",
+              previous=exported_tiny)  # fmt: skip
+    card = json.loads((tmp_path / "out" / "model_card.json").read_text(encoding="utf-8"))
+    known = json.loads((exported_tiny / "model_card.json").read_text(encoding="utf-8"))["labels"]
+    assert "B-DISH" in card["labels"] and "B-GPE|role=from" in card["labels"]
+    assert "B-DISH" not in known and "B-GPE" in known and "B-GPE" in card["labels"]
+    assert len(card["training"]["seconds_per_epoch"]) == 4 and "soup" not in card
+
+
+@pytest.mark.slow
 def test_serving_benchmark_measures_batches_http_and_a_bounded_load(repo, archive, tmp_path):
     out = tmp_path / "bench"
     data = repo / "data/examples/nlu.yml"

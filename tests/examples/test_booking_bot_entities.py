@@ -110,7 +110,7 @@ def test_an_export_is_a_start_point_that_keeps_what_it_knows(bot_export, bot_opt
     assert spec.notes[-1] == f"continued from the export: 7 of {len(labels)} head rows kept"
 
 
-def test_an_export_without_its_encoder_config_says_to_export_again(bot_export, tmp_path):
+def test_an_export_without_its_encoder_config_says_it_cannot_be_continued(bot_export, tmp_path):
     import shutil
 
     from rasa_electra.model import model_spec
@@ -118,5 +118,5 @@ def test_an_export_without_its_encoder_config_says_to_export_again(bot_export, t
 
     old = shutil.copytree(bot_export, tmp_path / "old-export")
     (old / ENCODER_CONFIG_FILE).unlink()
-    with pytest.raises(model_spec.StartPointError, match="export it again"):
+    with pytest.raises(model_spec.StartPointError, match="fine-tuning cannot continue it"):
         model_spec.get(old)
