@@ -29,6 +29,7 @@ COMMANDS = {
     "parse": "parse a data file through a trained Rasa model and score it",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",
     "benchmark-serving": "latency, throughput and a bounded `rasa run` load test",
+    "benchmark-training": "`rasa train nlu` timed by stage on several data files",
 }
 
 

@@ -65,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 EXPORT_SUBDIR = "export"
 SAVED_MODEL_FILE = SAVED_MODEL_PARTS[0]  # an archive with it can be fine-tuned further
+# the stages `rasa train` logs, which benchmark-training times
+CONVERTING = "converting the model to its fastest formats"
+STORED = "the model is stored in the archive"
 __all__ = ["ElectraConfigError", "ElectraEntityExtractor", "ModelLoadError"]
 
 
@@ -200,6 +203,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             self.persist(export_dir)
             return
         check = [Example(m.get(TEXT)) for m in training_data.nlu_examples if m.get(TEXT)]
+        logger.info("%s: %s for backend auto", type(self).__name__, CONVERTING)
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / EXPORT_SUBDIR
             shutil.copytree(export_dir, copy)
@@ -213,6 +217,7 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             target = Path(directory) / EXPORT_SUBDIR
             shutil.rmtree(target, ignore_errors=True)  # a fine-tuned model replaces its previous
             serving.copy_export(self._settings.serving, export_dir, target)
+        logger.info("%s: %s", type(self).__name__, STORED)
 
     def _open(self, directory: Path) -> Servable:
         return serving.open_export(directory, self._settings.serving)
