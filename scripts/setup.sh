@@ -75,11 +75,10 @@ pip_install --upgrade "pip>=24,<26"
 # with several GB of CUDA packages, 2.13.0 takes the CPU build these machines carry.
 [ -z "$FIRST" ] || pip_install $FIRST
 pip_install -r "$LOCK"
-if [ "$EDITABLE" = 1 ]; then
-    pip_install --no-deps --no-build-isolation -e .
-else
-    site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-    pwd > "$site/rasa_electra_repo.pth"
-fi
+[ "$EDITABLE" = 1 ] && pip_install --no-deps --no-build-isolation -e .
+# this clone on the path: the lab (lab/) runs from it in both environments and is never
+# installed with the package; the pretraining environment takes the package from here too
+site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+pwd > "$site/rasa_electra_repo.pth"
 "$VENV/bin/python" -m pip check
 echo "Setup done in $(( $(date +%s) - start ))s: $VENV ($("$VENV/bin/python" --version 2>&1))"
