@@ -65,16 +65,31 @@ def fine_tune(
     try:
         spec = model_spec.get(start, config.spec.max_seq_length, config.spec.label_scheme)
         use_pipeline_words(spec, training_data)
-        # continuing from a GSD export: place's head rows start from GPE's, LOC's and FAC's
-        spec.label_origins = origins(config.own.entity_map)
         train = DataLoader(examples, spec)
         if previous is not None:
             continue_previous(config, train, previous, target)
             return
+        spec.label_origins = label_origins(config, spec, examples)
         continued = spec.continues_head(spec.tags(train.tag_labels))
         train_seeds(config, train, trained_config(config, continued), target)
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
         raise ElectraConfigError(f"pretrained {config.own.pretrained}: {error}") from error
+
+
+def label_origins(config: ExtractorConfig, spec, examples: list[Example]) -> dict:
+    """Where the bot's new labels' head rows start: the ``entity_map``'s labels (place's from
+    GPE's, LOC's and FAC's), else the start point's head labels that tag the bot's spans
+    (``model.label_alignment``), one log line per label."""
+    if config.own.entity_map:
+        return origins(config.own.entity_map)
+    from rasa_electra.model.label_alignment import align
+
+    alignment = align(spec, examples)
+    if alignment is None:
+        return {}
+    for line in alignment.lines():
+        logger.info("ElectraEntityExtractor: %s", line)
+    return alignment.origins()
 
 
 def continue_previous(config: ExtractorConfig, train, previous: Path, target: Path) -> None:

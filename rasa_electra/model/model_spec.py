@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from transformers.utils import SAFE_WEIGHTS_NAME
 
 from rasa_electra import defaults
@@ -35,6 +36,9 @@ from rasa_electra.model.word_features import UNKNOWN as UNKNOWN_FEATURE
 from rasa_electra.model.word_features import FeatureTables
 from rasa_electra.settings import Settings, at_least, setting
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
+
+# a new label's origins: head labels alike (an entity_map's), or each with its weight
+Origins = Sequence[str] | Mapping[str, float]
 
 # Short names for published Japanese encoders (hub ids; they need network on first use). Each is
 # cut as its tokenizer_config.json says (docs/start_points.md): izumi-lab and cl-tohoku v1 with
@@ -87,7 +91,8 @@ class ModelSpec:
     # a start point with a head (an export, an encoder directory's entity head): a new entity
     # label → the head's labels whose rows seed its rows
     # (e.g. place ← GPE, LOC, FAC from the component's entity_map); same-named labels keep theirs
-    label_origins: dict[str, list[str]] = field(default_factory=dict)
+    # a new label's origins among the head's labels, by weight (model.label_alignment) or alike
+    label_origins: dict[str, Origins] = field(default_factory=dict)
     # False: an encoder directory's entity head is not read, so every head row starts fresh
     # (an export's rows are always kept: continuing it is what an export start point is for)
     entity_head: bool = True
@@ -319,32 +324,48 @@ def export_variables(directory: Path) -> dict[str, Any]:
 
 
 def seed_columns(
-    labels: Sequence[str], old_tags: Sequence[str], origins: dict[str, list[str]]
-) -> dict[int, list[int]]:
+    labels: Sequence[str], old_tags: Sequence[str], origins: Mapping[str, Origins]
+) -> dict[int, dict[int, float]]:
     """Per column of ``labels`` a head row can start from, the old head's columns it starts
-    from: the same tag's, else the mean of its origins' (B-place ← B-GPE, B-LOC …)."""
+    from with their weights: the same tag's, else its origins' (B-place ← B-GPE, B-LOC …), each
+    by its weight (an origin list weighs them alike)."""
     old = {tag: i for i, tag in enumerate(old_tags)}
     seeds = {}
     for column, tag in enumerate(labels):
         prefix, _, label = tag.partition("-")
         entity = entity_of(label)  # place|role=from starts where place does
-        sources = [tag] if tag in old else [f"{prefix}-{o}" for o in origins.get(entity, [])]
-        rows = [old[source] for source in sources if source in old]
+        if tag in old:
+            sources = {tag: 1.0}
+        else:
+            weights = origins.get(entity, {})
+            if not isinstance(weights, Mapping):
+                weights = dict.fromkeys(weights, 1.0)
+            sources = {f"{prefix}-{origin}": w for origin, w in weights.items()}
+        rows = {old[source]: w for source, w in sources.items() if source in old and w > 0}
         if rows:
             seeds[column] = rows
     return seeds
 
 
-def _seeded(fresh: Any, old: Any, seeds: dict[int, list[int]]) -> Any:
+def _mix(old: np.ndarray, rows: dict[int, float], axis: int = -1) -> np.ndarray:
+    """The mean of ``old``'s ``rows`` along ``axis``, weighted by theirs."""
+    picked = np.take(old, list(rows), axis=axis)
+    weights = list(rows.values())
+    if len(set(weights)) == 1:
+        return picked.mean(axis=axis)
+    return np.average(picked, axis=axis, weights=weights)
+
+
+def _seeded(fresh: Any, old: Any, seeds: dict[int, dict[int, float]]) -> Any:
     """A fresh classifier kernel [hidden, tags] or bias [tags] with the seeded columns
-    replaced by the mean of their old columns."""
+    replaced by the weighted mean of their old columns."""
     for column, rows in seeds.items():
-        fresh[..., column] = old[..., rows].mean(axis=-1)
+        fresh[..., column] = _mix(old, rows)
     return fresh
 
 
 def _load_export_weights(
-    model, directory: Path, labels: list[str], origins: dict[str, list[str]]
+    model, directory: Path, labels: list[str], origins: Mapping[str, Origins]
 ) -> int:
     """The export's variables into ``model`` by name; the classifier's rows for a tag the export
     knows are copied, a new tag's rows are the mean of its origins', and the rest keep their
@@ -394,7 +415,7 @@ def _read_head(directory: Path) -> tuple[list[str], dict[str, Any]]:
     return tags, arrays
 
 
-def _load_head(model, directory: Path, labels: list[str], origins: dict[str, list[str]]) -> int:
+def _load_head(model, directory: Path, labels: list[str], origins: Mapping[str, Origins]) -> int:
     """The directory's entity head into ``model``'s classifier, row by row as for an export."""
     tags, arrays = _read_head(directory)
     seeds = seed_columns(labels, tags, origins)
@@ -426,7 +447,7 @@ def continue_scores(spec: ModelSpec, labels: Sequence[str], crf: Any, word_featu
         crf.end.assign(_seeded(crf.end.numpy(), old.end, seeds))
         transition = crf.transition.numpy()
         for row, old_rows in seeds.items():
-            transition[row] = _seeded(transition[row], old.transition[old_rows].mean(axis=0), seeds)
+            transition[row] = _seeded(transition[row], _mix(old.transition, old_rows, 0), seeds)
         crf.transition.assign(transition)
         continued += 1
     tables = FeatureTables.load(spec.directory, old_tags) if word_features is not None else None
