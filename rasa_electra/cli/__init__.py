@@ -15,8 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rasa_electra.quiet import quiet_third_party
+
 if TYPE_CHECKING:
     from rasa_electra.data.spans import Example
+
+quiet_third_party()  # every command module imports this package first
 
 COMMANDS = {
     "convert": "GSD BIO release → Rasa YAML + markdown, checked by reading back",

@@ -16,15 +16,20 @@ from tqdm import tqdm
 
 from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example
+from rasa_electra.quiet import quiet_third_party
 
 
 def quiet_rasa() -> None:
-    """Rasa logs every parsed message at debug level through structlog unless told otherwise."""
+    """Rasa logs every parsed message at debug level through structlog unless told otherwise.
+    Its warning configuration and Sanic's app module show every deprecation warning once, so
+    the third-party ones are filtered again after them."""
+    import sanic.app  # noqa: F401 (its "once" filter for every deprecation, before ours)
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
+    quiet_third_party()
 
 
 def percentile(values: Sequence[float], q: int) -> float:

@@ -298,3 +298,12 @@ def test_entity_memory_gives_an_export_the_labels_of_a_training_file(exported_ti
     train.write_text(train.read_text(encoding="utf-8").replace("(ORG)", "(SHIP)"), "utf-8")
     with pytest.raises(SystemExit):  # a label the export cannot predict is refused
         entity_memory.main(["--export", str(export), "--train", str(train)])
+
+
+def test_the_commands_print_nothing_above_their_own_output(repo):
+    """Rasa's stack prints deprecation warnings at import; the commands filter them."""
+    for command in (["rasa_electra.cli.evaluate", "--help"], ["rasa_electra.cli", "--help"]):
+        result = subprocess.run([sys.executable, "-m", *command], cwd=repo, capture_output=True,
+                                text=True, timeout=300)  # fmt: skip
+        assert result.returncode == 0 and result.stdout.startswith("usage:")
+        assert result.stderr == ""

@@ -124,6 +124,8 @@ def test_parse_command_scores_through_the_rasa_model(repo, hand_written_model, t
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "micro avg" in result.stdout
+    # nothing above the command's own output but its progress: no third-party deprecations
+    assert not [line for line in result.stderr.splitlines() if "Warning" in line]
     scores = json.loads(report.read_text(encoding="utf-8"))
     assert scores["micro"]["support"] == 51
     assert scores["micro"]["f1"] > 0.8  # its own training data

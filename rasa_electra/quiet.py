@@ -1,0 +1,21 @@
+"""A command's own output first: the third-party deprecation warnings that Rasa 3.6's stack
+prints at import, and TensorFlow's C++ banner, filtered. This package's warnings, and every
+other kind of warning, stay."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+# where those warnings come from: Rasa's own modules, pkg_resources, SQLAlchemy 2.0's,
+# matplotlib's pyparsing, TensorFlow's import of jax
+THIRD_PARTY = r"(rasa|pkg_resources|sqlalchemy|matplotlib|pyparsing|tensorflow|keras|jax|google)\b"
+
+
+def quiet_third_party() -> None:
+    """Filter them; call it again after Rasa configures warnings (its "once" filter for user
+    warnings would otherwise show pyparsing's, which are both)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ errors only: no TF-TRT banner
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category, module=THIRD_PARTY)
