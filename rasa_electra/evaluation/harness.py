@@ -31,6 +31,7 @@ from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.data.span_metrics import SpanScores, mean_std, score_spans, summarize_trials
 from rasa_electra.data.spans import Example, boundaries_only
 from rasa_electra.data.tags import ATTRIBUTES, with_attribute
+from rasa_electra.evaluation.errors import to_rows
 from rasa_electra.evaluation.rasa_agent import ParsedMessages, parse_examples, percentile
 from rasa_electra.evaluation.systems import System
 
@@ -117,6 +118,8 @@ class TrialResult:
     dropped_predictions: dict[str, int] = field(default_factory=dict)  # labels with no map
     # training entities left out of a spaCy DocBin: their edges fall inside a spaCy word
     train_unrepresentable: int | None = None
+    # each test message's predicted spans (evaluation.errors.to_rows), for the error analysis
+    predictions: list = field(default_factory=list)
 
 
 @dataclass
@@ -224,6 +227,7 @@ def score_archive(
     system's labels mapped to gold's first); also the predictions dropped by that map."""
     parsed = parse_examples(archive, [example.text for example in gold], label)
     predictions, dropped = system.map_predictions(parsed.predictions)
+    parsed.predictions = predictions  # under gold's labels, as scored
     return parsed, score_predictions(gold, predictions), dropped
 
 
@@ -270,6 +274,7 @@ def run_trial(
         {name: _as_dict(scores) for name, scores in scored.attributes.items()},
         dict(dropped.most_common()),
         train_unrepresentable,
+        to_rows(parsed.predictions),
     )  # fmt: skip
     cached.write_text(json.dumps(vars(result), ensure_ascii=False, indent=2), encoding="utf-8")
     return result
@@ -356,7 +361,7 @@ def evaluate_systems(
     gold = read_rasa_data(test_file)
     results: dict[str, Any] = {
         "train": str(train_file), "test": str(test_file), "dev": str(dev_file or ""),
-        "test_messages": len(gold), "systems": {}, "trials": {},
+        "test_messages": len(gold), "systems": {}, "trials": {}, "predictions": {},
     }  # fmt: skip
     models_dir = out_dir / "models"
     for system in systems:
@@ -377,7 +382,10 @@ def evaluate_systems(
                 tqdm(seeds, desc=f"{system.name} trials", unit="trial")
             )
         ]
-        results["trials"][system.name] = [vars(t) for t in trial_results]
+        results["trials"][system.name] = [
+            {k: v for k, v in vars(t).items() if k != "predictions"} for t in trial_results
+        ]
+        results["predictions"][system.name] = trial_results[0].predictions
         misaligned = count_misaligned(gold, system.token_offsets())
         results["systems"][system.name] = summarize(trial_results, misaligned, selection)
     return results

@@ -144,5 +144,31 @@ def write_report(results: dict[str, Any], out_dir: Path, title: str) -> list[Pat
     (out_dir / "results.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    (out_dir / "results.md").write_text(markdown(results, title), encoding="utf-8")
-    return [out_dir / "results.json", out_dir / "results.md", *plot(results, out_dir, title)]
+    text, confusion_plots = markdown(results, title), []
+    if any(results.get("predictions", {}).values()):
+        text, confusion_plots = with_errors(results, out_dir, text)
+    (out_dir / "results.md").write_text(text, encoding="utf-8")
+    return [out_dir / "results.json", out_dir / "results.md", *plot(results, out_dir, title),
+            *confusion_plots]  # fmt: skip
+
+
+def with_errors(results: dict[str, Any], out_dir: Path, text: str) -> tuple[str, list[Path]]:
+    """The report's error analysis (first trial of each system) and its confusion matrices."""
+    from rasa_electra.data.rasa_nlu import read_rasa_data
+    from rasa_electra.evaluation import errors
+
+    gold = read_rasa_data(results["test"])
+    predictions = {name: errors.from_rows(gold, rows)
+                   for name, rows in results["predictions"].items() if rows}  # fmt: skip
+    lines = [
+        "",
+        "## Error analysis (each system's first trial)",
+        *errors.error_tables(gold, predictions),
+    ]
+    paths = []
+    for name, predicted in predictions.items():
+        path = out_dir / f"confusion-{name.replace('@', '-')}.png"
+        title = f"{name}: gold label against predicted, by overlap"
+        paths.append(errors.plot_confusion(errors.confusion(gold, predicted), path, title))
+        lines.append(f"\n![{name}'s label confusion]({path.name})")
+    return text + "\n".join(lines) + "\n", paths

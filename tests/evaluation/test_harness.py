@@ -61,8 +61,12 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
     assert set(ginza["per_label"]) <= set(ginza_label_map().values())
     report = (out / "results.md").read_text(encoding="utf-8")
     assert "| crf | 1 |" in report and "| electra | 1 |" in report and "token-level" in report
-    for chart in ("f1.png", "per_label_f1.png"):
+    for chart in ("f1.png", "per_label_f1.png", "confusion-crf.png", "confusion-electra.png"):
         assert (out / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # why, not only who: each system's errors by kind, and where the systems disagree
+    assert "## Error analysis" in report and "Errors of `ginza` by gold label" in report
+    assert "The test sentences where the systems disagree most:" in report
+    assert len(results["predictions"]["crf"]) == 30  # one row per quick-mode test message
     (record,) = read_scoreboard(board)
     assert record["run"] == "quick" and "--diet-epochs 1,2" in record["command"]
     assert record["systems"]["crf"]["f1"]["mean"] == round(100 * crf["micro"]["f1"]["mean"], 2)
