@@ -16,9 +16,9 @@ settings, each declared where it belongs.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from rasa.shared.exceptions import InvalidConfigException, RasaException
 
@@ -27,6 +27,8 @@ from rasa_electra.model.model_spec import SpecOptions
 from rasa_electra.model.training import TrainingConfig
 from rasa_electra.serving import ServingOptions
 from rasa_electra.settings import SettingError, Settings, add_arguments, at_least, setting
+
+T = TypeVar("T")
 
 
 class ModelLoadError(RasaException):
@@ -122,6 +124,21 @@ USER_KEYS = (
 RASA_KEYS = ("finetuning_epoch_fraction",)
 
 
+def parse_checked(
+    component: str, values: Mapping[str, Any], known: Iterable[str], hint: str,
+    build: Callable[[], T],
+) -> T:  # fmt: skip
+    """``build()`` of a component's settings: a key it does not have, or a value a setting's
+    check refuses, is an ``ElectraConfigError`` (Rasa's ``InvalidConfigException``) naming it."""
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ElectraConfigError(f"{component} has no key {unknown[0]!r}; {hint}")
+    try:
+        return build()
+    except SettingError as error:
+        raise ElectraConfigError(f"{component}: {error}") from error
+
+
 def trainable_defaults() -> TrainingConfig:
     return TrainingConfig(**TRAINABLE_DEFAULTS)
 
@@ -153,24 +170,18 @@ class ExtractorConfig:
     def parse(cls, config: Mapping[str, Any]) -> ExtractorConfig:
         """Rasa's dict (the defaults merged with the user's keys) as typed settings."""
         values = {k: v for k, v in config.items() if k not in RASA_KEYS}
-        known = set(cls.defaults())
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ElectraConfigError(
-                f"ElectraEntityExtractor has no key {unknown[0]!r}; its keys are "
-                f"{', '.join(USER_KEYS)} (and the advanced ones in docs/component.md)"
-            )
-        try:
-            training = {TRAINING_KEYS[k]: v for k, v in values.items() if k in TRAINING_KEYS}
-            return cls(
+        training = {TRAINING_KEYS[k]: v for k, v in values.items() if k in TRAINING_KEYS}
+        hint = f"its keys are {', '.join(USER_KEYS)} (and the advanced ones in docs/component.md)"
+        return parse_checked(
+            "ElectraEntityExtractor", values, cls.defaults(), hint,
+            lambda: cls(
                 own=ExtractorOptions.from_mapping(values, strict=False),
                 training=replace(trainable_defaults(), **training),
                 spec=SpecOptions.from_mapping(values, strict=False),
                 serving=ServingOptions.from_mapping(values, strict=False),
                 epoch_fraction=float(config.get("finetuning_epoch_fraction") or 1.0),
-            )
-        except SettingError as error:
-            raise ElectraConfigError(f"ElectraEntityExtractor: {error}") from error
+            ),
+        )  # fmt: skip
 
     def check_mode(self) -> None:
         """Exactly one of an export to serve or a start point to fine-tune."""

@@ -19,12 +19,15 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_electra import serving
-from rasa_electra.components.electra_config import ElectraConfigError, ExtractorOptions
+from rasa_electra.components.electra_config import (
+    ElectraConfigError,
+    ExtractorOptions,
+    parse_checked,
+)
 from rasa_electra.components.electra_entity_extractor import ElectraEntityExtractor
 from rasa_electra.serving import ServingOptions
 from rasa_electra.serving.servable import Servable
 from rasa_electra.serving.tf1_legacy import LegacyTF1Model, TF1Options
-from rasa_electra.settings import SettingError
 
 OWN_KEYS = ("model_path", "entity_map", "confidence_threshold", "keep_overlapping",
             "inference_batch_size")  # fmt: skip
@@ -50,20 +53,15 @@ class TF1Config:
 
     @classmethod
     def parse(cls, config: Mapping[str, Any]) -> TF1Config:
-        unknown = sorted(set(config) - set(cls.defaults()))
-        if unknown:
-            raise ElectraConfigError(
-                f"LegacyTF1EntityExtractor has no key {unknown[0]!r}; its keys are "
-                f"{', '.join(cls.defaults())}"
-            )
-        try:
-            return cls(
+        known = cls.defaults()
+        return parse_checked(
+            "LegacyTF1EntityExtractor", config, known, f"its keys are {', '.join(known)}",
+            lambda: cls(
                 own=ExtractorOptions.from_mapping(config, strict=False),
                 serving=ServingOptions.from_mapping(config, strict=False),
                 tf1=TF1Options.from_mapping(config, strict=False),
-            )
-        except SettingError as error:
-            raise ElectraConfigError(f"LegacyTF1EntityExtractor: {error}") from error
+            ),
+        )  # fmt: skip
 
     def check_mode(self) -> None:
         if not self.own.model_path:
