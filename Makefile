@@ -44,7 +44,7 @@ REPORT_DIR := reports/gsd-$(GSD_VERSION)
 	demo eval bot bot-shell formats bench gpu-kit scoreboard lock clean
 
 help:  ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
 setup: $(SETUP_STAMP)  ## .venv (Python 3.10, Rasa, TF) from requirements.lock
 
