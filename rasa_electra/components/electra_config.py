@@ -78,6 +78,12 @@ class ExtractorOptions(Settings):
         "keep an entity that overlaps one an earlier extractor (a regex, a lookup table, "
         "Duckling) already put on the message; by default theirs, the more specific rule, wins",
     )
+    align_labels: bool = setting(
+        False,
+        "without an entity_map, seed the data's labels from the start point's head labels "
+        "that tag their spans (model.label_alignment), one log line per label; off until the "
+        "small-data benchmark chooses it",
+    )
     inference_batch_size: int = setting(
         defaults.INFERENCE_BATCH_SIZE, "messages per model call", check=at_least(1)
     )

@@ -78,10 +78,12 @@ def fine_tune(
 
 def label_origins(config: ExtractorConfig, spec, examples: list[Example]) -> dict:
     """Where the bot's new labels' head rows start: the ``entity_map``'s labels (place's from
-    GPE's, LOC's and FAC's), else the start point's head labels that tag the bot's spans
-    (``model.label_alignment``), one log line per label."""
+    GPE's, LOC's and FAC's), else with ``align_labels`` the start point's head labels that tag
+    the bot's spans (``model.label_alignment``), one log line per label; else nowhere."""
     if config.own.entity_map:
         return origins(config.own.entity_map)
+    if not config.own.align_labels:
+        return {}
     from rasa_electra.model.label_alignment import align
 
     alignment = align(spec, examples)

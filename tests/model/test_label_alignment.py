@@ -67,7 +67,7 @@ def test_no_alignment_when_the_head_knows_every_label_or_there_is_no_head(
     assert align(model_spec.get(pytorch_layout_dir), relabel(examples, USER_NAMES)[0]) is None
 
 
-def test_trainable_mode_logs_what_it_carried_and_an_entity_map_takes_precedence(
+def test_align_labels_logs_what_it_carried_and_an_entity_map_takes_precedence(
     exported_tiny, examples, caplog
 ):
     from rasa_electra.components.electra_config import ExtractorConfig
@@ -75,7 +75,10 @@ def test_trainable_mode_logs_what_it_carried_and_an_entity_map_takes_precedence(
     from rasa_electra.components.trainable import label_origins
 
     renamed, _ = relabel(examples, USER_NAMES)
-    base = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(exported_tiny)}
+    defaults = ElectraEntityExtractor.get_default_config()
+    off = ExtractorConfig.parse({**defaults, "pretrained": str(exported_tiny)})
+    assert label_origins(off, model_spec.get(exported_tiny), relabel(examples, USER_NAMES)[0]) == {}
+    base = {**defaults, "pretrained": str(exported_tiny), "align_labels": True}
     spec = model_spec.get(exported_tiny)
     with caplog.at_level(logging.INFO):
         aligned = label_origins(ExtractorConfig.parse(base), spec, renamed)
