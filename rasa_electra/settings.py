@@ -126,7 +126,8 @@ class Settings:
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
-        return {field.name: getattr(cls(), field.name) for field in fields(cls)}
+        instance = cls()
+        return {field.name: getattr(instance, field.name) for field in fields(cls)}
 
     @classmethod
     def from_mapping(cls: type[T], values: Mapping[str, Any], strict: bool = True) -> T:
@@ -182,14 +183,14 @@ def add_arguments(
     Optional values take ``none``; tuples take comma-separated items; booleans take
     ``--name``/``--no-name``."""
     hints, wanted, skipped = _types(cls), set(only) if only else None, set(skip)
-    overrides = dict(defaults or {})
+    overrides, declared = dict(defaults or {}), cls.defaults()
     for field in fields(cls):
         if not field.metadata.get("flag", True) or field.name in skipped:
             continue
         if wanted is not None and field.name not in wanted:
             continue
         kind, optional = _unwrap_optional(hints[field.name])
-        default = overrides.get(field.name, getattr(cls(), field.name))
+        default = overrides.get(field.name, declared[field.name])
         key = (rename or {}).get(field.name, field.name)
         name = "--" + (prefix + key).replace("_", "-")
         help_text = field.metadata.get("help", "")
