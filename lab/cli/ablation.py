@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--holds", metavar="LEVER=SEED",
-        help="exit 0 if --recorded has that run, 1 if not (make ablation's skip test)",
+        help="exit 0 if --recorded has that run, 1 if not (lab/Makefile's ablation skip test)",
     )  # fmt: skip
     parser.add_argument(
         "--without-decodings", action="store_true",
