@@ -1,7 +1,7 @@
 """A fine-tuned export's encoder written back in the shipped encoder's layout.
 
-The silver stage of self-training (``make -f lab/Makefile self-training``: one epoch on 50,000 Wikipedia
-sentences the CRF labelled) teaches the pretrained encoder Japanese entities. Trainable mode and
+The silver stage of self-training (``make -f lab/Makefile self-training``: one epoch on 50,000
+Wikipedia sentences the CRF labelled) teaches the pretrained encoder Japanese entities. Trainable mode and
 every bot start from ``pretrained/``, which holds one model, as float16 safetensors with PyTorch
 names. ``adapt_encoder`` puts the export's encoder there:
 
