@@ -1,9 +1,9 @@
 """A fine-tuned export's encoder written back in the shipped encoder's layout.
 
 The silver stage of self-training (``make -f lab/Makefile self-training``: one epoch on 50,000
-Wikipedia sentences the CRF labelled) teaches the pretrained encoder Japanese entities. Trainable mode and
-every bot start from ``pretrained/``, which holds one model, as float16 safetensors with PyTorch
-names. ``adapt_encoder`` puts the export's encoder there:
+Wikipedia sentences the CRF labelled) teaches the pretrained encoder Japanese entities.
+Trainable mode and every bot start from ``pretrained/``, which holds one model, as float16
+safetensors with PyTorch names. ``adapt_encoder`` puts the export's encoder there:
 
 * every ``electra.*`` tensor comes from the export, and each one must be there (an export cut to
   fewer layers is refused);
