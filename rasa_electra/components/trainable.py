@@ -73,7 +73,8 @@ def fine_tune(
         continued = spec.continues_head(spec.tags(train.tag_labels))
         train_seeds(config, train, trained_config(config, continued), target)
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
-        raise ElectraConfigError(f"pretrained {config.own.pretrained}: {error}") from error
+        where = "the previous model" if previous is not None else f"pretrained {start}"
+        raise ElectraConfigError(f"{where}: {error}") from error
 
 
 def label_origins(config: ExtractorConfig, spec, examples: list[Example]) -> dict:
