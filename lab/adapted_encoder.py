@@ -60,7 +60,7 @@ def pytorch_layout(variables: dict[str, Any], export_dir: Path) -> dict[str, np.
     for name, variable in variables.items():
         if name.startswith("classifier"):
             continue
-        array = variable.numpy()
+        array = np.asarray(variable)
         pt_name, transpose = convert_tf_weight_name_to_pt_weight_name(
             f"model/{name}", start_prefix_to_remove="", tf_weight_shape=array.shape
         )
@@ -153,7 +153,7 @@ def adapt_encoder(
         size = (staged / SAFETENSORS_FILE).stat().st_size
         if size > ship.MAX_BYTES:
             raise StartPointError(f"the adapted encoder is {size} bytes, over {ship.MAX_BYTES}")
-        kernel, bias = (variables[f"classifier/{n}"].numpy() for n in ("kernel", "bias"))
+        kernel, bias = (variables[f"classifier/{n}"] for n in ("kernel", "bias"))
         write_head(staged, read_labels(export_dir), kernel, bias)
         for name in HEAD_SCORE_FILES:  # keyed by the head's tags, as in the export
             if (export_dir / name).is_file():

@@ -22,6 +22,8 @@ LEARNING_RATE = 2e-4  # docs/defaults.md#learning-rate
 WARMUP_RATIO = 0.1  # docs/defaults.md#warmup-ratio
 # trainable mode's floor on optimizer steps: small data gets more epochs instead
 MIN_TRAIN_STEPS = 300  # docs/defaults.md#min-train-steps
+# and its ceiling: large data gets fewer epochs instead
+MAX_TRAIN_STEPS = 0  # docs/defaults.md#max-train-steps
 MAX_SEQ_LENGTH = 128  # docs/defaults.md#max-seq-length
 LABEL_SCHEME = "BIO"
 HEAD = "crf"  # docs/defaults.md#head

@@ -31,10 +31,24 @@ COMMANDS = {
     "export-formats": "TFLite/ONNX formats of an export, scored against it",
     "evaluate": "systems compared through Rasa (the harness)",
     "parse": "parse a data file through a trained Rasa model and score it",
+    "annotate": "suggest entities for a bot's unannotated examples, for review",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",
     "benchmark-serving": "latency, throughput and a bounded `rasa run` load test",
     "benchmark-training": "`rasa train nlu` timed by stage on several data files",
 }
+
+
+def key_values(text: str, flag: str, form: str = "KEY=VALUE") -> list[tuple[str, str]]:
+    """``a=b, c=d`` → [("a", "b"), ("c", "d")]; anything else stops with what ``flag`` expects."""
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 or not all(part.strip() for part in pair) for pair in pairs):
+        raise SystemExit(f"{flag}: expected {form},…, got {text!r}")
+    return [(key.strip(), value.strip()) for key, value in pairs]
+
+
+def parse_entity_map(text: str | None, flag: str = "--entity-map") -> dict[str, str] | None:
+    """``GPE=place,LOC=place`` → {"GPE": "place", "LOC": "place"}."""
+    return dict(key_values(text, flag, "LABEL=name")) if text else None
 
 
 def add_formats_option(parser: argparse.ArgumentParser) -> None:

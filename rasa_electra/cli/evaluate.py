@@ -27,6 +27,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to Rasa's
 
 from rasa.shared.exceptions import RasaException
 
+from rasa_electra.cli import key_values, parse_entity_map
 from rasa_electra.components.electra_config import (
     TRAINABLE_ONLY,
     add_component_arguments,
@@ -48,8 +49,9 @@ QUICK_SPACY = {"training.max_steps": 60, "training.eval_frequency": 20}
 QUICK_ELECTRA = {"epochs": 2, "min_train_steps": 0, "learning_rate": 3e-3, "max_seq_length": 32,
                  "average_seeds": 1}  # fmt: skip
 # the component keys a harness run may set for ELECTRA (--electra-KEY); unset: its defaults
-ELECTRA_KEYS = ("epochs", "min_train_steps", "learning_rate", "train_batch_size",
-                "max_seq_length", "average_seeds", "o_bias", "entity_memory")  # fmt: skip
+ELECTRA_KEYS = ("epochs", "min_train_steps", "max_train_steps", "learning_rate",
+                "train_batch_size", "max_seq_length", "average_seeds", "o_bias", "entity_memory",
+                "align_labels")  # fmt: skip
 
 
 def absolute_start_point(source: str | None) -> str | None:
@@ -60,19 +62,6 @@ def absolute_start_point(source: str | None) -> str | None:
         _, size, vocab = source.split(":", 2)
         return f"random-init:{size}:{Path(vocab).resolve()}"
     return str(Path(source).resolve()) if Path(source).exists() else source  # else a hub id
-
-
-def key_values(text: str, flag: str, form: str = "KEY=VALUE") -> list[tuple[str, str]]:
-    """``a=b, c=d`` → [("a", "b"), ("c", "d")]; anything else stops with what ``flag`` expects."""
-    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
-    if any(len(pair) != 2 or not all(part.strip() for part in pair) for pair in pairs):
-        raise SystemExit(f"{flag}: expected {form},…, got {text!r}")
-    return [(key.strip(), value.strip()) for key, value in pairs]
-
-
-def parse_entity_map(text: str | None) -> dict[str, str] | None:
-    """``GPE=place,LOC=place`` → {"GPE": "place", "LOC": "place"}."""
-    return dict(key_values(text, "--electra-entity-map", "LABEL=name")) if text else None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -170,7 +159,8 @@ def system_options(args: argparse.Namespace) -> SystemOptions:
     """Each system's options from the flags; --quick shortens what trains."""
     keys = component_keys(args, ELECTRA_KEYS, "electra_")
     if args.electra_entity_map:
-        keys = {"entity_map": parse_entity_map(args.electra_entity_map), **keys}
+        entity_map = parse_entity_map(args.electra_entity_map, "--electra-entity-map")
+        keys = {"entity_map": entity_map, **keys}
     if args.quick:
         keys = {**keys, **QUICK_ELECTRA}
     if args.electra_export:  # an export is served as it is: trainable mode's keys do not apply

@@ -84,6 +84,12 @@ class ExtractorOptions(Settings):
         "that tag their spans (model.label_alignment), one log line per label; off until the "
         "small-data benchmark chooses it",
     )
+    incremental: bool = setting(
+        True,
+        "trainable mode: keep the fine-tuned weights in the archive (float16, 27 MB for the "
+        "shipped encoder) beside the served format, so `rasa train --finetune` continues the "
+        "model; false: a smaller archive, and --finetune starts from `pretrained` again",
+    )
     inference_batch_size: int = setting(
         defaults.INFERENCE_BATCH_SIZE, "messages per model call", check=at_least(1)
     )
@@ -101,6 +107,7 @@ class ExtractorOptions(Settings):
 TRAINING_KEYS = {
     "epochs": "epochs",
     "min_train_steps": "min_steps",
+    "max_train_steps": "max_steps",
     "learning_rate": "learning_rate",
     "warmup_ratio": "warmup_ratio",
     "train_batch_size": "batch_size",
@@ -108,9 +115,10 @@ TRAINING_KEYS = {
     "word_features": "word_features",
     "keep_layers": "keep_layers",
 }
-# trainable mode's own defaults where the fine-tuning command's differ: a bot's hundred messages
-# are a few batches an epoch, so a floor of optimizer steps (docs/defaults.md#min-train-steps)
-TRAINABLE_DEFAULTS = {"min_steps": defaults.MIN_TRAIN_STEPS}
+# trainable mode's own defaults where the fine-tuning command's differ: the step count follows
+# the data's size (training.epochs_for), a floor for a bot's few batches an epoch and a ceiling
+# for the time a bot builder waits (docs/defaults.md#min-train-steps, #max-train-steps)
+TRAINABLE_DEFAULTS = {"min_steps": defaults.MIN_TRAIN_STEPS, "max_steps": defaults.MAX_TRAIN_STEPS}
 # what a bot builder sets; the rest are advanced (docs/component.md)
 USER_KEYS = (
     "model_path",

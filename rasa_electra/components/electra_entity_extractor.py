@@ -54,8 +54,7 @@ from rasa_electra.components.rasa_checks import register_trainable_extractor
 from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
-from rasa_electra.model.model_spec import head_file_tags
-from rasa_electra.serving.backends import SAVED_MODEL_PARTS
+from rasa_electra.model.model_spec import SAVED_MODEL_FILE, WEIGHTS_FILE, head_file_tags
 from rasa_electra.tokenization.words import Word
 
 if TYPE_CHECKING:
@@ -64,7 +63,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EXPORT_SUBDIR = "export"
-SAVED_MODEL_FILE = SAVED_MODEL_PARTS[0]  # an archive with it can be fine-tuned further
 # the stages `rasa train` logs, which benchmark-training times
 CONVERTING = "converting the model to its fastest formats"
 STORED = "the model is stored in the archive"
@@ -217,6 +215,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             target = Path(directory) / EXPORT_SUBDIR
             shutil.rmtree(target, ignore_errors=True)  # a fine-tuned model replaces its previous
             serving.copy_export(self._settings.serving, export_dir, target)
+            weights = export_dir / WEIGHTS_FILE  # trainable mode's, for `rasa train --finetune`
+            if self._settings.own.incremental and weights.is_file() and not \
+                    (target / SAVED_MODEL_FILE).is_file():  # fmt: skip
+                shutil.copy2(weights, target / WEIGHTS_FILE)
         logger.info("%s: %s", type(self).__name__, STORED)
 
     def _open(self, directory: Path) -> Servable:
@@ -258,14 +260,14 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _keep_previous(self, stored: Path) -> None:
         """Rasa's incremental training loads the previous model to train it further: its
         export is copied aside, since the storage it sits in receives the new model. An
-        archive that keeps only a converted format (``backend: auto`` chose ONNX) has no
-        weights to train: fine-tuning then starts from ``pretrained`` again, and says so."""
-        if not (stored / SAVED_MODEL_FILE).is_file():
+        archive that keeps only a converted format (``incremental: false``) has no weights to
+        train: fine-tuning then starts from ``pretrained`` again, and says so."""
+        if not any((stored / name).is_file() for name in (SAVED_MODEL_FILE, WEIGHTS_FILE)):
             rasa.shared.utils.io.raise_warning(
                 "ElectraEntityExtractor: the previous model keeps no trainable weights (its "
                 f"archive holds the {self._settings.serving.backend} backend's format only), "
                 f"so `rasa train --finetune` fine-tunes {self._settings.own.pretrained} again; "
-                "with `backend: savedmodel` an archive can be continued"
+                "with `incremental: true` an archive can be continued"
             )
             return
         self._previous = tempfile.TemporaryDirectory(prefix="electra-previous-")

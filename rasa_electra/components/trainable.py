@@ -109,6 +109,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, target: Pa
         trained_config(config, continued=True),
         o_bias=defaults.O_BIAS if o_bias is None else o_bias,
         min_steps=math.ceil(config.training.min_steps * config.epoch_fraction),
+        max_steps=math.ceil(config.training.max_steps * config.epoch_fraction),
         seed=seed, init_seed=seed,
     )  # fmt: skip
     logger.info(
@@ -118,7 +119,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, target: Pa
     model = ner.create(train, config=training)
     model.spec.source = card["start_point"]["source"]  # not the scratch copy it continued
     previous_model = {"date": card.get("date"), "labels": card.get("labels")}
-    model.export(target, data=TRAINED_ON, continued_from=previous_model)
+    served(model, model.export(target, data=TRAINED_ON, continued_from=previous_model))
 
 
 def trained_config(config: ExtractorConfig, continued: bool):
@@ -145,14 +146,22 @@ def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:
                         number, len(seeds), seed)  # fmt: skip
             model = ner.create(train, config=replace(training, seed=seed, init_seed=first))
             if len(seeds) == 1:
-                model.export(target, data=TRAINED_ON)
+                served(model, model.export(target, data=TRAINED_ON))
                 return
             exports.append(model.export(Path(scratch) / f"seed-{seed}", data=TRAINED_ON))
             seconds = round(sum(e.seconds for e in model.history.epochs), 1)
             ingredients.append({"seed": seed, "init_seed": first, "training_seconds": seconds})
         averaged = soup.average(exports)
         averaged.spec = train.spec  # the card names the real start point, not a scratch export
-        averaged.export(target, data=TRAINED_ON, soup=ingredients)
+        served(averaged, averaged.export(target, data=TRAINED_ON, soup=ingredients))
+
+
+def served(model, export_dir: Path) -> None:
+    """The export the component serves, with its weights also kept as ``WEIGHTS_FILE``: an
+    archive that stores a converted format only can still be fine-tuned further."""
+    from rasa_electra.model.model_spec import write_weights
+
+    write_weights(export_dir, model.model)
 
 
 def use_pipeline_words(spec, training_data: TrainingData) -> None:

@@ -166,6 +166,7 @@ def example_from_message(text: str, entities: Sequence[dict], intent: str | None
             value=None if e.get("value") in (None, text[e["start"] : e["end"]]) else e["value"],
             role=e.get("role"),
             group=e.get("group"),
+            confidence=e.get("confidence_entity"),
         )
         for e in entities
     )

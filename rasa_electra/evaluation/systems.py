@@ -34,7 +34,8 @@ FAST_CRF = "rasa_electra.components.fast_crf_entity_extractor.FastCRFEntityExtra
 CRF_CLASSES = ("CRFEntityExtractor", FAST_CRF)
 # trainable mode's keys the harness always writes (the component's defaults unless set), so a
 # trial's pipeline says how it was fine-tuned
-TRAINABLE_KEYS = ("epochs", "min_train_steps", "train_batch_size", "max_seq_length")
+TRAINABLE_KEYS = ("epochs", "min_train_steps", "max_train_steps", "train_batch_size",
+                  "max_seq_length")  # fmt: skip
 
 Offsets = Callable[[str], list[tuple[int, int]]]
 

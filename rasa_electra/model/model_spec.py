@@ -69,6 +69,9 @@ WEIGHT_FILES = (SAFETENSORS_FILE, "tf_model.h5", "pytorch_model.bin")
 # an encoder directory's entity head (``adapted_encoder``: the silver stage's classifier): TF
 # layout ``kernel`` [hidden, tags] and ``bias`` [tags], its tags in the file's metadata
 HEAD_FILE = "entity_head.safetensors"
+SAVED_MODEL_FILE = "saved_model.pb"
+# an export's weights kept beside a converted format instead of its SavedModel (float16)
+WEIGHTS_FILE = "weights.safetensors"
 
 
 class StartPointError(ValueError):
@@ -221,7 +224,8 @@ def get(
         return random_init(size, vocab_dir, max_seq_length, label_scheme, mecab_args)
     path = Path(source)
     if path.is_dir():
-        if (path / "saved_model.pb").is_file() and (path / LABELS_FILE).is_file():
+        weights = (path / SAVED_MODEL_FILE).is_file() or (path / WEIGHTS_FILE).is_file()
+        if weights and (path / LABELS_FILE).is_file():
             return _export_directory(path, str(source), max_seq_length, label_scheme, mecab_args)
         if (path / "config.json").is_file():
             return _hf_directory(path, str(source), max_seq_length, label_scheme, mecab_args)
@@ -316,11 +320,30 @@ def export_encoder_config(path: Path):
     return AutoConfig.for_model(values.pop("model_type"), **values)
 
 
-def export_variables(directory: Path) -> dict[str, Any]:
-    """An export's variables by their name below the model's (``electra/encoder/…``)."""
+def export_variables(directory: Path) -> dict[str, np.ndarray]:
+    """An export's weights by their name below the model's (``electra/encoder/…``): its
+    SavedModel's, or where the archive kept no SavedModel, its ``WEIGHTS_FILE``."""
+    directory = Path(directory)
+    if (directory / WEIGHTS_FILE).is_file() and not (directory / SAVED_MODEL_FILE).is_file():
+        from safetensors.numpy import load_file
+
+        stored = load_file(str(directory / WEIGHTS_FILE))
+        return {name: array.astype(np.float32) for name, array in stored.items()}
     import tensorflow as tf
 
-    return {relative_name(v.name): v for v in tf.saved_model.load(str(directory)).model.variables}
+    model = tf.saved_model.load(str(directory)).model
+    return {relative_name(v.name): v.numpy() for v in model.variables}
+
+
+def write_weights(directory: Path, model) -> Path:
+    """``model``'s weights as ``WEIGHTS_FILE`` (float16), what a served archive keeps so that
+    fine-tuning can continue it without its SavedModel (`rasa train --finetune`)."""
+    from safetensors.numpy import save_file
+
+    path = Path(directory) / WEIGHTS_FILE
+    save_file({relative_name(w.name): w.numpy().astype(np.float16) for w in model.weights},
+              str(path))  # fmt: skip
+    return path
 
 
 def seed_columns(
@@ -376,7 +399,7 @@ def _load_export_weights(
         name = relative_name(weight.name)
         if name not in saved:
             raise StartPointError(f"{directory} has no weight {name}: not this model's export")
-        old = saved[name].numpy()
+        old = saved[name]
         if "classifier" not in name:
             if old.shape != tuple(weight.shape):
                 raise StartPointError(f"{directory}: {name} is {old.shape}, not {weight.shape}")

@@ -131,6 +131,12 @@ class TrainingConfig(Settings):
         "(trainable mode's small-data floor); 0: exactly the epochs",
         check=at_least(0),
     )
+    max_steps: int = setting(
+        0,
+        "fewer epochs when the epochs would be more optimizer steps "
+        "(trainable mode's ceiling on large data); 0: exactly the epochs",
+        check=at_least(0),
+    )
     average_last: int = setting(
         0,
         "also score the mean of the last N epochs' weights on dev and keep it when better; 0: off",
@@ -233,10 +239,24 @@ def make_strategy(name: str = "none"):
 
 
 def epochs_for(config: TrainingConfig, steps_per_epoch: int) -> int:
-    """``config.epochs``, or more when those would be fewer than ``config.min_steps`` steps."""
+    """The epochs a fine-tuning runs, from the data's size in steps: ``config.epochs``, raised
+    until they make ``config.min_steps`` steps (small data: a bot's four batches an epoch),
+    then lowered to whole epochs within ``config.max_steps`` (large data: the training time a
+    bot builder waits for); at least one."""
     if steps_per_epoch < 1:
         return config.epochs
-    return max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    epochs = max(config.epochs, math.ceil(config.min_steps / steps_per_epoch))
+    if config.max_steps:
+        epochs = min(epochs, max(1, config.max_steps // steps_per_epoch))
+    return epochs
+
+
+def epochs_message(config: TrainingConfig, steps_per_epoch: int, epochs: int) -> str:
+    """Why a fine-tuning runs other epochs than it was asked for."""
+    more = epochs > config.epochs
+    bound = config.min_steps if more else config.max_steps
+    return (f"{config.epochs} epochs of {steps_per_epoch} steps are {'under' if more else 'over'}"
+            f" {bound} steps: training {epochs} epochs")  # fmt: skip
 
 
 def warmup_linear_decay(peak: float, total_steps: int, warmup_steps: int):
@@ -344,9 +364,8 @@ def train(
     windows = encoded.windows
     steps_per_epoch = math.ceil(len(windows) / config.batch_size)
     epochs = epochs_for(config, steps_per_epoch)
-    if epochs > config.epochs:
-        logger.info("%d epochs of %d steps are under %d steps: training %d epochs",
-                    config.epochs, steps_per_epoch, config.min_steps, epochs)  # fmt: skip
+    if epochs != config.epochs:
+        logger.info(epochs_message(config, steps_per_epoch, epochs))
     with strategy.scope():
         extra = (crf.variables if crf else []) + (word_features.variables if word_features else [])
         groups = _optimizer_groups(model, config, steps_per_epoch * epochs, extra)

@@ -83,7 +83,7 @@ def write(export_dir: Path, target: Path) -> None:
     config, reason = _config_or_reason(export_dir)
     if reason is not None:
         raise ValueError(reason)
-    weights = named_weights(export_variables(export_dir).values())
+    weights = export_variables(export_dir)
     onnx.save(build(weights, config), str(target))
 
 

@@ -156,7 +156,7 @@ def test_export_and_trainable_electra_are_separate_systems_each_with_its_options
 def test_the_entity_map_reaches_the_extractor_as_a_mapping():
     from rasa.shared.utils.io import read_yaml
 
-    from rasa_electra.cli.evaluate import parse_entity_map
+    from rasa_electra.cli import parse_entity_map
 
     entity_map = parse_entity_map("GPE=place, LOC=place,DATE=date")
     assert entity_map == {"GPE": "place", "LOC": "place", "DATE": "date"}

@@ -10,7 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pexpect
 import pytest
@@ -58,8 +60,13 @@ def test_rasa_data_validate_finds_nothing_but_the_forms_questions(bot_dir):
     assert all("utter_ask_" in line for line in warnings), warnings
 
 
-def confirmation(place: str, date: str, people: str, name: str) -> str:
-    return f"{name}様、{date}に{place}のお店で{people}のご予約を承りました。"
+def confirmation(place: str, date: str, people: int, name: str) -> str:
+    return f"{name}様、{date}に{place}のお店で{people}名様のご予約を承りました。"
+
+
+def in_days(days: int) -> str:
+    """The date JapaneseValueNormalizer gives 明日 (1) or 明後日 (2): ISO 8601, Tokyo's today."""
+    return (datetime.now(ZoneInfo("Asia/Tokyo")).date() + timedelta(days=days)).isoformat()
 
 
 def test_rest_channel_fills_several_slots_from_one_message(bot_dir, bot_archive, tmp_path):
@@ -70,16 +77,20 @@ def test_rest_channel_fills_several_slots_from_one_message(bot_dir, bot_archive,
         ]
         assert server.say("guest", "横浜で明後日に6人で予約したいです") == [ASK["name"]]
         slots = server.tracker("guest")["slots"]
+        # normalised: 明後日 as the date it names, 6人 as a number (JapaneseValueNormalizer)
         assert {k: slots[k] for k in ASK} == {
-            "place": "横浜", "date": "明後日", "people": "6人", "name": None,
+            "place": "横浜", "date": in_days(2), "people": 6, "name": None,
         }  # fmt: skip
         entities = server.tracker("guest")["latest_message"]["entities"]
         assert {e["extractor"] for e in entities} == {"ElectraEntityExtractor"}
-        assert server.say("guest", "田中です") == [confirmation("横浜", "明後日", "6人", "田中")]
+        date = next(e for e in entities if e["entity"] == "date")
+        assert date["additional_info"]["grain"] == "day"
+        assert date["additional_info"]["value"].startswith(in_days(2) + "T00:00:00.000+09:00")
+        assert server.say("guest", "田中です") == [confirmation("横浜", in_days(2), 6, "田中")]
 
-        # a synonym rewrites our entity's value, and so the slot
+        # a synonym rewrites our entity's value (あした → 明日), which is then normalised
         assert server.say("synonym", "あしたの夜に予約できますか") == [ASK["place"]]
-        assert server.tracker("synonym")["slots"]["date"] == "明日"
+        assert server.tracker("synonym")["slots"]["date"] == in_days(1)
         # a lookup-table place: Rasa's RegexEntityExtractor has it, ours is dropped
         assert server.say("lookup", "渋谷で予約したいです") == [ASK["date"]]
         places = [
@@ -114,7 +125,7 @@ def test_a_whole_booking_in_rasa_shell(bot_archive, tmp_path):
             ("新宿でお願いします", ASK["date"]),
             ("明日です", ASK["people"]),
             ("4人です", ASK["name"]),
-            ("田中です", confirmation("新宿", "明日", "4人", "田中")),
+            ("田中です", confirmation("新宿", in_days(1), 4, "田中")),
         ]
         for message, reply in turns:
             shell.expect("Your input ->")
@@ -169,8 +180,8 @@ def test_two_servers_share_a_conversation_through_redis(bot_dir, bot_archive, re
             second.process.kill()  # mid-conversation, without a goodbye
             second.process.wait(timeout=60)
         assert first.say("guest", "4人です") == [ASK["name"]]
-        assert first.say("guest", "田中です") == [confirmation("新宿", "明日", "4人", "田中")]
+        assert first.say("guest", "田中です") == [confirmation("新宿", in_days(1), 4, "田中")]
         slots = first.tracker("guest")["slots"]
         assert {k: slots[k] for k in ASK} == {
-            "place": "新宿", "date": "明日", "people": "4人", "name": "田中",
+            "place": "新宿", "date": in_days(1), "people": 4, "name": "田中",
         }  # fmt: skip

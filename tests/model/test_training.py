@@ -32,6 +32,15 @@ def test_small_data_gets_epochs_up_to_the_step_floor_and_large_data_keeps_its_ep
     assert epochs_for(floor, steps_per_epoch=0) == 10  # nothing to train on
 
 
+def test_large_data_gets_whole_epochs_down_to_the_step_ceiling():
+    bounds = TrainingConfig(epochs=10, min_steps=300, max_steps=1000)
+    assert epochs_for(bounds, steps_per_epoch=220) == 4  # GSD train: 880 steps, not 2,200
+    assert epochs_for(bounds, steps_per_epoch=4) == 75  # a bot still gets its floor
+    assert epochs_for(bounds, steps_per_epoch=100) == 10  # in between: the epochs asked for
+    assert epochs_for(bounds, steps_per_epoch=5000) == 1  # one epoch at least
+    assert epochs_for(TrainingConfig(epochs=10), steps_per_epoch=5000) == 10  # no ceiling
+
+
 def test_layer_depths():
     assert layer_depth("m/electra/embeddings/word_embeddings/weight:0", 2) == 0
     assert layer_depth("m/electra/encoder/layer_._1/output/dense/kernel:0", 2) == 2
