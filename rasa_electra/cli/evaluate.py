@@ -49,9 +49,9 @@ QUICK_SPACY = {"training.max_steps": 60, "training.eval_frequency": 20}
 QUICK_ELECTRA = {"epochs": 2, "min_train_steps": 0, "learning_rate": 3e-3, "max_seq_length": 32,
                  "average_seeds": 1}  # fmt: skip
 # the component keys a harness run may set for ELECTRA (--electra-KEY); unset: its defaults
-ELECTRA_KEYS = ("epochs", "min_train_steps", "max_train_steps", "learning_rate",
-                "train_batch_size", "max_seq_length", "average_seeds", "o_bias", "entity_memory",
-                "align_labels")  # fmt: skip
+ELECTRA_KEYS = ("epochs", "min_train_steps", "max_train_steps", "average_last_epochs",
+                "learning_rate", "train_batch_size", "max_seq_length", "average_seeds", "o_bias",
+                "entity_memory", "align_labels")  # fmt: skip
 
 
 def absolute_start_point(source: str | None) -> str | None:

@@ -108,6 +108,7 @@ TRAINING_KEYS = {
     "epochs": "epochs",
     "min_train_steps": "min_steps",
     "max_train_steps": "max_steps",
+    "average_last_epochs": "average_last",
     "learning_rate": "learning_rate",
     "warmup_ratio": "warmup_ratio",
     "train_batch_size": "batch_size",

@@ -139,7 +139,8 @@ class TrainingConfig(Settings):
     )
     average_last: int = setting(
         0,
-        "also score the mean of the last N epochs' weights on dev and keep it when better; 0: off",
+        "also score the mean of the last N epochs' weights on dev and keep it when better (with "
+        "no dev, as in trainable mode, keep it); 0: off",
         check=at_least(0),
     )
     distribute: str = setting(

@@ -162,6 +162,25 @@ def test_keep_last_serves_the_last_epoch_where_dev_would_choose_another(
                    average_last=2)  # fmt: skip
 
 
+def test_early_stopping_stops_after_patience_and_restores_the_best_epochs_weights(
+    pytorch_layout_dir, examples
+):
+    from rasa_electra.data.span_metrics import score_spans
+    from rasa_electra.model import DataLoader, ner
+
+    train = DataLoader(examples, model_spec.get(pytorch_layout_dir, max_seq_length=24))
+    model = ner.create(  # a learning rate high enough that dev F1 goes up and down
+        train, validation_data=train, epochs=12, batch_size=8, learning_rate=0.1, seed=1,
+        head="crf", head_learning_rate=3e-2, warmup_ratio=0.0, patience=1,
+    )  # fmt: skip
+    curve = [e.dev_f1 for e in model.history.epochs]
+    best = model.history.best_epoch
+    assert len(curve) < 12 and len(curve) == best + 1  # stopped one epoch without a gain
+    assert curve[-1] <= curve[best - 1] == max(curve)
+    served = score_spans(train.examples, model.predict(train.examples)).micro.f1
+    assert served == pytest.approx(max(curve))  # the best epoch's weights, not the last's
+
+
 class Killed(Exception):
     """Stands for the kill that stops a fine-tuning between two epochs."""
 
