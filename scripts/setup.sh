@@ -75,7 +75,7 @@ pip_install --upgrade "pip>=24,<26"
 # with several GB of CUDA packages, 2.13.0 takes the CPU build these machines carry.
 [ -z "$FIRST" ] || pip_install $FIRST
 pip_install -r "$LOCK"
-[ "$EDITABLE" = 1 ] && pip_install --no-deps --no-build-isolation -e .
+[ "$EDITABLE" = 1 ] && pip_install --no-deps --no-build-isolation -e . -e pretrained
 # this clone on the path: the lab (lab/) runs from it in both environments and is never
 # installed with the package; the pretraining environment takes the package from here too
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"

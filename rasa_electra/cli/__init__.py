@@ -32,6 +32,7 @@ COMMANDS = {
     "evaluate": "systems compared through Rasa (the harness)",
     "parse": "parse a data file through a trained Rasa model and score it",
     "annotate": "suggest entities for a bot's unannotated examples, for review",
+    "info": "the installed models a pipeline can name, with their cards",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",
     "benchmark-serving": "latency, throughput and a bounded `rasa run` load test",
     "benchmark-training": "`rasa train nlu` timed by stage on several data files",

@@ -8,6 +8,8 @@
   loads;
 * a google-research/electra TF1 checkpoint directory (``model.ckpt-N.*`` + ``vocab.txt``),
   converted in-process (``tf1_checkpoint``);
+* an installed model's name (``electra-small-ja``: the shipped encoder, ``pip install
+  pretrained/``), found through the ``rasa_electra.models`` entry point (``installed_models``);
 * a Hugging Face hub id (or a short name from ``KNOWN``), downloaded into the HF cache first —
   which fails on machines without network, with a message saying what to pass instead.
 ``random_init(size, vocab_dir)`` gives an untrained ELECTRA of the paper's sizes, the local start
@@ -61,6 +63,7 @@ SIZES = {
         "base": (768, 768, 12, 12, 3072),
     }.items()
 }
+MODELS_ENTRY_POINT = "rasa_electra.models"  # installed models: name → their package
 HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json",
              "special_tokens_map.json"]  # fmt: skip
 # the weights, by preference: one of them is fetched, whichever the repository has
@@ -237,11 +240,45 @@ def get(
         raise StartPointError(f"{path} holds neither a config.json (HF model) nor a TF checkpoint")
     if path.exists():
         raise StartPointError(f"start point {source} is not a directory")
+    installed = installed_models()
+    if str(source) in installed:
+        directory = installed[str(source)].directory
+        spec = _hf_directory(directory, str(source), max_seq_length, label_scheme, mecab_args)
+        return replace(spec, source=str(source))
     if str(source).startswith((".", "/")) or str(source).count("/") > 1:  # a path, not a hub id
         raise StartPointError(f"start point {source}: no such directory")
     hub_id = KNOWN.get(str(source), str(source))
     spec = _hf_directory(_download(hub_id), str(source), max_seq_length, label_scheme, mecab_args)
     return replace(spec, source=str(source))
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """A model installed as a Python package (``pip install pretrained/``): its name, the
+    distribution that holds it and the directory of its files."""
+
+    name: str
+    distribution: str
+    version: str
+    directory: Path
+
+
+def installed_models() -> dict[str, InstalledModel]:
+    """Every model a package declares under the ``rasa_electra.models`` entry point, by name:
+    the way spaCy finds ``ja_core_news_sm``, so a bot in any folder names the encoder."""
+    from importlib.metadata import entry_points
+    from importlib.util import find_spec
+
+    found = {}
+    for entry in entry_points(group=MODELS_ENTRY_POINT):
+        module = find_spec(entry.value)
+        if module is None or not module.submodule_search_locations:
+            continue
+        directory = Path(next(iter(module.submodule_search_locations)))
+        distribution = entry.dist.name if entry.dist else entry.value
+        version = entry.dist.version if entry.dist else ""
+        found[entry.name] = InstalledModel(entry.name, distribution, version, directory)
+    return found
 
 
 def first_usable(
