@@ -32,8 +32,8 @@ def test_the_product_s_commands_are_a_user_s_and_the_lab_s_are_apart():
     from rasa_electra.cli import COMMANDS
 
     assert set(COMMANDS) == {"convert", "md2yaml", "split-data", "boundaries", "finetune",
-                             "export-formats", "evaluate", "parse", "annotate", "info", "scoreboard",
-                             "benchmark-serving", "benchmark-training"}  # fmt: skip
+                             "export-formats", "evaluate", "parse", "annotate", "info",
+                             "scoreboard", "benchmark-serving", "benchmark-training"}  # fmt: skip
     modules = {p.stem.replace("_", "-") for p in (REPO / "rasa_electra/cli").glob("*.py")}
     assert modules - {"--init--", "--main--"} == set(COMMANDS)
     lab_modules = {p.stem.replace("_", "-") for p in (REPO / "lab/cli").glob("*.py")}

@@ -93,7 +93,8 @@ def test_rasa_train_names_the_installed_encoder_from_any_folder(fresh_python, tm
         encoding="utf-8",
     )
     run(str(fresh_python), "-m", "rasa", "train", "nlu", "--config", "config.yml", "--nlu",
-        "nlu.yml", "--out", "models", "--fixed-model-name", "bot", cwd=bot, timeout=900)  # fmt: skip
+        "nlu.yml", "--out", "models", "--fixed-model-name", "bot",
+        cwd=bot, timeout=900)  # fmt: skip
     with tarfile.open(bot / "models" / "bot.tar.gz") as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("export/model_card.json"))
         card = json.loads(tar.extractfile(member).read())

@@ -24,8 +24,8 @@ def describe(card: dict[str, Any]) -> list[str]:
     """A card's lines a bot builder reads: what it is, what it saw, how it was adapted."""
     lines = [card.get("what", "no description")]
     if "tokens_seen" in card:
-        lines.append(f"pretrained on {card['tokens_seen'] / 1e6:.0f}M tokens "
-                     f"({card.get('hardware', '?')}, {str(card.get('date', '?'))[:10]})")  # fmt: skip
+        when = f"{card.get('hardware', '?')}, {str(card.get('date', '?'))[:10]}"
+        lines.append(f"pretrained on {card['tokens_seen'] / 1e6:.0f}M tokens ({when})")
     adaptation = card.get("adaptation") or {}
     if adaptation.get("what"):
         lines.append(f"adapted: {adaptation['what']}")
