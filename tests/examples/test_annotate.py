@@ -27,12 +27,13 @@ def stripped(bot_examples, tmp_path_factory) -> tuple[Path, set[int]]:
 
 
 def test_suggestions_come_back_under_the_bots_names_and_annotations_stay(
-    bot_export, bot_examples, stripped, tmp_path, capsys
+    bot_dir, bot_export, bot_examples, stripped, tmp_path, capsys
 ):
     path, kept = stripped
     out, report = tmp_path / "suggested.yml", tmp_path / "report.json"
     annotate.main([str(path), "--model", str(bot_export), "--entity-map", ENTITY_MAP,
-                   "--out", str(out), "--report", str(report)])  # fmt: skip
+                   "--out", str(out), "--report", str(report),
+                   "--gold", str(bot_dir / "data/nlu.yml")])  # fmt: skip
     suggested = read_rasa_data(out)  # Rasa's own loader reads the file written for review
     assert [e.text for e in suggested] == [e.text for e in bot_examples]
     for i in kept:  # annotations the user made are exactly as they were
@@ -47,6 +48,8 @@ def test_suggestions_come_back_under_the_bots_names_and_annotations_stay(
     assert "Written for this project" not in text  # (the stripped copy has its own header)
     printed = capsys.readouterr().out
     assert f"{len(bot_examples)} examples" in printed and "gained" in printed
+    scored = len(bot_examples) - len(kept)  # the examples annotate could change
+    assert f"suggestions against {bot_dir / 'data/nlu.yml'} ({scored} examples)" in printed
 
 
 def test_min_confidence_above_one_suggests_nothing_and_keeps_the_file_readable(
