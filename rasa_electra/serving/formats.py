@@ -141,8 +141,9 @@ def evaluate_formats(
 
 
 def convert_for_auto(
-    export_dir: str | Path, check: Sequence[Example], against_savedmodel: bool = False
-) -> dict[str, Any] | None:
+    export_dir: str | Path, check: Sequence[Example], against_savedmodel: bool = False,
+    names: Sequence[str] = AUTO_CONVERSIONS,
+) -> dict[str, Any] | None:  # fmt: skip
     """Convert a new export to ``AUTO_CONVERSIONS`` and score them on ``check`` (dev), so
     ``backend: auto`` can serve the fastest offered one. ``against_savedmodel``: the check
     texts have no gold of the model's labels (a bot's messages at `rasa train`), so the
@@ -156,7 +157,7 @@ def convert_for_auto(
         saved_model = ExportedModel(export_dir)
         if against_savedmodel:  # a bot's training data can be large: a sample decides
             check = saved_model.predict([Example(e.text) for e in check[:AUTO_CHECK_MESSAGES]])
-        report = evaluate_formats(export_dir, AUTO_CONVERSIONS, check, saved_model=saved_model)
+        report = evaluate_formats(export_dir, names, check, saved_model=saved_model)
     except Exception as error:  # tf2onnx and ONNX Runtime raise many types; the export stands
         logger.warning("converting %s failed (%s: %s); the SavedModel serves",
                        export_dir, type(error).__name__, error)  # fmt: skip

@@ -177,7 +177,7 @@ def test_backend_auto_stores_only_the_format_it_chose(archive):
     if report is None:  # no format beat the SavedModel within the F1 limit
         assert has_saved_model
         return
-    assert set(report["formats"]) == {"onnx", "onnx-dynamic"}  # converted at `rasa train`
+    assert set(report["formats"]) == {"onnx-dynamic"}  # converted at `rasa train`
     chosen = report["fastest"]
     assert not has_saved_model
     # the conversion is one line in `rasa train`'s log, not the quantizer's line per tensor
