@@ -54,14 +54,22 @@ def stages(log: str, started: dt.datetime, ended: dt.datetime) -> dict[str, floa
     return spent
 
 
-def time_training(config: Path, nlu: Path, workdir: Path) -> TrainingTime:
-    """`rasa train nlu` of ``config`` on ``nlu`` in ``workdir``, timed by stage."""
+def time_training(
+    config: Path, nlu: Path, workdir: Path, previous: Path | None = None,
+    epoch_fraction: float = 1.0, name: str = "model",
+) -> TrainingTime:  # fmt: skip
+    """`rasa train nlu` of ``config`` on ``nlu`` (a file or a folder) in ``workdir``, timed by
+    stage; with ``previous``, `rasa train --finetune` of that archive for ``epoch_fraction``
+    of the epochs. The archive is ``workdir/NAME.tar.gz``."""
     workdir.mkdir(parents=True, exist_ok=True)
+    more = ["--finetune", str(previous), "--epoch-fraction", str(epoch_fraction)] \
+        if previous else []  # fmt: skip
     started, clock = dt.datetime.now(), time.perf_counter()
     log = rasa_command(
         "train", "nlu", "--config", str(config), "--nlu", str(nlu), "--out", str(workdir),
-        "--fixed-model-name", "model", cwd=workdir, log_path=workdir / "rasa-train.log",
+        "--fixed-model-name", name, *more, cwd=workdir, log_path=workdir / f"rasa-{name}.log",
         label=f"[{nlu.name}] ",
     )  # fmt: skip
     seconds = time.perf_counter() - clock
-    return TrainingTime(str(nlu), round(seconds, 1), stages(log, started, dt.datetime.now()))
+    what = f"{nlu} (--finetune, epoch fraction {epoch_fraction})" if previous else str(nlu)
+    return TrainingTime(what, round(seconds, 1), stages(log, started, dt.datetime.now()))

@@ -36,3 +36,16 @@ def test_a_pipeline_without_our_extractor_has_no_fine_tuning_stage():
     assert spent == {"data": 5.0, "CRFEntityExtractor": 4.0, "archive": 1.0}
     table = training_table([{"data": "nlu.yml", "messages": 3, "seconds": 10.0, "stages": spent}])
     assert "| nlu.yml | 3 | 10 | 5 | 0 | 0 | 0 | 1 |" in table
+
+
+def test_a_continued_run_has_its_own_row_with_held_out_f1():
+    spent = {"data": 5.0, "fine-tuning": 20.0, "archive": 1.0}
+    rows = [
+        {"data": "nlu.yml", "messages": 110, "seconds": 26.0, "stages": spent, "test_f1": 88.0},
+        {"data": "edited (--finetune, epoch fraction 0.2)", "messages": 115, "seconds": 9.0,
+         "stages": {"fine-tuning": 4.0}, "test_f1": 88.5},
+    ]  # fmt: skip
+    table = training_table(rows).splitlines()
+    assert table[0].endswith("| held-out F1 |")
+    assert table[2] == "| nlu.yml | 110 | 26 | 5 | 20 | 0 | 0 | 1 | 88.00 |"
+    assert table[3].startswith("| edited (--finetune, epoch fraction 0.2) | 115 | 9 | 0 | 4 |")
