@@ -103,9 +103,7 @@ def training_table(rows: list[dict]) -> str:
     for row in rows:
         stages = " | ".join(f"{row['stages'].get(s, 0.0):.0f}" for s in STAGES)
         f1 = f" {row['test_f1']:.2f} |" if "test_f1" in row else (" – |" if scored else "")
-        lines.append(
-            f"| {row['data']} | {row['messages']} | {row['seconds']:.0f} | {stages} |{f1}"
-        )
+        lines.append(f"| {row['data']} | {row['messages']} | {row['seconds']:.0f} | {stages} |{f1}")
     return "\n".join(lines)
 
 
