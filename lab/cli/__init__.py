@@ -12,6 +12,7 @@ COMMANDS = {
     "adapt-encoder": "a self-trained export's encoder as the shipped start point (pretrained/)",
     "profile-latency": "per-stage latency inside the component",
     "build-vocab": "WordPiece vocabulary on MeCab words",
+    "strip-entities": "an NLU file with its entities removed (what annotate is scored on)",
     # pretraining (pretraining environment; gpu-pretrain also on the GPU machine)
     "prepare-corpus": "raw Japanese text → a sentence a line, documents apart",
     "make-shards": "tokenize a corpus into token-id shards (all cores)",
