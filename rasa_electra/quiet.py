@@ -19,3 +19,5 @@ def quiet_third_party() -> None:
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     for category in (DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("ignore", category=category, module=THIRD_PARTY)
+    # pkg_resources' own warning names the module that imported it (apscheduler, under Rasa)
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated", DeprecationWarning)

@@ -87,3 +87,18 @@ def test_the_data_file_is_never_the_output(bot_export, stripped):
     path, _ = stripped
     with pytest.raises(SystemExit, match="must not be the data file"):
         annotate.main([str(path), "--model", str(bot_export), "--out", str(path)])
+
+
+def test_the_command_prints_no_third_party_warnings(bot_export, stripped, tmp_path):
+    import subprocess
+    import sys
+
+    path, _ = stripped
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa_electra.cli", "annotate", str(path), "--model",
+         str(bot_export), "--entity-map", ENTITY_MAP, "--out", str(tmp_path / "out.yml")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[0].endswith("without entities")
+    assert "Warning" not in result.stderr, result.stderr[-2000:]
