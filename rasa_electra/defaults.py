@@ -21,7 +21,7 @@ BATCH_SIZE = 32  # docs/defaults.md#batch-size
 LEARNING_RATE = 2e-4  # docs/defaults.md#learning-rate
 WARMUP_RATIO = 0.1  # docs/defaults.md#warmup-ratio
 # trainable mode's floor on optimizer steps: small data gets more epochs instead
-MIN_TRAIN_STEPS = 300  # docs/defaults.md#min-train-steps
+MIN_TRAIN_STEPS = 150  # docs/defaults.md#min-train-steps
 # and its ceiling: large data gets fewer epochs instead
 MAX_TRAIN_STEPS = 0  # docs/defaults.md#max-train-steps
 MAX_SEQ_LENGTH = 128  # docs/defaults.md#max-seq-length
@@ -32,6 +32,7 @@ HEADS = ("softmax", "crf")
 # docs/defaults.md#word-features
 WORD_FEATURES: tuple[str, ...] = ("pos", "pos-1", "pos+1", "shape")
 # fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
+# above the step floor; at it, one (components.trainable.seeds_for)
 AVERAGE_SEEDS = 3  # docs/defaults.md#average-seeds
 RANDOM_SEED = 42  # docs/defaults.md#random-seed
 INFERENCE_BATCH_SIZE = 32  # docs/defaults.md#inference-batch-size

@@ -94,12 +94,13 @@ class ExtractorOptions(Settings):
         defaults.INFERENCE_BATCH_SIZE, "messages per model call", check=at_least(1)
     )
     random_seed: int = setting(defaults.RANDOM_SEED, "trainable mode's first seed")
-    average_seeds: int = setting(
-        defaults.AVERAGE_SEEDS,
+    average_seeds: int | None = setting(
+        None,
         "fine-tune this many times (seeds random_seed, +1, …, each "
         "drawing the same new weights) and serve the mean of their weights: one model's "
-        "latency, this many times the training",
-        check=at_least(1),
+        "latency, this many times the training; none: one where the step floor sets the "
+        f"fine-tuning's length (a bot's data), else {defaults.AVERAGE_SEEDS} (trainable.seeds_for)",
+        check=at_least(1, allow_none=True),
     )
 
 

@@ -132,13 +132,26 @@ def trained_config(config: ExtractorConfig, continued: bool):
     return replace(config.training, entity_memory=config.serving.entity_memory, o_bias=o_bias)
 
 
+def seeds_for(config: ExtractorConfig, messages: int) -> int:
+    """How many fine-tunings trainable mode averages: ``average_seeds`` when set; else one when
+    the data is so small that the step floor, not the epochs, sets the fine-tuning's length (a
+    bot's hundred messages: one seed scored 88.61 ± 1.16 on the booking bot's held-out split
+    against the three-seed soup's 87.72), and ``defaults.AVERAGE_SEEDS`` above it (GSD train:
+    one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
+    if config.own.average_seeds is not None:
+        return config.own.average_seeds
+    training = config.training
+    steps = training.epochs * math.ceil(messages / training.batch_size)
+    return 1 if steps < training.min_steps else defaults.AVERAGE_SEEDS
+
+
 def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:
-    """``average_seeds`` fine-tunings (seeds ``random_seed``, +1, …), every one drawing its new
+    """``seeds_for`` fine-tunings (seeds ``random_seed``, +1, …), every one drawing its new
     weights from the first seed, so their soup is safe; one seed exports its model alone."""
     from rasa_electra.model import ner, soup
 
     first = config.own.random_seed
-    seeds = [first + k for k in range(config.own.average_seeds)]
+    seeds = [first + k for k in range(seeds_for(config, len(train.examples)))]
     with tempfile.TemporaryDirectory() as scratch:
         exports, ingredients = [], []
         for number, seed in enumerate(seeds, start=1):

@@ -740,3 +740,19 @@ def test_score_decoding_scores_the_archive_as_rasa_serves_it(repo, archive, tmp_
     # the component's defaults: the export's own O bias (the tiny one's is the default) and memory
     bias = f"+o_bias{defaults.O_BIAS:g}"
     assert scores["viterbi+learned+memory" + bias]["micro"]["f1"] == pytest.approx(served.micro.f1)
+
+
+def test_one_seed_where_the_step_floor_sets_the_length_and_the_soup_above_it():
+    from rasa_electra import defaults
+    from rasa_electra.components.electra_config import ExtractorConfig
+    from rasa_electra.components.trainable import seeds_for
+
+    config = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
+                                    "pretrained": "x"})  # fmt: skip
+    assert config.own.average_seeds is None  # the rule decides
+    assert seeds_for(config, messages=110) == 1  # a bot: 4 batches × 10 epochs < 150 steps
+    assert seeds_for(config, messages=200) == 1  # 7 batches × 10 epochs < 150
+    assert seeds_for(config, messages=7050) == defaults.AVERAGE_SEEDS == 3  # GSD train
+    told = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
+                                  "pretrained": "x", "average_seeds": 2})  # fmt: skip
+    assert seeds_for(told, messages=110) == seeds_for(told, messages=7050) == 2
