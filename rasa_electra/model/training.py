@@ -521,23 +521,10 @@ def _step_function(model, config: TrainingConfig, strategy, groups, extra: list,
             )
         return loss
 
-    def run(*inputs):
+    @tf.function(reduce_retracing=True)
+    def step(inputs):
         losses = strategy.run(replica_step, args=inputs)
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
-
-    if not isinstance(strategy, type(tf.distribute.get_strategy())):
-        distributed = tf.function(run, reduce_retracing=True)
-        return lambda inputs: distributed(*inputs)
-    traced = []
-
-    def step(inputs):
-        """One device: traced once, on the first batch, for every batch width and size (a
-        trace of this step costs seconds to tens of seconds, the whole of a small fine-tuning's
-        first epoch when each new width traced it again)."""
-        if not traced:
-            signature = [tf.TensorSpec([None] * len(x.shape), x.dtype) for x in inputs]
-            traced.append(tf.function(run, input_signature=signature))
-        return traced[0](*inputs)
 
     return step
 
