@@ -33,6 +33,10 @@ DEMO_WARMUP ?= 0.1
 DEMO_HEAD ?= crf
 # empty: the fine-tuning defaults' word features (defaults.WORD_FEATURES)
 DEMO_FEATURES ?=
+# Rasa's own commands without the deprecation warnings its stack prints at import (SQLAlchemy
+# 2.0's, pkg_resources', jax's): the rasa-electra commands filter the same ones themselves
+RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore::DeprecationWarning \
+	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/rasa
 # Per GSD version, so `make demo GSD_VERSION=r2.8-NE` never reuses a v2.6 model.
 ELECTRA_DIR := $(MODEL_DIR)/electra-demo-$(VERSION_TAG)
 ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(VERSION_TAG).tar.gz
@@ -86,7 +90,7 @@ train-crf: $(CRF_MODEL)
 
 $(CRF_MODEL): $(DATA_DIR)/summary.json config.yml
 	mkdir -p $(MODEL_DIR)
-	$(VENV)/bin/rasa train nlu --config config.yml --nlu $(DATA_DIR)/train.yml \
+	$(RASA) train nlu --config config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(CRF_MODEL:.tar.gz=))
 
 $(ELECTRA_DIR)/export/saved_model.pb: | $(DATA_DIR)/summary.json
@@ -98,7 +102,7 @@ $(ELECTRA_DIR)/export/saved_model.pb: | $(DATA_DIR)/summary.json
 # config-electra.yml with model_path set to this version's export
 train-electra: $(ELECTRA_DIR)/export/saved_model.pb
 	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
-	$(VENV)/bin/rasa train nlu --config $(ELECTRA_DIR)/config.yml --nlu $(DATA_DIR)/train.yml \
+	$(RASA) train nlu --config $(ELECTRA_DIR)/config.yml --nlu $(DATA_DIR)/train.yml \
 		--out $(MODEL_DIR) --fixed-model-name $(notdir $(ELECTRA_MODEL:.tar.gz=))
 
 # The main job: GSD → Rasa data, train the CRF baseline and the ELECTRA pipeline, then parse
@@ -140,11 +144,11 @@ BOT_DIR := examples/booking_bot
 BOT_MODEL := $(MODEL_DIR)/booking-bot.tar.gz
 bot: $(ELECTRA_DIR)/export/saved_model.pb  ## train the example booking bot on the demo export
 	sed 's|^\( *pretrained:\).*|\1 $(ELECTRA_DIR)/export|' $(BOT_DIR)/config.yml > $(ELECTRA_DIR)/bot-config.yml
-	$(VENV)/bin/rasa train --config $(ELECTRA_DIR)/bot-config.yml --domain $(BOT_DIR)/domain.yml \
+	$(RASA) train --config $(ELECTRA_DIR)/bot-config.yml --domain $(BOT_DIR)/domain.yml \
 		--data $(BOT_DIR)/data --out $(MODEL_DIR) --fixed-model-name $(notdir $(BOT_MODEL:.tar.gz=))
 
 bot-shell: bot  ## talk to the booking bot in `rasa shell`
-	$(VENV)/bin/rasa shell -m $(BOT_MODEL)
+	$(RASA) shell -m $(BOT_MODEL)
 
 # The demo export as TFLite (float32, dynamic int8, float16) and ONNX (float32, dynamic int8),
 # each scored against the SavedModel on dev/test; offered to the component within 0.5 dev F1.
