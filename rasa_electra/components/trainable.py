@@ -138,11 +138,13 @@ def seeds_for(config: ExtractorConfig, messages: int) -> int:
     bot's hundred messages: one seed scored 88.61 ± 1.16 on the booking bot's held-out split
     against the three-seed soup's 87.72), and ``defaults.AVERAGE_SEEDS`` above it (GSD train:
     one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
+    from rasa_electra.model.training import epochs_for
+
     if config.own.average_seeds is not None:
         return config.own.average_seeds
     training = config.training
-    steps = training.epochs * math.ceil(messages / training.batch_size)
-    return 1 if steps < training.min_steps else defaults.AVERAGE_SEEDS
+    floored = epochs_for(training, math.ceil(messages / training.batch_size)) > training.epochs
+    return 1 if floored else defaults.AVERAGE_SEEDS
 
 
 def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:

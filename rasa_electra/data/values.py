@@ -82,14 +82,12 @@ def _read_timex(text: str, reference: datetime) -> _When | None:
             if shift:
                 name = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}[shift["unit"]]
                 setattr(when, name, int(shift["count"]))
-        elif timex.type == "DATE" and TIMEX_WEEKDAY.match(value):
-            when.weekday = int(TIMEX_WEEKDAY.match(value)["weekday"])
-        elif timex.type == "DATE" and TIMEX_DATE.match(value):
-            parts = TIMEX_DATE.match(value)
+        elif timex.type == "DATE" and (weekday := TIMEX_WEEKDAY.match(value)):
+            when.weekday = int(weekday["weekday"])
+        elif timex.type == "DATE" and (parts := TIMEX_DATE.match(value)):
             when.day = tuple(None if "X" in parts[k] else int(parts[k])
                              for k in ("year", "month", "day"))  # type: ignore[assignment]  # fmt: skip
-        elif timex.type == "TIME" and TIMEX_TIME.match(value):
-            parts = TIMEX_TIME.match(value)
+        elif timex.type == "TIME" and (parts := TIMEX_TIME.match(value)):
             minute = None if "X" in parts["minute"] else int(parts["minute"])
             when.clock = (int(parts["hour"]), minute)
         else:

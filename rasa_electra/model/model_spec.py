@@ -368,8 +368,13 @@ def export_variables(directory: Path) -> dict[str, np.ndarray]:
         return {name: array.astype(np.float32) for name, array in stored.items()}
     import tensorflow as tf
 
-    model = tf.saved_model.load(str(directory)).model
-    return {relative_name(v.name): v.numpy() for v in model.variables}
+    return named_weights(tf.saved_model.load(str(directory)).model.variables)
+
+
+def named_weights(variables: Iterable[Any]) -> dict[str, np.ndarray]:
+    """Variables' values by their name below the model's own scope
+    (``electra/encoder/layer_._0/attention/self/query/kernel``, ``classifier/bias``)."""
+    return {relative_name(variable.name): variable.numpy() for variable in variables}
 
 
 def write_weights(directory: Path, model) -> Path:
@@ -378,8 +383,8 @@ def write_weights(directory: Path, model) -> Path:
     from safetensors.numpy import save_file
 
     path = Path(directory) / WEIGHTS_FILE
-    save_file({relative_name(w.name): w.numpy().astype(np.float16) for w in model.weights},
-              str(path))  # fmt: skip
+    weights = named_weights(model.weights)
+    save_file({name: array.astype(np.float16) for name, array in weights.items()}, str(path))
     return path
 
 

@@ -22,7 +22,7 @@ absolute positions); ``supports`` says which, and other encoders go through tf2o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,6 @@ from rasa_electra.model.model_spec import (
     StartPointError,
     export_encoder_config,
     export_variables,
-    relative_name,
 )
 
 SUPPORTED_TYPES = ("electra", "bert")
@@ -54,12 +53,6 @@ def supports(config: Any) -> str | None:
     if config.hidden_size % config.num_attention_heads:
         return "hidden size is not a multiple of the number of heads"
     return None
-
-
-def named_weights(variables: Iterable[Any]) -> dict[str, np.ndarray]:
-    """Variables' values by their name below the model's own scope
-    (``electra/encoder/layer_._0/attention/self/query/kernel``, ``classifier/bias``)."""
-    return {relative_name(variable.name): variable.numpy() for variable in variables}
 
 
 def _config_or_reason(export_dir: Path) -> tuple[Any, str | None]:
@@ -88,7 +81,8 @@ def write(export_dir: Path, target: Path) -> None:
 
 
 def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
-    """The ONNX model of ``config``'s token classifier with these weights (``named_weights``)."""
+    """The ONNX model of ``config``'s token classifier with these weights (by name, as
+    ``model_spec.named_weights`` gives them)."""
     import onnx
 
     reason = supports(config)

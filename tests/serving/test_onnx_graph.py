@@ -9,6 +9,7 @@ import pytest
 
 from rasa_electra.model import features
 from rasa_electra.model.export import ENCODER_CONFIG_FILE
+from rasa_electra.model.model_spec import named_weights
 from rasa_electra.serving import backends, onnx_graph
 from rasa_electra.serving.servable import ExportedModel
 
@@ -64,7 +65,7 @@ def test_the_fused_graph_computes_what_the_tf_model_computes(kind, tmp_path):
         token_type_ids=inputs["segment_ids"], training=False,
     ).logits  # fmt: skip
     expected = tf.nn.softmax(logits, axis=-1).numpy()
-    graph = onnx_graph.build(onnx_graph.named_weights(keras_model.weights), keras_model.config)
+    graph = onnx_graph.build(named_weights(keras_model.weights), keras_model.config)
     got = run_onnx(graph, inputs, tmp_path / "fused.onnx")
     real = inputs["input_mask"] > 0  # padding rows are not read by anyone
     np.testing.assert_allclose(got["probabilities"][real], expected[real], atol=1e-5)
