@@ -33,10 +33,9 @@ DEMO_WARMUP ?= 0.1
 DEMO_HEAD ?= crf
 # empty: the fine-tuning defaults' word features (defaults.WORD_FEATURES)
 DEMO_FEATURES ?=
-# Rasa's own commands without the deprecation warnings its stack prints at import (SQLAlchemy
-# 2.0's, pkg_resources', jax's): the rasa-electra commands filter the same ones themselves
-RASA := SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore::DeprecationWarning \
-	TF_CPP_MIN_LOG_LEVEL=2 $(VENV)/bin/rasa
+# Rasa's own command line without the deprecation warnings its stack prints (SQLAlchemy 2.0's,
+# pkg_resources', jax's, pyparsing's): `rasa-electra rasa` filters them as every command does
+RASA := $(VENV)/bin/rasa-electra rasa
 # Per GSD version, so `make demo GSD_VERSION=r2.8-NE` never reuses a v2.6 model.
 ELECTRA_DIR := $(MODEL_DIR)/electra-demo-$(VERSION_TAG)
 ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(VERSION_TAG).tar.gz

@@ -33,6 +33,7 @@ COMMANDS = {
     "parse": "parse a data file through a trained Rasa model and score it",
     "annotate": "suggest entities for a bot's unannotated examples, for review",
     "info": "the installed models a pipeline can name, with their cards",
+    "rasa": "Rasa's own command line (train, shell, run, …) without third-party noise",
     "scoreboard": "docs/results.md's tables from docs/scoreboard.json; record a run",
     "benchmark-serving": "latency, throughput and a bounded `rasa run` load test",
     "benchmark-training": "`rasa train nlu` timed by stage on several data files",

@@ -307,3 +307,15 @@ def test_the_commands_print_nothing_above_their_own_output(repo):
                                 text=True, timeout=300)  # fmt: skip
         assert result.returncode == 0 and result.stdout.startswith("usage:")
         assert result.stderr == ""
+
+
+def test_rasa_command_trains_with_rasas_own_output_first(tmp_path, repo):
+    """`rasa-electra rasa` is Rasa's CLI: a real `rasa train nlu`, with none of the deprecation
+    warnings Rasa's stack prints (Sanic's, SQLAlchemy's, pyparsing's), and Rasa's own kept."""
+    result = run("rasa_electra.cli", "rasa", "train", "nlu", "--config", "config.yml",
+                 "--nlu", "data/booking-bot/train.yml", "--out", str(tmp_path),
+                 "--fixed-model-name", "crf", cwd=repo)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "crf.tar.gz").is_file()
+    assert "Deprecat" not in result.stdout + result.stderr, result.stderr[-3000:]
+    assert "roles/groups" in result.stdout + result.stderr  # Rasa's warning on this config
