@@ -6,6 +6,7 @@ COMMANDS = {
     "small-data": "the small-data benchmark's files: GSD samples under a user's label names",
     "ablation": "the dev ablation table: one row per lever, mean ± std over seeds",
     "score-decoding": "an export's F1 under each decoding, no retraining",
+    "score-join": "ELECTRA joined with a CRF at decoding, at several weights, no retraining",
     "soup": "seed fine-tunings of one start point averaged into one export",
     "entity-memory": "an export given the entity labels of a training file",
     "label-silver": "unlabeled sentences labelled by a teacher Rasa model (self-training)",

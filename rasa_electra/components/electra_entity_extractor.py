@@ -66,7 +66,6 @@ EXPORT_SUBDIR = "export"
 # `rasa train`'s conversion for backend auto: int8 ONNX, the fastest on every CPU measured
 TRAINABLE_CONVERSIONS = ("onnx-dynamic",)  # (finetune converts and times every format)
 # the stages `rasa train` logs, which benchmark-training times
-CONVERTING = "converting the model to its fastest formats"
 STORED = "the model is stored in the archive"
 __all__ = ["ElectraConfigError", "ElectraEntityExtractor", "ModelLoadError"]
 
@@ -182,9 +181,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             from rasa_electra.components.trainable import fine_tune
 
             previous = Path(self._previous.name) / EXPORT_SUBDIR if self._previous else None
+            conversions = TRAINABLE_CONVERSIONS if serving.converts(self._settings.serving) else ()
             with tempfile.TemporaryDirectory() as scratch:
                 fine_tuned = Path(scratch) / EXPORT_SUBDIR
-                fine_tune(self._settings, training_data, fine_tuned, previous)
+                fine_tune(self._settings, training_data, fine_tuned, previous, conversions)
                 self._persist_served(fine_tuned, training_data)
         with self._model_storage.read_from(self._resource) as directory:
             self._model = self._load_export(Path(directory) / EXPORT_SUBDIR)
@@ -195,15 +195,13 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         formats (trainable mode's), in a copy: the user's export directory is never written
         to. With no dev split at `rasa train`, a format is offered when its entities on the
         bot's messages stay within the F1 limit of the SavedModel's."""
+        from rasa_electra.components.trainable import message_texts
         from rasa_electra.serving import backends, formats
 
-        options = self._settings.serving
-        if options.backend != backends.AUTO or options.serving_url or \
-                backends.read_formats(export_dir) or not backends.can_convert():  # fmt: skip
+        if not serving.converts(self._settings.serving) or backends.read_formats(export_dir):
             self.persist(export_dir)
             return
-        check = [Example(m.get(TEXT)) for m in training_data.nlu_examples if m.get(TEXT)]
-        logger.info("%s: %s for backend auto", type(self).__name__, CONVERTING)
+        check = message_texts(training_data)
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / EXPORT_SUBDIR
             shutil.copytree(export_dir, copy)

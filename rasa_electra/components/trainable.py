@@ -7,9 +7,11 @@ import json
 import logging
 import math
 import tempfile
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -51,27 +53,35 @@ def training_examples(training_data: TrainingData) -> list[Example]:
     return examples
 
 
+def message_texts(training_data: TrainingData) -> list[Example]:
+    """The bot's messages without their entities: what a conversion is checked on at `rasa
+    train`, where no dev split with gold exists."""
+    return [Example(m.get(TEXT)) for m in training_data.nlu_examples if m.get(TEXT)]
+
+
 def fine_tune(
     config: ExtractorConfig, training_data: TrainingData, target: Path,
-    previous: Path | None = None,
+    previous: Path | None = None, conversions: Sequence[str] = (),
 ) -> None:  # fmt: skip
     """Fine-tune once per seed from one start and export the one model, or their soup, to
     ``target``; with ``previous`` (`rasa train --finetune`), continue that model once instead,
-    for the epochs Rasa scaled by its epoch fraction."""
+    for the epochs Rasa scaled by its epoch fraction. ``conversions``: the formats
+    ``backend: auto`` may serve, made from the model in memory (``served``)."""
     from rasa_electra.model import DataLoader, model_spec
 
     examples = training_examples(training_data)
+    serve = Serving(conversions, message_texts(training_data))
     start = previous or config.own.pretrained
     try:
         spec = model_spec.get(start, config.spec.max_seq_length, config.spec.label_scheme)
         use_pipeline_words(spec, training_data)
         train = DataLoader(examples, spec)
         if previous is not None:
-            continue_previous(config, train, previous, target)
+            continue_previous(config, train, previous, serve.to(target))
             return
         spec.label_origins = label_origins(config, spec, examples)
         continued = spec.continues_head(spec.tags(train.tag_labels))
-        train_seeds(config, train, trained_config(config, continued), target)
+        train_seeds(config, train, trained_config(config, continued), serve.to(target))
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
         where = "the previous model" if previous is not None else f"pretrained {start}"
         raise ElectraConfigError(f"{where}: {error}") from error
@@ -95,7 +105,7 @@ def label_origins(config: ExtractorConfig, spec, examples: list[Example]) -> dic
     return alignment.origins()
 
 
-def continue_previous(config: ExtractorConfig, train, previous: Path, target: Path) -> None:
+def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Serving) -> None:
     """The previous model trained further on the changed data: one seed, the O bias it was
     served with unless the config says, the small-data floor scaled like the epochs. Labels and
     roles it never saw get new head rows; the ones it knows keep theirs."""
@@ -119,7 +129,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, target: Pa
     model = ner.create(train, config=training)
     model.spec.source = card["start_point"]["source"]  # not the scratch copy it continued
     previous_model = {"date": card.get("date"), "labels": card.get("labels")}
-    served(model, model.export(target, data=TRAINED_ON, continued_from=previous_model))
+    serve.export(model, data=TRAINED_ON, continued_from=previous_model)
 
 
 def trained_config(config: ExtractorConfig, continued: bool):
@@ -147,10 +157,12 @@ def seeds_for(config: ExtractorConfig, messages: int) -> int:
     return 1 if floored else defaults.AVERAGE_SEEDS
 
 
-def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:
+def train_seeds(config: ExtractorConfig, train, training, serve: Serving) -> None:
     """``seeds_for`` fine-tunings (seeds ``random_seed``, +1, …), every one drawing its new
-    weights from the first seed, so their soup is safe; one seed exports its model alone."""
+    weights from the first seed, so their soup is safe; one seed exports its model alone.
+    The soup's ingredients keep float32 weights files and no SavedModel."""
     from rasa_electra.model import ner, soup
+    from rasa_electra.model.model_spec import write_weights
 
     first = config.own.random_seed
     seeds = [first + k for k in range(seeds_for(config, len(train.examples)))]
@@ -161,22 +173,51 @@ def train_seeds(config: ExtractorConfig, train, training, target: Path) -> None:
                         number, len(seeds), seed)  # fmt: skip
             model = ner.create(train, config=replace(training, seed=seed, init_seed=first))
             if len(seeds) == 1:
-                served(model, model.export(target, data=TRAINED_ON))
+                serve.export(model, data=TRAINED_ON)
                 return
-            exports.append(model.export(Path(scratch) / f"seed-{seed}", data=TRAINED_ON))
+            ingredient = model.export(Path(scratch) / f"seed-{seed}", saved_model=False)
+            exports.append(write_weights(ingredient, model.model, np.float32).parent)
             seconds = round(sum(e.seconds for e in model.history.epochs), 1)
             ingredients.append({"seed": seed, "init_seed": first, "training_seconds": seconds})
         averaged = soup.average(exports)
         averaged.spec = train.spec  # the card names the real start point, not a scratch export
-        served(averaged, averaged.export(target, data=TRAINED_ON, soup=ingredients))
+        serve.export(averaged, data=TRAINED_ON, soup=ingredients)
 
 
-def served(model, export_dir: Path) -> None:
-    """The export the component serves, with its weights also kept as ``WEIGHTS_FILE``: an
-    archive that stores a converted format only can still be fine-tuned further."""
-    from rasa_electra.model.model_spec import write_weights
+@dataclass(frozen=True)
+class Serving:
+    """How trainable mode exports the model the component will serve: the formats
+    ``backend: auto`` may serve (``conversions``), checked on the bot's ``messages``."""
 
-    write_weights(export_dir, model.model)
+    conversions: Sequence[str]
+    messages: list[Example]
+    target: Path | None = None
+
+    def to(self, target: Path) -> Serving:
+        return replace(self, target=target)
+
+    def export(self, model, **card) -> None:
+        """``model`` exported to ``target`` with its weights kept as ``WEIGHTS_FILE``, so an
+        archive that stores a converted format only can still be fine-tuned further. The
+        conversions are written from those weights and checked against the model in memory;
+        the SavedModel (most of an export's time) is written only where nothing converted
+        serves: no conversions asked, an encoder the fused ONNX writer cannot write, or a
+        conversion that failed or was not offered."""
+        from rasa_electra.model.export import write_saved_model
+        from rasa_electra.model.model_spec import write_weights
+        from rasa_electra.serving import formats, onnx_graph
+        from rasa_electra.serving.servable import TrainedModel
+
+        direct = bool(self.conversions) and onnx_graph.supports(model.model.config) is None
+        model.export(self.target, saved_model=not direct, **card)
+        if direct:  # converted from the float32 weights, as from a SavedModel
+            write_weights(self.target, model.model, np.float32)
+            report = formats.convert_for_auto(
+                self.target, self.messages, True, self.conversions, reference=TrainedModel(model)
+            )
+            if report is None or report.get("fastest") is None:
+                write_saved_model(model, self.target)
+        write_weights(self.target, model.model)
 
 
 def use_pipeline_words(spec, training_data: TrainingData) -> None:

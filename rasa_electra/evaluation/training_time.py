@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from rasa_electra.components.electra_entity_extractor import CONVERTING, STORED
+from rasa_electra.components.electra_entity_extractor import STORED
 from rasa_electra.evaluation.harness import rasa_command
+from rasa_electra.serving.formats import CONVERTING
 
 STAMP = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) +INFO +\S+ +- (.*)")
 STARTED = re.compile(r"Starting to train component '(\w+)'")

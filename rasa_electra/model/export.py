@@ -17,6 +17,8 @@
                                a decoded span on the host (absent: no relabelling)
     <dir>/encoder_config.json  the transformers config, so the export can be a start point
                                again (continued fine-tuning; older exports lack it)
+    <dir>/weights.safetensors  the weights by name, where trainable mode keeps no SavedModel
+                               (``model_spec.write_weights``: the fused ONNX is written from them)
 
 The input names are those of the original write-up's TF1 export, so code written against it (and
 TensorFlow Serving) keeps working; its ``chunk_predictions``/``chunk_probs`` outputs are named
@@ -97,8 +99,8 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path:
-    """Write the SavedModel and its side files; returns the directory."""
+def write_saved_model(ner_model, directory: Path) -> None:
+    """The model's SavedModel (``serving_default``) into ``directory``."""
     import tensorflow as tf
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,18 @@ def export_saved_model(ner_model, directory: Path, card: dict[str, Any]) -> Path
     module.model = ner_model.model
     module.serve = serving_function(ner_model.model)
     tf.saved_model.save(module, str(directory), signatures={SIGNATURE: module.serve})
+
+
+def export_saved_model(
+    ner_model, directory: Path, card: dict[str, Any], saved_model: bool = True
+) -> Path:
+    """Write the side files and the SavedModel; returns the directory. ``saved_model=False``
+    leaves the SavedModel out, for a caller that keeps the weights another way (trainable
+    mode's weights file and fused ONNX, a soup's ingredients): tracing and saving it is most
+    of an export's time."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if saved_model:
+        write_saved_model(ner_model, directory)
     (directory / LABELS_FILE).write_text(
         json.dumps(
             {str(i): label for i, label in enumerate(ner_model.labels)},

@@ -196,6 +196,36 @@ def word_probabilities(
     return word_probs
 
 
+@dataclass(frozen=True)
+class Hint:
+    """Another extractor's entities on the same text (a CRF earlier in the Rasa pipeline),
+    weighed into this model's word probabilities before decoding: each word's tag under those
+    spans (``O`` outside them) gains ``weight`` × the span's confidence (1 for ``O``) in log
+    space. Weight 0 is this model alone; a large weight follows the other extractor."""
+
+    spans: tuple[Span, ...]
+    weight: float
+
+    def adjust(self, probs: np.ndarray, tokenized: TokenizedText, labels: Sequence[str]):
+        if len(probs) == 0 or self.weight == 0:
+            return probs
+        scheme = "BIOES" if any(label.startswith("E-") for label in labels) else "BIO"
+        tags, _ = word_tags(tokenized.word_offsets, self.spans, scheme)
+        confidence = np.ones(len(tags))
+        for span in self.spans:
+            for m, (start, end) in enumerate(tokenized.word_offsets):
+                if span.start <= start and end <= span.end and span.confidence is not None:
+                    confidence[m] = span.confidence
+        column = {label: i for i, label in enumerate(labels)}
+        logits = np.log(np.maximum(probs.astype(np.float64), 1e-300))
+        for m, tag in enumerate(tags):
+            if tag in column:  # a label this model does not know is not weighed in
+                logits[m, column[tag]] += self.weight * confidence[m]
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 def decode_words(
     example: Example,
     tokenized: TokenizedText,
@@ -203,6 +233,7 @@ def decode_words(
     decoder: Decoder,
     word_features: FeatureTables | None = None,
     memory: EntityMemory | None = None,
+    hint: Hint | None = None,
 ) -> Example:
     """The decoder's tag per word → spans. A span's confidence is the mean, over its words, of
     the probability the model gave each word's decoded tag (with its word features' scores
@@ -211,6 +242,8 @@ def decode_words(
     its label (``EntityMemory.relabel``)."""
     if word_features is not None:
         probs = word_features.adjust(probs, tokenized)
+    if hint is not None:
+        probs = hint.adjust(probs, tokenized, decoder.labels)
     best = decoder.best(probs)
     tags = [decoder.labels[i] for i in best]
     spans = tuple(
@@ -231,12 +264,17 @@ def predict(
     tokenized: Sequence[TokenizedText] | None = None,
     word_features: FeatureTables | None = None,
     memory: EntityMemory | None = None,
+    hints: Sequence[Hint | None] | None = None,
 ) -> list[Example]:
-    """Span predictions (with a confidence per span) for each example's text."""
+    """Span predictions (with a confidence per span) for each example's text; ``hints``
+    (per example, or None) weigh another extractor's entities in."""
     encoded = encode(examples, tokenizer, None, max_seq_length, tokenized=tokenized)
     pad = tokenizer.pieces.pad_token_id
     word_probs = word_probabilities(encoded, len(decoder.labels), run, batch_size, pad)
+    hints = list(hints) if hints is not None else [None] * len(examples)
     return [
-        decode_words(example, words, probs, decoder, word_features, memory)
-        for example, words, probs in zip(examples, encoded.tokenized, word_probs, strict=True)
+        decode_words(example, words, probs, decoder, word_features, memory, hint)
+        for example, words, probs, hint in zip(
+            examples, encoded.tokenized, word_probs, hints, strict=True
+        )
     ]

@@ -377,14 +377,15 @@ def named_weights(variables: Iterable[Any]) -> dict[str, np.ndarray]:
     return {relative_name(variable.name): variable.numpy() for variable in variables}
 
 
-def write_weights(directory: Path, model) -> Path:
-    """``model``'s weights as ``WEIGHTS_FILE`` (float16), what a served archive keeps so that
-    fine-tuning can continue it without its SavedModel (`rasa train --finetune`)."""
+def write_weights(directory: Path, model, dtype: Any = np.float16) -> Path:
+    """``model``'s weights as ``WEIGHTS_FILE``: float16 for what a served archive keeps, so
+    that fine-tuning can continue it without its SavedModel (`rasa train --finetune`);
+    float32 for a soup's ingredients, which are averaged."""
     from safetensors.numpy import save_file
 
     path = Path(directory) / WEIGHTS_FILE
     weights = named_weights(model.weights)
-    save_file({name: array.astype(np.float16) for name, array in weights.items()}, str(path))
+    save_file({name: array.astype(dtype) for name, array in weights.items()}, str(path))
     return path
 
 

@@ -100,10 +100,10 @@ class NerModel:
             "entities": misaligned.entities,
         }
 
-    def export(self, directory: str | Path, **card: Any) -> Path:
+    def export(self, directory: str | Path, saved_model: bool = True, **card: Any) -> Path:
         from rasa_electra.model.export import export_saved_model
 
-        return export_saved_model(self, Path(directory), card)
+        return export_saved_model(self, Path(directory), card, saved_model)
 
 
 def create(

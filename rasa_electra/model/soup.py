@@ -76,21 +76,13 @@ def check_ingredients(exports: Sequence[Path]) -> list[dict]:
 
 def average(exports: Sequence[str | Path]) -> NerModel:
     """One model whose every weight, transition and feature score is the ingredients' mean."""
-    import tensorflow as tf
-
     exports = [Path(e) for e in exports]
     cards = check_ingredients(exports)
     labels = read_labels(exports[0])
     start = cards[0]["start_point"]
     spec = model_spec.get(exports[0], start["max_seq_length"], start["label_scheme"])
     model = spec.build_model(labels)  # the first ingredient's weights, every head row kept
-    saved = [
-        {
-            model_spec.relative_name(v.name): v.numpy()
-            for v in tf.saved_model.load(str(e)).model.variables
-        }
-        for e in exports
-    ]
+    saved = [model_spec.export_variables(e) for e in exports]
     for weight in model.weights:
         weight.assign(_mean([s[model_spec.relative_name(weight.name)] for s in saved]))
     names = {f.name for f in fields(TrainingConfig)}

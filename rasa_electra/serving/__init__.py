@@ -80,6 +80,15 @@ def check(options: ServingOptions, export_dir: Path) -> None:
     backends.check_backend(export_dir, options.backend, options.quantization, options.serving_url)
 
 
+def converts(options: ServingOptions) -> bool:
+    """Whether a new export is converted for ``backend: auto``: it is served here, not by a
+    remote server, and the onnx extra is installed."""
+    from rasa_electra.serving import backends
+
+    return options.backend == backends.AUTO and not options.serving_url and \
+        backends.can_convert()  # fmt: skip
+
+
 def copy_export(options: ServingOptions, export_dir: Path, target: Path) -> None:
     """What the Rasa archive needs of ``export_dir`` for these options, into ``target``."""
     from rasa_electra.serving import backends

@@ -41,6 +41,7 @@ from rasa_electra.model.export import (
     ExportError,
     check_parts,
 )
+from rasa_electra.model.model_spec import WEIGHTS_FILE
 from rasa_electra.serving import onnx_graph
 from rasa_electra.serving.servable import ExportedModel, Servable
 
@@ -135,6 +136,7 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
         return
     except ValueError as error:  # an encoder it does not write, or a weight not in the export
         reason = str(error)
+    check_parts(export_dir, REQUIRED, f"export for tf2onnx ({reason})")
     logger.info("tf2onnx converts %s, not the fused writer: %s", export_dir, reason)
     _tf2onnx(export_dir, target)
 
@@ -161,9 +163,11 @@ def _tf2onnx(export_dir: Path, target: Path) -> None:
 
 
 def convert(export_dir: str | Path, name: str) -> Path:
-    """Write ``formats/<name>.<ext>`` from the export's SavedModel; returns the file."""
+    """Write ``formats/<name>.<ext>`` from the export's SavedModel, or for ONNX of an encoder
+    ``onnx_graph`` writes, from its weights file alone (trainable mode's); returns the file."""
     export_dir = Path(export_dir)
-    check_parts(export_dir, REQUIRED, "export")
+    from_weights = split_format(name)[0] == "onnx" and (export_dir / WEIGHTS_FILE).is_file()
+    check_parts(export_dir, SIDE_FILES if from_weights else REQUIRED, "export")
     if name not in all_format_names():
         raise BackendError(f"unknown format {name!r}; known: {', '.join(all_format_names())}")
     target = format_file(export_dir, name)

@@ -35,6 +35,7 @@ from rasa_electra.serving.servable import ExportedModel, Servable
 
 logger = logging.getLogger(__name__)
 
+CONVERTING = "converting the model to its fastest formats"  # logged: a `rasa train` stage
 AUTO_CHECK_MESSAGES = 300  # a bot's messages that decide a trainable-mode export's formats
 LATENCY_MESSAGES = 100  # dev messages timed one at a time, after WARMUP_CALLS
 WARMUP_CALLS = 3
@@ -142,19 +143,21 @@ def evaluate_formats(
 
 def convert_for_auto(
     export_dir: str | Path, check: Sequence[Example], against_savedmodel: bool = False,
-    names: Sequence[str] = AUTO_CONVERSIONS,
+    names: Sequence[str] = AUTO_CONVERSIONS, reference: Servable | None = None,
 ) -> dict[str, Any] | None:  # fmt: skip
     """Convert a new export to ``AUTO_CONVERSIONS`` and score them on ``check`` (dev), so
     ``backend: auto`` can serve the fastest offered one. ``against_savedmodel``: the check
     texts have no gold of the model's labels (a bot's messages at `rasa train`), so the
     SavedModel's own entities are the reference and a format's drop is its disagreement.
-    A conversion that fails leaves the SavedModel serving, with a warning: the trained model
-    is never lost to it."""
+    ``reference``: the model those formats are checked against in place of the export's
+    SavedModel (the fine-tuned model still in memory, ``servable.TrainedModel``). A conversion
+    that fails returns None with a warning: the trained model is never lost to it."""
     if not can_convert():
         logger.info("no conversion: tf2onnx and onnxruntime are not installed (the onnx extra)")
         return None
+    logger.info("%s for backend auto", CONVERTING)
     try:
-        saved_model = ExportedModel(export_dir)
+        saved_model = reference or ExportedModel(export_dir)
         if against_savedmodel:  # a bot's training data can be large: a sample decides
             check = saved_model.predict([Example(e.text) for e in check[:AUTO_CHECK_MESSAGES]])
         report = evaluate_formats(export_dir, names, check, saved_model=saved_model)

@@ -101,11 +101,12 @@ class Servable:
         raise NotImplementedError
 
     def predict(
-        self, texts, batch_size: int = 32, words: Sequence[Sequence[Word] | None] | None = None
-    ) -> list[Example]:
+        self, texts, batch_size: int = 32, words: Sequence[Sequence[Word] | None] | None = None,
+        hints: Sequence[features.Hint | None] | None = None,
+    ) -> list[Example]:  # fmt: skip
         """Entities for each text; ``words`` (per text, or None) are words already segmented,
         e.g. the Rasa pipeline's tokens, cut into this export's pieces instead of segmenting
-        the text again."""
+        the text again; ``hints`` (per text, or None) weigh another extractor's entities in."""
         examples = [t if isinstance(t, Example) else Example(t) for t in texts]
         given = list(words) if words is not None else [None] * len(examples)
         tokenized = [
@@ -114,6 +115,7 @@ class Servable:
         return features.predict(
             examples, self.tokenizer, self.decoder, self.run, self.max_seq_length, batch_size,
             tokenized=tokenized, word_features=self.word_features, memory=self.memory,
+            hints=hints,
         )  # fmt: skip
 
 
@@ -131,3 +133,20 @@ class ExportedModel(Servable):
 
         outputs = self._serve(**{k: tf.constant(inputs[k]) for k in features.INPUT_NAMES})
         return outputs["probabilities"].numpy()
+
+
+class TrainedModel(Servable):
+    """A fine-tuned ``model.ner.NerModel`` still in memory, decoded as its export will be: the
+    reference its converted formats are checked against before any SavedModel is written."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self.labels = list(model.labels)
+        self.tokenizer = model.spec.tokenizer
+        self.max_seq_length = model.spec.max_seq_length
+        self._decoder = model.decoder
+        self.word_features = model.feature_tables
+        self.memory = model.memory
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        return self._model.run(inputs)

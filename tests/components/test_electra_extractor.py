@@ -662,19 +662,22 @@ def test_rasa_train_of_config_electra_on_gsd_warns_about_nothing_it_does_not_tra
     assert others == []
 
 
-def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir, tmp_path):
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
+def two_label_messages() -> list[Message]:
     messages = []
     annotated = [("東京に行く", "GPE"), ("山田さんが来た", "PERSON"), ("大阪で会う", "GPE"),
                  ("田中さんと話す", "PERSON")]  # fmt: skip
     for text, label in annotated:
-        start, end = 0, 2
         message = tokenized_message(text)
         message.set("intent", "say")
-        message.set(ENTITIES, [{"start": start, "end": end, "value": text[start:end],
-                                "entity": label}])  # fmt: skip
+        message.set(ENTITIES, [{"start": 0, "end": 2, "value": text[:2], "entity": label}])
         messages.append(message)
+    return messages
+
+
+def test_average_seeds_trains_each_seed_and_serves_their_mean(pytorch_layout_dir, tmp_path):
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    messages = two_label_messages()
     config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
               "epochs": 2, "min_train_steps": 0, "max_seq_length": 24, "average_seeds": 2,
               "random_seed": 7, "keep_layers": 1}  # fmt: skip
@@ -756,3 +759,31 @@ def test_one_seed_where_the_step_floor_sets_the_length_and_the_soup_above_it():
     told = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
                                   "pretrained": "x", "average_seeds": 2})  # fmt: skip
     assert seeds_for(told, messages=110) == seeds_for(told, messages=7050) == 2
+
+
+def test_trainable_mode_converts_from_memory_and_writes_no_savedmodel(pytorch_layout_dir, tmp_path):
+    """With ``backend: auto``'s conversions, a soup's ingredients and the served model are
+    exported without a SavedModel: the int8 ONNX is written from the weights file and checked
+    against the model still in memory, and it serves the same entities as that model."""
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from rasa_electra.components.electra_config import ExtractorConfig
+    from rasa_electra.components.trainable import fine_tune
+    from rasa_electra.data.spans import Example
+    from rasa_electra.serving import ServingOptions, open_export
+
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
+              "epochs": 2, "min_train_steps": 0, "max_seq_length": 24, "average_seeds": 2,
+              "keep_layers": 1}  # fmt: skip
+    out = tmp_path / "out"
+    fine_tune(ExtractorConfig.parse(config), TrainingData(two_label_messages()), out,
+              conversions=("onnx-dynamic",))  # fmt: skip
+    assert not (out / "saved_model.pb").exists() and (out / "weights.safetensors").is_file()
+    report = json.loads((out / "formats" / "formats.json").read_text(encoding="utf-8"))
+    assert report["fastest"] == "onnx-dynamic" and report["formats"]["onnx-dynamic"]["offered"]
+    card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
+    assert [i["seed"] for i in card["soup"]] == [42, 43]
+    served = open_export(out, ServingOptions())  # backend auto: the ONNX, no SavedModel needed
+    texts = [Example(t) for t in ("東京に行く", "山田さんが来た")]
+    assert len(served.predict(texts)) == 2
+    assert report["formats"]["onnx-dynamic"]["dev"]["same_spans"] >= 0.75  # its 4 messages

@@ -3,8 +3,9 @@
 import datetime as dt
 
 from rasa_electra.cli.benchmark_training import training_table
-from rasa_electra.components.electra_entity_extractor import CONVERTING, STORED
+from rasa_electra.components.electra_entity_extractor import STORED
 from rasa_electra.evaluation.training_time import stages
+from rasa_electra.serving.formats import CONVERTING
 
 LOG = f"""\
 2026-12-06 10:00:20 INFO     rasa.engine.training.hooks  - Starting to train component 'ElectraEntityExtractor'.
