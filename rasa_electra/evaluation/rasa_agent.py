@@ -20,10 +20,8 @@ from rasa_electra.quiet import quiet_third_party
 
 
 def quiet_rasa() -> None:
-    """Rasa logs every parsed message at debug level through structlog unless told otherwise.
-    Its warning configuration and Sanic's app module show every deprecation warning once, so
-    the third-party ones are filtered again after them."""
-    import sanic.app  # noqa: F401 (its "once" filter for every deprecation, before ours)
+    """Rasa logs every parsed message at debug level through structlog unless told otherwise;
+    the third-party deprecations stay filtered (``quiet_third_party``)."""
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 

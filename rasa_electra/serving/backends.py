@@ -42,6 +42,7 @@ from rasa_electra.model.export import (
     check_parts,
 )
 from rasa_electra.model.model_spec import WEIGHTS_FILE
+from rasa_electra.quiet import quiet_notices
 from rasa_electra.serving import onnx_graph
 from rasa_electra.serving.servable import ExportedModel, Servable
 
@@ -128,6 +129,7 @@ def _to_onnx(export_dir: Path, quantization: str, target: Path) -> None:
             _to_onnx(export_dir, "none", source)
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
+        quiet_notices()  # its advice to pre-process, logged on every call
         with root_logger_at(logging.WARNING):  # it logs each tensor it skips at INFO
             quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
         return
