@@ -45,4 +45,6 @@ DECODING = "viterbi"  # docs/defaults.md#decoding; "argmax" reads per-word best 
 # added to O's log-probability before decoding (data.viterbi.Decoder): the fine-tuning command's,
 # trainable mode's when it continues the start point's head, and the TF1 export's
 O_BIAS = 0.5  # docs/defaults.md#o-bias
+# a joined extractor's entity against the model's probabilities (join_extractors)
+JOIN_WEIGHT = 3.0  # docs/defaults.md#join-weight
 TRAINABLE_O_BIAS = 0.0  # trainable mode's with a new head: docs/defaults.md#trainable-o-bias

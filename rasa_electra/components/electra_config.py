@@ -78,6 +78,18 @@ class ExtractorOptions(Settings):
         "keep an entity that overlaps one an earlier extractor (a regex, a lookup table, "
         "Duckling) already put on the message; by default theirs, the more specific rule, wins",
     )
+    join_extractors: tuple[str, ...] = setting(
+        (),
+        "extractors earlier in the pipeline (e.g. FastCRFEntityExtractor) whose entities this "
+        "model weighs into its decoding, then replaces with its own: the CRF's memorised "
+        "strings and the encoder's context in one answer (config-electra-crf.yml)",
+    )
+    join_weight: float = setting(
+        defaults.JOIN_WEIGHT,
+        "what a joined extractor's entity counts against the model: added to its tag's "
+        "log-probability, times its confidence (0: the model alone)",
+        check=at_least(0.0),
+    )
     align_labels: bool = setting(
         False,
         "without an entity_map, seed the data's labels from the start point's head labels "

@@ -30,7 +30,6 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -46,14 +45,17 @@ from rasa_electra.components.entities import (
     bot_name,
     directory_fingerprint,
     overlaps,
+    split_joined,
     to_rasa_entity,
     unknown_map_labels,
 )
-from rasa_electra.components.japanese_tokenizer import FORM_KEY, POS_TAG_KEY, SEGMENTER_KEY
+from rasa_electra.components.japanese_tokenizer import SEGMENTER_KEY, message_words
 from rasa_electra.components.rasa_checks import register_trainable_extractor
+from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
+from rasa_electra.model.features import Hint
 from rasa_electra.model.model_spec import SAVED_MODEL_FILE, WEIGHTS_FILE, head_file_tags
 from rasa_electra.tokenization.words import Word
 
@@ -285,32 +287,29 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
             for message in messages:
                 message.set(ENTITIES, message.get(ENTITIES, []), add_to_output=True)
             return messages
+        own = self._settings.own
         texts = [m.get(TEXT) if isinstance(m.get(TEXT), str) else "" for m in messages]
         words = [self._pipeline_words(m, t) for m, t in zip(messages, texts, strict=True)]
-        batch_size = self._settings.own.inference_batch_size
-        predictions = self._model.predict([Example(t) for t in texts], batch_size, words)
-        for message, text, prediction in zip(messages, texts, predictions, strict=True):
-            existing = message.get(ENTITIES, [])
-            entities = self.add_extractor_name(self._rasa_entities(text, prediction, existing))
-            message.set(ENTITIES, existing + entities, add_to_output=True)
+        split = [split_joined(m.get(ENTITIES, []), own.join_extractors) for m in messages]
+        hints = [Hint(example_from_message(t, joined, None).spans, own.join_weight)
+                 for t, (joined, _) in zip(texts, split, strict=True)]  # fmt: skip
+        predictions = self._model.predict(
+            [Example(t) for t in texts], own.inference_batch_size, words,
+            hints if own.join_extractors else None,
+        )  # fmt: skip
+        for message, text, prediction, (_, kept) in zip(
+            messages, texts, predictions, split, strict=True
+        ):
+            entities = self.add_extractor_name(self._rasa_entities(text, prediction, kept))
+            message.set(ENTITIES, kept + entities, add_to_output=True)
         return messages
 
     def _pipeline_words(self, message: Message, text: str) -> list[Word] | None:
-        """The pipeline tokenizer's tokens as this model's words (one analysis per message),
-        or None to segment the text with the export's own analyser: no tokens, or tokens
-        whose offsets do not spell the text (a token pattern rewrote them)."""
-        tokens = message.get(TOKENS_NAMES[TEXT])
-        if not tokens:
-            return None
-        words = [
-            Word(t.text, t.start, t.end, t.get(POS_TAG_KEY), None, t.get(FORM_KEY)) for t in tokens
-        ]
-        ends = [0] + [w.end for w in words[:-1]]
-        if any(
-            text[w.start : w.end] != w.text or w.start < e for w, e in zip(words, ends, strict=True)
-        ):
-            return None
-        self._check_segmenter(message.get(SEGMENTER_KEY))
+        """The pipeline tokenizer's tokens as this model's words, or None to segment the text
+        with the export's own analyser (``message_words``)."""
+        words = message_words(message, text)
+        if words is not None:
+            self._check_segmenter(message.get(SEGMENTER_KEY))
         return words
 
     def _check_segmenter(self, pipeline: dict[str, Any] | None) -> None:

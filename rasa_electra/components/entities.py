@@ -4,6 +4,7 @@ and which predicted spans a message keeps."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,15 @@ def origins(entity_map: dict[str, str] | None) -> dict[str, list[str]]:
     for label, name in (entity_map or {}).items():
         inverted.setdefault(name, []).append(label)
     return inverted
+
+
+def split_joined(
+    entities: list[dict[str, Any]], extractors: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the entities ``extractors`` put on a message, the rest): the first are weighed into
+    this model's decoding and replaced by its own entities, the rest stay."""
+    joined = [e for e in entities if e.get("extractor") in extractors]
+    return joined, [e for e in entities if e.get("extractor") not in extractors]
 
 
 def overlaps(span: Span, entities: list[dict[str, Any]]) -> bool:

@@ -17,11 +17,13 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rasa_electra.tokenization.segmenters import settings_from_options, word_segmenter
+from rasa_electra.tokenization.words import Word
 
 POS_TAG_KEY = "pos"  # the key Rasa's featurizers read (rasa.nlu.tokenizers.spacy_tokenizer)
 FORM_KEY = "form"  # what a subword vocabulary sees when it is not the surface (NFKC, Sudachi)
@@ -89,3 +91,20 @@ class JapaneseTokenizer(Tokenizer):
         if attribute == TEXT:
             message.set(SEGMENTER_KEY, self._words.settings())
         return self._apply_token_pattern(tokens)
+
+
+def message_words(message: Message, text: str) -> list[Word] | None:
+    """A message's tokens as words (one analysis per message, for a later component), or None:
+    no tokens, or tokens whose offsets do not spell the text (a token pattern rewrote them)."""
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    if not tokens:
+        return None
+    words = [
+        Word(t.text, t.start, t.end, t.get(POS_TAG_KEY), None, t.get(FORM_KEY)) for t in tokens
+    ]
+    ends = [0] + [w.end for w in words[:-1]]
+    if any(
+        text[w.start : w.end] != w.text or w.start < e for w, e in zip(words, ends, strict=True)
+    ):
+        return None
+    return words

@@ -364,12 +364,36 @@ class ElectraTrainable(System):
         return True
 
 
+class ElectraJoined(ElectraTrainable):
+    """config-electra-crf.yml: the CRF's pipeline (config.yml), then ElectraEntityExtractor
+    fine-tuned on the same words, weighing the CRF's entities into its decoding and answering
+    in their place (``join_extractors``)."""
+
+    name = "electra+crf"
+    description = "the CRF's pipeline, then ElectraEntityExtractor joining its entities"
+
+    def __init__(self, options: ElectraOptions, crf: CrfOptions) -> None:
+        super().__init__(options)
+        self.crf = Crf(crf)
+
+    def steps(self, seed: int, spacy_model: str | None) -> list[dict]:
+        electra = super().steps(seed, spacy_model)[-1]
+        crf_steps = self.crf.steps(seed, spacy_model)
+        crf = next(step["name"] for step in crf_steps if step["name"] in CRF_CLASSES)
+        electra.setdefault("join_extractors", [crf.rsplit(".", 1)[-1]])
+        return [*crf_steps, electra]
+
+    def token_offsets(self) -> Offsets:
+        return self.crf.token_offsets()
+
+
 PEERS: dict[str, type[System]] = {cls.name: cls for cls in (Crf, RasaCrf, Diet, Spacy, Ginza)}
 # every system the harness can train and score, with what it is
 SYSTEMS = {
     **{name: cls.description for name, cls in PEERS.items()},
     "electra": "ElectraEntityExtractor: an export (model_path), or fine-tuned inside `rasa "
     "train` (pretrained)",
+    ElectraJoined.name: ElectraJoined.description + " (a start point, fine-tuned in `rasa train`)",
 }
 
 
@@ -401,8 +425,15 @@ def build_system(name: str, options: SystemOptions) -> System:
         chosen = {"crf": options.crf, "crf-rasa": options.crf, "diet": options.diet,
                   "spacy": options.spacy, "ginza": options.ginza}[base]  # fmt: skip
         return PEERS[base](chosen)
+    if base == ElectraJoined.name and not backend_format and options.electra_start_point:
+        keys = dict(options.electra_keys)
+        electra = ElectraOptions(options.electra_start_point, keys, options.electra_threads)
+        return ElectraJoined(electra, options.crf)
     if base != "electra":
-        raise ValueError(f"unknown system {name!r}; choose one of {', '.join(SYSTEMS)}")
+        raise ValueError(
+            f"unknown system {name!r}; choose one of {', '.join(SYSTEMS)} "
+            f"({ElectraJoined.name} fine-tunes a start point, on no backend)"
+        )
     if bool(options.electra_exports) == bool(options.electra_start_point):
         raise ValueError("the electra system needs exactly one of a start point or exports")
     if options.electra_exports:

@@ -453,7 +453,9 @@ def _end_epoch(
     history.epochs.append(
         EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
     )
-    left = np.mean([e.seconds for e in history.epochs]) * (epochs - epoch)
+    # the first epoch holds the step's trace: later epochs, once there are any, say the pace
+    paced = history.epochs[1:] or history.epochs
+    left = np.mean([e.seconds for e in paced]) * (epochs - epoch)
     message = (
         f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
         + (f", dev span F1 {score:.4f}" if score is not None else "")
@@ -521,10 +523,23 @@ def _step_function(model, config: TrainingConfig, strategy, groups, extra: list,
             )
         return loss
 
-    @tf.function(reduce_retracing=True)
-    def step(inputs):
+    def run(*inputs):
         losses = strategy.run(replica_step, args=inputs)
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+    if not isinstance(strategy, type(tf.distribute.get_strategy())):
+        distributed = tf.function(run, reduce_retracing=True)
+        return lambda inputs: distributed(*inputs)
+    traced = []
+
+    def step(inputs):
+        """One device: traced once, on the first batch, for every batch width and size (a
+        trace of this step costs seconds to tens of seconds, the whole of a small fine-tuning's
+        first epoch when each new width traced it again)."""
+        if not traced:
+            signature = [tf.TensorSpec([None] * len(x.shape), x.dtype) for x in inputs]
+            traced.append(tf.function(run, input_signature=signature))
+        return traced[0](*inputs)
 
     return step
 

@@ -49,6 +49,35 @@ def test_entities_keep_the_original_text_and_append(extractor):
     assert all(0 < e["confidence_entity"] <= 1 for e in ours)
 
 
+def test_a_joined_extractors_entities_are_weighed_in_and_answered_in_their_place(
+    extractor, exported_tiny
+):
+    """``join_extractors``: the CRF's entities pull the model's decoding (here a weight that
+    overrules it) and are replaced by the model's; another extractor's entity stays."""
+    text = "山田太郎さんは東京に住んでいます。"
+    crf = {"entity": "GPE", "start": 0, "end": 4, "value": "山田太郎",
+           "extractor": "FastCRFEntityExtractor", "confidence_entity": 0.9}  # fmt: skip
+    regex = {"entity": "PERSON", "start": 0, "end": 2, "value": "山田",
+             "extractor": "RegexEntityExtractor"}  # fmt: skip
+    alone = {(e["value"], e["entity"]) for e in entities_of(extractor, text)}
+    assert ("山田太郎", "PERSON") in alone and ("東京", "GPE") in alone
+    config = {
+        **ElectraEntityExtractor.get_default_config(),
+        "model_path": str(exported_tiny),
+        "join_extractors": ["FastCRFEntityExtractor"],
+        "join_weight": 50.0,
+        "keep_overlapping": True,
+        "entity_memory": None,
+    }  # its memory says PERSON
+    served = ExportedModel(exported_tiny)
+    served.use_memory(None)
+    joined = ElectraEntityExtractor(config, None, None, model=served)
+    entities = entities_of(joined, text, [crf, regex])
+    assert entities[0] == regex and crf not in entities
+    ours = [(e["value"], e["entity"], e["extractor"]) for e in entities[1:]]
+    assert ours == [("山田太郎", "GPE", "ElectraEntityExtractor")]  # 東京: the CRF said O
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -84,3 +84,22 @@ def test_an_entity_is_never_cut_at_a_window_seam(vocab_dir) -> None:
     (predicted,) = model.predict([text])
     assert model.windows > 10  # the text really was cut into many windows
     assert [(s.start, s.end, s.label) for s in predicted.spans] == [(0, len(text), "GPE")]
+
+
+def test_a_hint_weighs_another_extractors_entities_into_the_word_probabilities():
+    """``Hint``: the tag another extractor's span gives each word (O outside it) gains the
+    weight times the span's confidence in log space; a label the model lacks adds nothing."""
+    from rasa_electra.model.features import Hint
+    from rasa_electra.tokenization.subwords import TokenizedText
+
+    labels = label_list(["place"])  # O, B-place, I-place
+    words = TokenizedText([(0, 2), (2, 3), (3, 5)], [[], [], []])  # 東京 / に / 行く
+    probs = np.array([[0.6, 0.3, 0.1], [0.8, 0.1, 0.1], [0.5, 0.2, 0.3]], np.float32)
+    assert Hint((Span(0, 2, "place"),), 0.0).adjust(probs, words, labels) is probs
+    hinted = Hint((Span(0, 2, "place", confidence=0.5),), 2.0).adjust(probs, words, labels)
+    expected = np.array([0.6, 0.3 * np.e, 0.1]) / (0.6 + 0.3 * np.e + 0.1)  # e^(2 × 0.5)
+    np.testing.assert_allclose(hinted[0], expected, rtol=1e-5)
+    assert hinted[0].argmax() == 1 and np.allclose(hinted.sum(axis=1), 1.0)
+    assert hinted[1].argmax() == hinted[2].argmax() == 0  # O outside the span, weight 2 × 1
+    unknown = Hint((Span(0, 2, "date"),), 2.0).adjust(probs, words, labels)
+    np.testing.assert_allclose(unknown[0], probs[0], rtol=1e-5)  # B-date is not the model's
