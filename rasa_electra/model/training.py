@@ -453,14 +453,15 @@ def _end_epoch(
     history.epochs.append(
         EpochLog(epoch, float(np.mean(losses)) if losses else 0.0, score, seconds)
     )
-    # the first epoch holds the step's trace: later epochs, once there are any, say the pace
-    paced = history.epochs[1:] or history.epochs
-    left = np.mean([e.seconds for e in paced]) * (epochs - epoch)
+    # the first epoch holds the step's trace, so the later epochs say the pace (none yet
+    # after the first: its own time would overstate a small fine-tuning's many times over)
+    paced = history.epochs[1:]
+    left = np.mean([e.seconds for e in paced]) * (epochs - epoch) if paced else None
     message = (
         f"epoch {epoch}: loss {history.epochs[-1].loss:.4f}"
         + (f", dev span F1 {score:.4f}" if score is not None else "")
         + f", {seconds:.1f}s"
-        + (f", about {left:.0f}s left" if epoch < epochs else "")
+        + (f", about {left:.0f}s left" if left is not None and epoch < epochs else "")
     )
     logger.info(message)  # what `rasa train` shows; tqdm's line is what the CLI shows
     tqdm.write(message)
