@@ -32,6 +32,8 @@ TOKENIZER = "rasa_electra.components.japanese_tokenizer.JapaneseTokenizer"
 EXTRACTOR = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
 FAST_CRF = "rasa_electra.components.fast_crf_entity_extractor.FastCRFEntityExtractor"
 CRF_CLASSES = ("CRFEntityExtractor", FAST_CRF)
+# the CRF's pipeline, then ELECTRA joining it: the electra+crf system reads it as written
+JOINED_CONFIG = Path("config-electra-crf.yml")
 # trainable mode's keys the harness always writes (the component's defaults unless set), so a
 # trial's pipeline says how it was fine-tuned
 TRAINABLE_KEYS = ("epochs", "min_train_steps", "max_train_steps", "train_batch_size",
@@ -365,26 +367,26 @@ class ElectraTrainable(System):
 
 
 class ElectraJoined(ElectraTrainable):
-    """config-electra-crf.yml: the CRF's pipeline (config.yml), then ElectraEntityExtractor
-    fine-tuned on the same words, weighing the CRF's entities into its decoding and answering
-    in their place (``join_extractors``)."""
+    """``JOINED_CONFIG`` as written: the CRF's pipeline, then ElectraEntityExtractor fine-tuned
+    on the same words, weighing the CRF's entities into its decoding and answering in their
+    place (``join_extractors``); the run sets its start point, seed and keys."""
 
     name = "electra+crf"
-    description = "the CRF's pipeline, then ElectraEntityExtractor joining its entities"
-
-    def __init__(self, options: ElectraOptions, crf: CrfOptions) -> None:
-        super().__init__(options)
-        self.crf = Crf(crf)
+    description = (
+        "config-electra-crf.yml: the CRF's pipeline, then ElectraEntityExtractor joining it"
+    )
 
     def steps(self, seed: int, spacy_model: str | None) -> list[dict]:
-        electra = super().steps(seed, spacy_model)[-1]
-        crf_steps = self.crf.steps(seed, spacy_model)
-        crf = next(step["name"] for step in crf_steps if step["name"] in CRF_CLASSES)
-        electra.setdefault("join_extractors", [crf.rsplit(".", 1)[-1]])
-        return [*crf_steps, electra]
+        import yaml
+
+        config = yaml.safe_load(JOINED_CONFIG.read_text(encoding="utf-8"))
+        *crf, electra = config["pipeline"]
+        electra.update(pretrained=self.options.source, random_seed=seed,
+                       intra_op_threads=self.options.threads, **self.options.keys)  # fmt: skip
+        return [*crf, electra]
 
     def token_offsets(self) -> Offsets:
-        return self.crf.token_offsets()
+        return word_segmenter(settings_from_options(self.steps(0, None)[0])).offsets
 
 
 PEERS: dict[str, type[System]] = {cls.name: cls for cls in (Crf, RasaCrf, Diet, Spacy, Ginza)}
@@ -428,7 +430,7 @@ def build_system(name: str, options: SystemOptions) -> System:
     if base == ElectraJoined.name and not backend_format and options.electra_start_point:
         keys = dict(options.electra_keys)
         electra = ElectraOptions(options.electra_start_point, keys, options.electra_threads)
-        return ElectraJoined(electra, options.crf)
+        return ElectraJoined(electra)
     if base != "electra":
         raise ValueError(
             f"unknown system {name!r}; choose one of {', '.join(SYSTEMS)} "

@@ -271,18 +271,21 @@ def test_roles_and_groups_are_scored_beside_entities_when_the_gold_data_has_them
     assert score_predictions(plain, plain).attributes == {}
 
 
-def test_electra_joined_with_the_crf_is_the_crfs_pipeline_then_electra_joining_it(repo):
-    """``electra+crf`` is config-electra-crf.yml: the CRF's pipeline, then the extractor
-    fine-tuned on its words and joining its entities."""
+def test_electra_joined_with_the_crf_is_config_electra_crf_as_written(repo):
+    """``electra+crf`` is config-electra-crf.yml: config.yml's CRF pipeline, then the
+    extractor joining it; the run sets the start point, the seed and its keys."""
     import yaml
 
-    system = build_system("electra+crf", SystemOptions(electra_start_point="/enc"))
+    system = build_system("electra+crf", SystemOptions(electra_start_point="/enc",
+                                                       electra_keys={"epochs": 3}))  # fmt: skip
     steps = system.steps(42, None)
     documented = yaml.safe_load((repo / "config-electra-crf.yml").read_text(encoding="utf-8"))
-    names = [step["name"] for step in documented["pipeline"]]
-    assert [step["name"] for step in steps] == names
-    assert steps[-1]["join_extractors"] == documented["pipeline"][-1]["join_extractors"]
-    assert steps[-1]["pretrained"] == "/enc" and steps[-1]["random_seed"] == 42
+    baseline = yaml.safe_load((repo / "config.yml").read_text(encoding="utf-8"))
+    assert documented["pipeline"][:-1] == baseline["pipeline"] == steps[:-1]
+    written, ours = documented["pipeline"][-1], steps[-1]
+    assert ours == {**written, "pretrained": "/enc", "random_seed": 42, "intra_op_threads": 0,
+                    "epochs": 3}  # fmt: skip
+    assert ours["join_extractors"] == ["FastCRFEntityExtractor"]
     assert system.is_stochastic() and system.name == "electra+crf"
     with pytest.raises(ValueError, match="electra\\+crf fine-tunes a start point"):
         build_system("electra+crf", SystemOptions(electra_exports=("/e/s42",)))
