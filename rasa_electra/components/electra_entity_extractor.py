@@ -194,9 +194,10 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def _persist_served(self, export_dir: Path, training_data: TrainingData) -> None:
         """``persist``, converting first when ``backend: auto`` finds an export without its
-        formats (trainable mode's), in a copy: the user's export directory is never written
-        to. With no dev split at `rasa train`, a format is offered when its entities on the
-        bot's messages stay within the F1 limit of the SavedModel's."""
+        formats (a ``model_path`` export made without them; trainable mode converts its own),
+        in a copy: the user's export directory is never written to. With no dev split at
+        `rasa train`, a format is offered when its entities on the bot's messages stay within
+        the F1 limit of the SavedModel's."""
         from rasa_electra.components.trainable import message_texts
         from rasa_electra.serving import backends, formats
 

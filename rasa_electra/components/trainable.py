@@ -66,7 +66,7 @@ def fine_tune(
     """Fine-tune once per seed from one start and export the one model, or their soup, to
     ``target``; with ``previous`` (`rasa train --finetune`), continue that model once instead,
     for the epochs Rasa scaled by its epoch fraction. ``conversions``: the formats
-    ``backend: auto`` may serve, made from the model in memory (``served``)."""
+    ``backend: auto`` may serve, made from the model in memory (``Serving.export``)."""
     from rasa_electra.model import DataLoader, model_spec
 
     examples = training_examples(training_data)
