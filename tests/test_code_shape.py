@@ -32,7 +32,7 @@ def test_the_product_s_commands_are_a_user_s_and_the_lab_s_are_apart():
     from rasa_electra.cli import COMMANDS
 
     assert set(COMMANDS) == {"convert", "md2yaml", "split-data", "boundaries", "finetune",
-                             "export-formats", "evaluate", "parse", "annotate", "info",
+                             "export-formats", "evaluate", "parse", "annotate", "info", "rasa",
                              "scoreboard", "benchmark-serving", "benchmark-training"}  # fmt: skip
     modules = {p.stem.replace("_", "-") for p in (REPO / "rasa_electra/cli").glob("*.py")}
     assert modules - {"--init--", "--main--"} == set(COMMANDS)

@@ -313,7 +313,7 @@ def test_rasa_command_trains_with_rasas_own_output_first(tmp_path, repo):
     """`rasa-electra rasa` is Rasa's CLI: a real `rasa train nlu`, with none of the deprecation
     warnings Rasa's stack prints (Sanic's, SQLAlchemy's, pyparsing's), and Rasa's own kept."""
     result = run("rasa_electra.cli", "rasa", "train", "nlu", "--config", "config.yml",
-                 "--nlu", "data/booking-bot/train.yml", "--out", str(tmp_path),
+                 "--nlu", "examples/booking_bot/data/nlu.yml", "--out", str(tmp_path),
                  "--fixed-model-name", "crf", cwd=repo)  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "crf.tar.gz").is_file()
