@@ -1,6 +1,10 @@
 """The lab's commands: ``python -m lab COMMAND [ARGS]`` from the repository root (the
 pretraining environment and the GPU machine run ``python -m lab.cli.COMMAND``)."""
 
+from rasa_electra.quiet import quiet_third_party
+
+quiet_third_party()  # as the product's commands: every lab command module imports this first
+
 COMMANDS = {
     # experiments on top of the product (Rasa environment)
     "small-data": "the small-data benchmark's files: GSD samples under a user's label names",

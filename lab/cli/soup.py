@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 from rasa_electra.cli import add_formats_option, convert_if_asked
 from rasa_electra.model import DataLoader

@@ -24,12 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's info lines drown the progress
 
 from rasa_electra.cli import add_formats_option, convert_if_asked
 from rasa_electra.settings import add_arguments
