@@ -59,7 +59,11 @@ def quiet_third_party() -> None:
     """Filter them. Filters alone do not hold: Sanic's import puts a "once" filter for every
     deprecation in front of them, and Rasa's CLI one for every user warning (which pyparsing's
     also are), so what would be shown is checked once more, where it is shown."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # C++ errors only: no TF-TRT banner
+    # TensorFlow's C++ log at errors only (no TF-TRT banner): at least 2, whatever an earlier
+    # import left there (jax's sets 1, and a child process inherits it)
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").isdigit() or \
+            int(os.environ["TF_CPP_MIN_LOG_LEVEL"]) < 2:  # fmt: skip
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     for category in (DeprecationWarning, PendingDeprecationWarning):
         warnings.filterwarnings("ignore", category=category, module=THIRD_PARTY)
