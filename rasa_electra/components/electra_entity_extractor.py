@@ -293,11 +293,11 @@ class ElectraEntityExtractor(GraphComponent, EntityExtractorMixin):
         words = [self._pipeline_words(m, t) for m, t in zip(messages, texts, strict=True)]
         split = [split_joined(m.get(ENTITIES, []), own.join_extractors) for m in messages]
         hints = [Hint(example_from_message(t, joined, None).spans, own.join_weight)
-                 for t, (joined, _) in zip(texts, split, strict=True)]  # fmt: skip
+                 for t, (joined, _) in zip(texts, split, strict=True)] \
+            if own.join_extractors else None  # fmt: skip
         predictions = self._model.predict(
-            [Example(t) for t in texts], own.inference_batch_size, words,
-            hints if own.join_extractors else None,
-        )  # fmt: skip
+            [Example(t) for t in texts], own.inference_batch_size, words, hints
+        )
         for message, text, prediction, (_, kept) in zip(
             messages, texts, predictions, split, strict=True
         ):

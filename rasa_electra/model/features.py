@@ -19,7 +19,7 @@ from rasa_electra.data.entity_memory import EntityMemory
 from rasa_electra.data.spans import Example, Span
 from rasa_electra.data.tags import decode, word_tags
 from rasa_electra.data.viterbi import Decoder
-from rasa_electra.model.word_features import FeatureTables, FeatureVocab
+from rasa_electra.model.word_features import FeatureTables, FeatureVocab, with_log_scores
 from rasa_electra.tokenization.subwords import SubwordTokenizer, TokenizedText
 
 IGNORE = -100  # label id of positions that carry no label
@@ -217,13 +217,11 @@ class Hint:
                 if span.start <= start and end <= span.end and span.confidence is not None:
                     confidence[m] = span.confidence
         column = {label: i for i, label in enumerate(labels)}
-        logits = np.log(np.maximum(probs.astype(np.float64), 1e-300))
+        scores = np.zeros(probs.shape)
         for m, tag in enumerate(tags):
             if tag in column:  # a label this model does not know is not weighed in
-                logits[m, column[tag]] += self.weight * confidence[m]
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+                scores[m, column[tag]] = self.weight * confidence[m]
+        return with_log_scores(probs, scores)
 
 
 def decode_words(

@@ -73,6 +73,15 @@ class FeatureVocab:
         return np.asarray(table, np.int32).reshape(len(rows), len(self.names))
 
 
+def with_log_scores(probabilities: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Word probabilities with per-tag ``scores`` added to their logarithms, renormalised:
+    how the word features' tables and another extractor's entities change a model's."""
+    logits = np.log(np.maximum(probabilities.astype(np.float64), 1e-300)) + scores
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class FeatureTables:
     """The learned scores: per feature, [values + 1, labels]."""
@@ -85,12 +94,9 @@ class FeatureTables:
         if len(probabilities) == 0:
             return probabilities
         ids = self.vocab.ids(tokenized)
-        logits = np.log(np.maximum(probabilities.astype(np.float64), 1e-300))
-        for column, name in enumerate(self.vocab.names):
-            logits = logits + self.tables[name][ids[:, column]]
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+        scores = sum(self.tables[name][ids[:, column]]
+                     for column, name in enumerate(self.vocab.names))  # fmt: skip
+        return with_log_scores(probabilities, scores)
 
     def save(self, directory: Path, labels: Sequence[str]) -> Path:
         """``word_features.json`` beside the export, keyed by its labels."""
