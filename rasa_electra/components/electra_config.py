@@ -128,6 +128,7 @@ TRAINING_KEYS = {
     "head": "head",
     "word_features": "word_features",
     "keep_layers": "keep_layers",
+    "freeze_layers": "freeze_layers",
 }
 # trainable mode's own defaults where the fine-tuning command's differ: the step count follows
 # the data's size (training.epochs_for), a floor for a bot's few batches an epoch and a ceiling

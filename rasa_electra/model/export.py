@@ -58,14 +58,13 @@ def read_labels(directory: Path) -> list[str]:
 
 
 def serving_function(model):
-    """The TF function both the in-memory model and the SavedModel run."""
+    """The TF function both the in-memory model and the SavedModel run; traced without
+    AutoGraph, as the training step is (no Python control flow on tensors)."""
     import tensorflow as tf
-
-    spec = tf.TensorSpec([None, None], tf.int32)
 
     @tf.function(input_signature=[
         tf.TensorSpec([None, None], tf.int32, name=name) for name in features.INPUT_NAMES
-    ])  # fmt: skip
+    ], autograph=False)  # fmt: skip
     def serve(input_ids, input_mask, segment_ids, labeled_positions):
         logits = model(
             input_ids=input_ids, attention_mask=input_mask, token_type_ids=segment_ids,
@@ -76,7 +75,6 @@ def serving_function(model):
         predictions = tf.where(labeled_positions > 0, predictions, -tf.ones_like(predictions))
         return {"probabilities": probabilities, "predictions": predictions}
 
-    del spec
     return serve
 
 

@@ -66,6 +66,12 @@ class TrainingConfig(Settings):
         "answers faster (a student cut from its teacher); none: every layer",
         check=at_least(1, allow_none=True),
     )
+    freeze_layers: int = setting(
+        0,
+        "keep the embeddings and the lowest N encoder layers as the start point has them: a "
+        "step's backward pass stops above them (faster on small data); 0: train every layer",
+        check=at_least(0),
+    )
     seed: int = setting(42, "seed of data order, dropout and new weights", flag=False)
     init_seed: int | None = setting(
         None,
@@ -294,16 +300,35 @@ class OptimizerGroup:
     peak_rate: float
 
 
+def trained_variables(model, config: TrainingConfig) -> list:
+    """The model's variables a fine-tuning trains: every trainable one, or without the
+    embeddings and the lowest ``config.freeze_layers`` encoder layers (``layer_depth``)."""
+    num_layers = getattr(model.config, "num_hidden_layers", 0)
+    if config.freeze_layers > num_layers:
+        from rasa_electra.model.model_spec import StartPointError
+
+        raise StartPointError(
+            f"freeze_layers {config.freeze_layers}: the model has {num_layers} encoder layers"
+        )
+    if not config.freeze_layers:
+        return list(model.trainable_variables)
+    return [
+        variable
+        for variable in model.trainable_variables
+        if layer_depth(variable.name, num_layers) > config.freeze_layers
+    ]
+
+
 def _optimizer_groups(
-    model, config: TrainingConfig, total_steps: int, extra: list | None = None
+    model, trained: list, config: TrainingConfig, total_steps: int, extra: list | None = None
 ) -> list[OptimizerGroup]:
-    """One group, or one per depth (embeddings … head) with decayed peak rates; ``extra``
-    variables (the CRF's scores, the word-feature tables), indexed after the model's, get
-    their own group."""
+    """One group, or one per depth (embeddings … head) with decayed peak rates, of the
+    ``trained`` model variables; ``extra`` variables (the CRF's scores, the word-feature
+    tables), indexed after them, get their own group."""
     import tensorflow as tf
 
-    variables = model.trainable_variables + list(extra or [])
-    own = len(model.trainable_variables)
+    variables = trained + list(extra or [])
+    own = len(trained)
     warmup = int(total_steps * config.warmup_ratio)
     num_layers = getattr(model.config, "num_hidden_layers", 0)
     if config.layerwise_lr_decay is None:
@@ -328,6 +353,9 @@ def _optimizer_groups(
             learning_rate=warmup_linear_decay(peak, total_steps, warmup),
             weight_decay=config.weight_decay,
             epsilon=1e-6,
+            # XLA compiles the update once per variable shape: 2 s of a bot's fine-tuning on
+            # CPU, for an update that is a small share of the step
+            jit_compile=False,
         )
         optimizer.exclude_from_weight_decay(var_names=["LayerNorm", "layer_norm", "bias"])
         optimizer.build([variables[i] for i in indices])
@@ -369,13 +397,15 @@ def train(
         logger.info(epochs_message(config, steps_per_epoch, epochs))
     with strategy.scope():
         extra = (crf.variables if crf else []) + (word_features.variables if word_features else [])
-        groups = _optimizer_groups(model, config, steps_per_epoch * epochs, extra)
-    step = _step_function(model, config, strategy, groups, extra, crf, word_features)
+        own = trained_variables(model, config)
+        groups = _optimizer_groups(model, own, config, steps_per_epoch * epochs, extra)
+        trained = own + extra
+    step = _step_function(model, config, strategy, groups, trained, crf, word_features)
     distribute = _batch_distributor(strategy, windows, word_features)
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     batch_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
     run = _RunState(History())
-    tail = TailAverage(model.trainable_variables + extra, epochs - config.average_last + 1)
+    tail = TailAverage(trained, epochs - config.average_last + 1)
     rng = np.random.default_rng(config.seed)
     checkpoint, first_epoch = None, 1
     if checkpoint_dir is not None:
@@ -484,12 +514,11 @@ def _end_epoch(
     return False
 
 
-def _step_function(model, config: TrainingConfig, strategy, groups, extra: list,
+def _step_function(model, config: TrainingConfig, strategy, groups, variables: list,
                    crf: CrfScores | None, word_features: FeatureVariables | None):  # fmt: skip
-    """One optimizer step on a distributed batch: the loss summed over replicas."""
+    """One optimizer step on a distributed batch, of the trained ``variables`` (the model's,
+    then the head's extra ones): the loss summed over replicas."""
     import tensorflow as tf
-
-    variables = model.trainable_variables + extra
 
     def replica_step(
         input_ids, input_mask, segment_ids, labels, positions, word_mask, feature_ids, label_count
@@ -536,10 +565,12 @@ def _step_function(model, config: TrainingConfig, strategy, groups, extra: list,
     def step(inputs):
         """One device: traced once, on the first batch, for every batch width and size (a
         trace of this step costs seconds to tens of seconds, the whole of a small fine-tuning's
-        first epoch when each new width traced it again)."""
+        first epoch when each new width traced it again). Without AutoGraph: the step has no
+        Python control flow on tensors, and converting the encoder's code took a third of the
+        trace."""
         if not traced:
             signature = [tf.TensorSpec([None] * len(x.shape), x.dtype) for x in inputs]
-            traced.append(tf.function(run, input_signature=signature))
+            traced.append(tf.function(run, input_signature=signature, autograph=False))
         return traced[0](*inputs)
 
     return step

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from rasa_electra.model import model_spec
@@ -50,15 +51,42 @@ def test_layer_depths():
 def test_layerwise_decay_gives_lower_rates_to_lower_layers(pytorch_layout_dir):
     model = model_spec.get(pytorch_layout_dir).build_model(["O", "B-X", "I-X"])
     config = TrainingConfig(learning_rate=1e-3, warmup_ratio=0.1, layerwise_lr_decay=0.5)
-    groups = _optimizer_groups(model, config, total_steps=100)
+    groups = _optimizer_groups(model, model.trainable_variables, config, total_steps=100)
     peaks = [group.peak_rate for group in groups]
     assert peaks == pytest.approx(
         [1e-3 * 0.5**3, 1e-3 * 0.5**2, 1e-3 * 0.5, 1e-3]
     )  # emb, L0, L1, head
     covered = sorted(i for group in groups for i in group.indices)
     assert covered == list(range(len(model.trainable_variables)))  # every variable, once
-    single = _optimizer_groups(model, TrainingConfig(learning_rate=1e-3), total_steps=100)
+    single = _optimizer_groups(
+        model, model.trainable_variables, TrainingConfig(learning_rate=1e-3), total_steps=100
+    )
     assert len(single) == 1
+
+
+def test_frozen_layers_keep_the_start_points_weights_and_the_layers_above_learn(
+    pytorch_layout_dir, examples
+):
+    from rasa_electra.model import DataLoader, ner
+
+    spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
+
+    def named(model) -> dict:  # without the model's own scope, which Keras numbers
+        return {w.name.split("/", 1)[1]: w.numpy() for w in model.weights}
+
+    start = named(spec.build_model(["O"]))
+    train = DataLoader(examples, spec)
+    model = ner.create(train, epochs=2, batch_size=8, learning_rate=3e-3, freeze_layers=1)
+    layers = model.model.config.num_hidden_layers
+    changed = {
+        layer_depth(f"m/{name}", layers)
+        for name, value in named(model.model).items()
+        if name in start and value.shape == start[name].shape
+        and not np.array_equal(value, start[name])
+    }  # fmt: skip
+    assert changed == {2}  # the second layer learnt; the embeddings and the first did not
+    with pytest.raises(model_spec.StartPointError, match="freeze_layers 3: the model has 2"):
+        ner.create(train, epochs=1, batch_size=8, freeze_layers=3)
 
 
 def test_determinism_is_switched_back_off_after_training():
