@@ -244,9 +244,14 @@ def add_component_arguments(parser: Any, keys: Sequence[str], prefix: str) -> No
 
 
 def component_keys(args: Any, keys: Sequence[str], prefix: str) -> dict[str, Any]:
-    """The component keys ``add_component_arguments`` made flags for that were given."""
+    """The component keys ``add_component_arguments`` made flags for that were given, as a Rasa
+    config holds them (a list where the setting keeps a tuple)."""
     given = {key: getattr(args, prefix.replace("-", "_") + key) for key in keys}
-    return {key: value for key, value in given.items() if value is not None}
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in given.items()
+        if value is not None
+    }
 
 
 def key_table() -> str:

@@ -173,6 +173,27 @@ def test_the_entity_map_reaches_the_extractor_as_a_mapping():
         parse_entity_map("GPE=place,LOC")
 
 
+def test_training_flags_reach_the_extractor_as_rasa_config_values():
+    import argparse
+
+    from rasa.shared.utils.io import read_yaml
+
+    from rasa_electra.cli.evaluate import ELECTRA_KEYS
+    from rasa_electra.components.electra_config import add_component_arguments, component_keys
+
+    parser = argparse.ArgumentParser()
+    add_component_arguments(parser, ELECTRA_KEYS, "electra-")
+    args = parser.parse_args(
+        ["--electra-word-features", "pos,word", "--electra-freeze-layers", "6"]
+    )
+    keys = component_keys(args, ELECTRA_KEYS, "electra_")
+    options = SystemOptions(electra_start_point="/models/encoder", electra_keys=keys)
+    extractor = read_yaml(pipeline("electra", options, seed=1))["pipeline"][-1]
+    assert extractor["word_features"] == ["pos", "word"]
+    assert extractor["freeze_layers"] == 6
+    assert "min_train_steps" in extractor and "epochs" in extractor  # the rest: the defaults
+
+
 def test_the_crf_config_s_tokenizer_options_reach_the_pipeline_as_written(repo, tmp_path):
     import yaml
     from rasa.shared.utils.io import read_yaml
