@@ -34,6 +34,10 @@ WORD_FEATURES: tuple[str, ...] = ("pos", "pos-1", "pos+1", "shape")
 # fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
 # above the step floor; at it, one (components.trainable.seeds_for)
 AVERAGE_SEEDS = 3  # docs/defaults.md#average-seeds
+# the share of the encoder's layers, from the bottom, that trainable mode keeps as the start
+# point has them (with the embeddings) where the step floor sets the fine-tuning's length
+# (components.trainable.frozen_for)
+SMALL_DATA_FROZEN_SHARE = 0.5  # docs/defaults.md#freeze-layers
 RANDOM_SEED = 42  # docs/defaults.md#random-seed
 INFERENCE_BATCH_SIZE = 32  # docs/defaults.md#inference-batch-size
 # the component's runtime: the export's fastest offered format (serving.backends)

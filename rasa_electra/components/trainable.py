@@ -81,7 +81,8 @@ def fine_tune(
             return
         spec.label_origins = label_origins(config, spec, examples)
         continued = spec.continues_head(spec.tags(train.tag_labels))
-        train_seeds(config, train, trained_config(config, continued), serve.to(target))
+        training = frozen_for(trained_config(config, continued), len(examples), spec)
+        train_seeds(config, train, training, serve.to(target))
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
         where = "the previous model" if previous is not None else f"pretrained {start}"
         raise ElectraConfigError(f"{where}: {error}") from error
@@ -122,6 +123,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Ser
         max_steps=math.ceil(config.training.max_steps * config.epoch_fraction),
         seed=seed, init_seed=seed,
     )  # fmt: skip
+    training = frozen_for(training, len(train.examples), train.spec)
     logger.info(
         "ElectraEntityExtractor continues the previous model (rasa train --finetune): %d "
         "epochs, at least %d steps, one seed", training.epochs, training.min_steps,
@@ -142,19 +144,41 @@ def trained_config(config: ExtractorConfig, continued: bool):
     return replace(config.training, entity_memory=config.serving.entity_memory, o_bias=o_bias)
 
 
-def seeds_for(config: ExtractorConfig, messages: int) -> int:
-    """How many fine-tunings trainable mode averages: ``average_seeds`` when set; else one when
-    the data is so small that the step floor, not the epochs, sets the fine-tuning's length (a
-    bot's hundred messages: one seed scored 88.61 ± 1.16 on the booking bot's held-out split
-    against the three-seed soup's 87.72), and ``defaults.AVERAGE_SEEDS`` above it (GSD train:
-    one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
+def floored(training, messages: int) -> bool:
+    """The data is so small that the step floor, not the epochs, sets the fine-tuning's length
+    (a bot's hundred messages, not a corpus): where trainable mode's small-data rules apply."""
     from rasa_electra.model.training import epochs_for
 
+    return epochs_for(training, math.ceil(messages / training.batch_size)) > training.epochs
+
+
+def seeds_for(config: ExtractorConfig, messages: int) -> int:
+    """How many fine-tunings trainable mode averages: ``average_seeds`` when set; else one on
+    ``floored`` data (a bot's hundred messages: one seed scored 88.61 ± 1.16 on the booking
+    bot's held-out split against the three-seed soup's 87.72), and ``defaults.AVERAGE_SEEDS``
+    above it (GSD train: one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
     if config.own.average_seeds is not None:
         return config.own.average_seeds
-    training = config.training
-    floored = epochs_for(training, math.ceil(messages / training.batch_size)) > training.epochs
-    return 1 if floored else defaults.AVERAGE_SEEDS
+    return 1 if floored(config.training, messages) else defaults.AVERAGE_SEEDS
+
+
+def frozen_for(training, messages: int, spec):
+    """``training`` with its frozen layers: ``freeze_layers`` when the config sets it; else the
+    lower half of the start point's encoder layers (``defaults.SMALL_DATA_FROZEN_SHARE``) on
+    ``floored`` data, where a step then costs its upper half, and none above it.
+    docs/defaults.md#freeze-layers."""
+    if training.freeze_layers is not None:
+        return training
+    layers = getattr(spec.config, "num_hidden_layers", 0)
+    if training.keep_layers is not None:
+        layers = min(layers, training.keep_layers)
+    frozen = int(layers * defaults.SMALL_DATA_FROZEN_SHARE) if floored(training, messages) else 0
+    if frozen:
+        logger.info(
+            "ElectraEntityExtractor: %d messages, small data: the embeddings and the lowest %d "
+            "of %d encoder layers stay as the start point has them", messages, frozen, layers,
+        )  # fmt: skip
+    return replace(training, freeze_layers=frozen)
 
 
 def train_seeds(config: ExtractorConfig, train, training, serve: Serving) -> None:

@@ -66,11 +66,13 @@ class TrainingConfig(Settings):
         "answers faster (a student cut from its teacher); none: every layer",
         check=at_least(1, allow_none=True),
     )
-    freeze_layers: int = setting(
-        0,
+    freeze_layers: int | None = setting(
+        None,
         "keep the embeddings and the lowest N encoder layers as the start point has them: a "
-        "step's backward pass stops above them (faster on small data); 0: train every layer",
-        check=at_least(0),
+        "step's backward pass stops above them; 0: train every layer; none: 0, but in "
+        "trainable mode the lower half where the step floor sets the fine-tuning's length "
+        "(components.trainable.frozen_for)",
+        check=at_least(0, allow_none=True),
     )
     seed: int = setting(42, "seed of data order, dropout and new weights", flag=False)
     init_seed: int | None = setting(
@@ -210,6 +212,27 @@ def deterministic(seed: int) -> Iterator[None]:
             tf_config.disable_op_determinism()
 
 
+# a fine-tuning of at most this many steps runs its step without Grappler's graph rewrites: on
+# the booking bot they cost 3.6 s before the first step and saved nothing a step (GSD's longer
+# windows: about 3% a step, which pays back over a corpus's thousands of steps)
+SHORT_FINE_TUNING_STEPS = 300
+
+
+@contextmanager
+def graph_rewrites(enabled: bool) -> Iterator[None]:
+    """Grappler's graph rewrites on or off for the TF functions first run inside, then as
+    before (the option is process-wide and read when a function is first run)."""
+    import tensorflow as tf
+
+    key = "disable_meta_optimizer"
+    before = tf.config.optimizer.get_experimental_options().get(key, False)
+    tf.config.optimizer.set_experimental_options({key: not enabled})
+    try:
+        yield
+    finally:
+        tf.config.optimizer.set_experimental_options({key: before})
+
+
 def reseed(seed: int) -> None:
     """Python's, NumPy's and TF's global seeds; op determinism stays as `deterministic` set it."""
     import tensorflow as tf
@@ -304,18 +327,17 @@ def trained_variables(model, config: TrainingConfig) -> list:
     """The model's variables a fine-tuning trains: every trainable one, or without the
     embeddings and the lowest ``config.freeze_layers`` encoder layers (``layer_depth``)."""
     num_layers = getattr(model.config, "num_hidden_layers", 0)
-    if config.freeze_layers > num_layers:
+    frozen = config.freeze_layers or 0
+    if frozen > num_layers:
         from rasa_electra.model.model_spec import StartPointError
 
-        raise StartPointError(
-            f"freeze_layers {config.freeze_layers}: the model has {num_layers} encoder layers"
-        )
-    if not config.freeze_layers:
+        raise StartPointError(f"freeze_layers {frozen}: the model has {num_layers} encoder layers")
+    if not frozen:
         return list(model.trainable_variables)
     return [
         variable
         for variable in model.trainable_variables
-        if layer_depth(variable.name, num_layers) > config.freeze_layers
+        if layer_depth(variable.name, num_layers) > frozen
     ]
 
 
@@ -400,7 +422,8 @@ def train(
         own = trained_variables(model, config)
         groups = _optimizer_groups(model, own, config, steps_per_epoch * epochs, extra)
         trained = own + extra
-    step = _step_function(model, config, strategy, groups, trained, crf, word_features)
+    short = steps_per_epoch * epochs <= SHORT_FINE_TUNING_STEPS
+    step = _step_function(model, config, strategy, groups, trained, crf, word_features, short)
     distribute = _batch_distributor(strategy, windows, word_features)
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     batch_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
@@ -515,9 +538,11 @@ def _end_epoch(
 
 
 def _step_function(model, config: TrainingConfig, strategy, groups, variables: list,
-                   crf: CrfScores | None, word_features: FeatureVariables | None):  # fmt: skip
+                   crf: CrfScores | None, word_features: FeatureVariables | None,
+                   short: bool = False):  # fmt: skip
     """One optimizer step on a distributed batch, of the trained ``variables`` (the model's,
-    then the head's extra ones): the loss summed over replicas."""
+    then the head's extra ones): the loss summed over replicas. A ``short`` fine-tuning's step
+    runs without Grappler's rewrites (``SHORT_FINE_TUNING_STEPS``)."""
     import tensorflow as tf
 
     def replica_step(
@@ -571,6 +596,8 @@ def _step_function(model, config: TrainingConfig, strategy, groups, variables: l
         if not traced:
             signature = [tf.TensorSpec([None] * len(x.shape), x.dtype) for x in inputs]
             traced.append(tf.function(run, input_signature=signature, autograph=False))
+            with graph_rewrites(not short):
+                return traced[0](*inputs)
         return traced[0](*inputs)
 
     return step

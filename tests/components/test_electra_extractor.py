@@ -790,6 +790,25 @@ def test_one_seed_where_the_step_floor_sets_the_length_and_the_soup_above_it():
     assert seeds_for(told, messages=110) == seeds_for(told, messages=7050) == 2
 
 
+def test_small_data_keeps_the_lower_half_of_the_encoder_and_a_corpus_trains_it_all():
+    from types import SimpleNamespace
+
+    from rasa_electra.components.electra_config import ExtractorConfig
+    from rasa_electra.components.trainable import frozen_for
+
+    def frozen(messages: int, **keys) -> int:
+        config = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
+                                        "pretrained": "x", **keys})  # fmt: skip
+        spec = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=12))
+        return frozen_for(config.training, messages, spec).freeze_layers
+
+    assert frozen(110) == 6  # a bot: the step floor sets the length
+    assert frozen(7050) == 0  # GSD train: every layer learns
+    assert frozen(110, keep_layers=4) == 2  # half of the layers it keeps
+    assert frozen(110, freeze_layers=0) == 0  # the config's, whatever the size
+    assert frozen(7050, freeze_layers=3) == 3
+
+
 def test_trainable_mode_converts_from_memory_and_writes_no_savedmodel(pytorch_layout_dir, tmp_path):
     """With ``backend: auto``'s conversions, a soup's ingredients and the served model are
     exported without a SavedModel: the int8 ONNX is written from the weights file and checked

@@ -89,6 +89,29 @@ def test_frozen_layers_keep_the_start_points_weights_and_the_layers_above_learn(
         ner.create(train, epochs=1, batch_size=8, freeze_layers=3)
 
 
+def test_a_short_fine_tuning_runs_without_graph_rewrites_and_leaves_the_setting_as_it_was(
+    pytorch_layout_dir, examples
+):
+    import tensorflow as tf
+
+    from rasa_electra.model import DataLoader, ner
+    from rasa_electra.model.training import graph_rewrites
+
+    def disabled() -> bool:
+        return tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
+
+    with graph_rewrites(False):
+        assert disabled()
+        with graph_rewrites(True):
+            assert not disabled()
+        assert disabled()
+    assert not disabled()
+    train = DataLoader(examples, model_spec.get(pytorch_layout_dir, max_seq_length=24))
+    model = ner.create(train, epochs=2, batch_size=8, learning_rate=3e-3)
+    assert model.history.epochs[-1].loss < model.history.epochs[0].loss  # it trained
+    assert not disabled()
+
+
 def test_determinism_is_switched_back_off_after_training():
     from tensorflow.python.framework import config as tf_config
 
