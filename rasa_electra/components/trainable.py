@@ -24,6 +24,8 @@ from rasa_electra.data.rasa_nlu import example_from_message
 from rasa_electra.data.spans import Example, SpanError
 from rasa_electra.data.tags import tag_label
 from rasa_electra.model.export import CARD_FILE
+from rasa_electra.model.model_spec import ModelSpec
+from rasa_electra.model.training import TrainingConfig, epochs_for
 
 logger = logging.getLogger(__name__)
 
@@ -144,11 +146,9 @@ def trained_config(config: ExtractorConfig, continued: bool):
     return replace(config.training, entity_memory=config.serving.entity_memory, o_bias=o_bias)
 
 
-def floored(training, messages: int) -> bool:
+def floored(training: TrainingConfig, messages: int) -> bool:
     """The data is so small that the step floor, not the epochs, sets the fine-tuning's length
     (a bot's hundred messages, not a corpus): where trainable mode's small-data rules apply."""
-    from rasa_electra.model.training import epochs_for
-
     return epochs_for(training, math.ceil(messages / training.batch_size)) > training.epochs
 
 
@@ -162,7 +162,7 @@ def seeds_for(config: ExtractorConfig, messages: int) -> int:
     return 1 if floored(config.training, messages) else defaults.AVERAGE_SEEDS
 
 
-def frozen_for(training, messages: int, spec):
+def frozen_for(training: TrainingConfig, messages: int, spec: ModelSpec) -> TrainingConfig:
     """``training`` with its frozen layers: ``freeze_layers`` when the config sets it; else the
     lower half of the start point's encoder layers (``defaults.SMALL_DATA_FROZEN_SHARE``) on
     ``floored`` data, where a step then costs its upper half, and none above it.

@@ -342,15 +342,14 @@ def trained_variables(model, config: TrainingConfig) -> list:
 
 
 def _optimizer_groups(
-    model, trained: list, config: TrainingConfig, total_steps: int, extra: list | None = None
+    model, variables: list, config: TrainingConfig, total_steps: int, extra: int = 0
 ) -> list[OptimizerGroup]:
-    """One group, or one per depth (embeddings … head) with decayed peak rates, of the
-    ``trained`` model variables; ``extra`` variables (the CRF's scores, the word-feature
-    tables), indexed after them, get their own group."""
+    """One group, or one per depth (embeddings … head) with decayed peak rates, of the trained
+    ``variables``; the last ``extra`` of them (the CRF's scores, the word-feature tables) get
+    their own group."""
     import tensorflow as tf
 
-    variables = trained + list(extra or [])
-    own = len(trained)
+    own = len(variables) - extra
     warmup = int(total_steps * config.warmup_ratio)
     num_layers = getattr(model.config, "num_hidden_layers", 0)
     if config.layerwise_lr_decay is None:
@@ -397,10 +396,8 @@ def train(
     checkpoint_dir: Path | None = None,
 ) -> History:
     """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch
-    (the last epoch's with ``config.keep_last``: dev then only scores).
-
-    With ``checkpoint_dir`` the state at the end of each epoch is kept there
-    (``EpochCheckpoint``), and a run that finds one resumes after its epoch.
+    (the last epoch's with ``config.keep_last``: dev then only scores). With ``checkpoint_dir``
+    each epoch's end state is kept there (``EpochCheckpoint``); a run that finds one resumes.
 
     ``strategy`` (a ``tf.distribute`` strategy, the one ``model`` was built under) splits each
     batch's rows over its replicas. The loss is normalised by the whole batch's label count and
@@ -417,13 +414,12 @@ def train(
     epochs = epochs_for(config, steps_per_epoch)
     if epochs != config.epochs:
         logger.info(epochs_message(config, steps_per_epoch, epochs))
+    total_steps = steps_per_epoch * epochs
     with strategy.scope():
         extra = (crf.variables if crf else []) + (word_features.variables if word_features else [])
-        own = trained_variables(model, config)
-        groups = _optimizer_groups(model, own, config, steps_per_epoch * epochs, extra)
-        trained = own + extra
-    short = steps_per_epoch * epochs <= SHORT_FINE_TUNING_STEPS
-    step = _step_function(model, config, strategy, groups, trained, crf, word_features, short)
+        trained = trained_variables(model, config) + extra
+        groups = _optimizer_groups(model, trained, config, total_steps, len(extra))
+    step = _step_function(model, config, strategy, groups, trained, crf, word_features, total_steps)
     distribute = _batch_distributor(strategy, windows, word_features)
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     batch_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
@@ -539,10 +535,10 @@ def _end_epoch(
 
 def _step_function(model, config: TrainingConfig, strategy, groups, variables: list,
                    crf: CrfScores | None, word_features: FeatureVariables | None,
-                   short: bool = False):  # fmt: skip
+                   total_steps: int):  # fmt: skip
     """One optimizer step on a distributed batch, of the trained ``variables`` (the model's,
-    then the head's extra ones): the loss summed over replicas. A ``short`` fine-tuning's step
-    runs without Grappler's rewrites (``SHORT_FINE_TUNING_STEPS``)."""
+    then the head's extra ones): the loss summed over replicas. The step of a fine-tuning of
+    ``SHORT_FINE_TUNING_STEPS`` or fewer runs without Grappler's rewrites."""
     import tensorflow as tf
 
     def replica_step(
@@ -596,7 +592,7 @@ def _step_function(model, config: TrainingConfig, strategy, groups, variables: l
         if not traced:
             signature = [tf.TensorSpec([None] * len(x.shape), x.dtype) for x in inputs]
             traced.append(tf.function(run, input_signature=signature, autograph=False))
-            with graph_rewrites(not short):
+            with graph_rewrites(total_steps > SHORT_FINE_TUNING_STEPS):
                 return traced[0](*inputs)
         return traced[0](*inputs)
 
