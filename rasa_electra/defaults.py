@@ -31,12 +31,14 @@ HEADS = ("softmax", "crf")
 # the analyser's facts about each word added to the tagger (tokenization.word_features):
 # docs/defaults.md#word-features
 WORD_FEATURES: tuple[str, ...] = ("pos", "pos-1", "pos+1", "shape")
+# trainable mode's small data, a bot's rather than a corpus: at most this many messages train one
+# model (no soup) with the lower part of the encoder frozen (components.trainable.small_data)
+SMALL_DATA_MESSAGES = 500  # docs/defaults.md#small-data
 # fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
-# above the step floor; at it, one (components.trainable.seeds_for)
+# above small data; on it, one (components.trainable.seeds_for)
 AVERAGE_SEEDS = 3  # docs/defaults.md#average-seeds
 # the share of the encoder's layers, from the bottom, that trainable mode keeps as the start
-# point has them (with the embeddings) where the step floor sets the fine-tuning's length
-# (components.trainable.frozen_for)
+# point has them (with the embeddings) on small data (components.trainable.frozen_for)
 SMALL_DATA_FROZEN_SHARE = 0.5  # docs/defaults.md#freeze-layers
 RANDOM_SEED = 42  # docs/defaults.md#random-seed
 INFERENCE_BATCH_SIZE = 32  # docs/defaults.md#inference-batch-size

@@ -110,8 +110,9 @@ class ExtractorOptions(Settings):
         None,
         "fine-tune this many times (seeds random_seed, +1, …, each "
         "drawing the same new weights) and serve the mean of their weights: one model's "
-        "latency, this many times the training; none: one where the step floor sets the "
-        f"fine-tuning's length (a bot's data), else {defaults.AVERAGE_SEEDS} (trainable.seeds_for)",
+        "latency, this many times the training; none: one on at most "
+        f"{defaults.SMALL_DATA_MESSAGES} messages (a bot's data), else {defaults.AVERAGE_SEEDS} "
+        "(trainable.seeds_for)",
         check=at_least(1, allow_none=True),
     )
 

@@ -25,7 +25,7 @@ from rasa_electra.data.spans import Example, SpanError
 from rasa_electra.data.tags import tag_label
 from rasa_electra.model.export import CARD_FILE
 from rasa_electra.model.model_spec import ModelSpec
-from rasa_electra.model.training import TrainingConfig, epochs_for
+from rasa_electra.model.training import TrainingConfig
 
 logger = logging.getLogger(__name__)
 
@@ -146,33 +146,33 @@ def trained_config(config: ExtractorConfig, continued: bool):
     return replace(config.training, entity_memory=config.serving.entity_memory, o_bias=o_bias)
 
 
-def floored(training: TrainingConfig, messages: int) -> bool:
-    """The data is so small that the step floor, not the epochs, sets the fine-tuning's length
-    (a bot's hundred messages, not a corpus): where trainable mode's small-data rules apply."""
-    return epochs_for(training, math.ceil(messages / training.batch_size)) > training.epochs
+def small_data(messages: int) -> bool:
+    """A bot's data, not a corpus (``defaults.SMALL_DATA_MESSAGES``): where trainable mode trains
+    one model with the lower half of the encoder frozen (``seeds_for``, ``frozen_for``)."""
+    return messages <= defaults.SMALL_DATA_MESSAGES
 
 
 def seeds_for(config: ExtractorConfig, messages: int) -> int:
     """How many fine-tunings trainable mode averages: ``average_seeds`` when set; else one on
-    ``floored`` data (a bot's hundred messages: one seed scored 88.61 ± 1.16 on the booking
-    bot's held-out split against the three-seed soup's 87.72), and ``defaults.AVERAGE_SEEDS``
-    above it (GSD train: one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
+    ``small_data`` (a bot's hundred messages: one seed scored 88.61 ± 1.16 on the booking bot's
+    held-out split against the three-seed soup's 87.72), and ``defaults.AVERAGE_SEEDS`` above
+    it (GSD train: one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
     if config.own.average_seeds is not None:
         return config.own.average_seeds
-    return 1 if floored(config.training, messages) else defaults.AVERAGE_SEEDS
+    return 1 if small_data(messages) else defaults.AVERAGE_SEEDS
 
 
 def frozen_for(training: TrainingConfig, messages: int, spec: ModelSpec) -> TrainingConfig:
     """``training`` with its frozen layers: ``freeze_layers`` when the config sets it; else the
     lower half of the start point's encoder layers (``defaults.SMALL_DATA_FROZEN_SHARE``) on
-    ``floored`` data, where a step then costs its upper half, and none above it.
+    ``small_data``, where a step then costs its upper half, and none above it.
     docs/defaults.md#freeze-layers."""
     if training.freeze_layers is not None:
         return training
     layers = getattr(spec.config, "num_hidden_layers", 0)
     if training.keep_layers is not None:
         layers = min(layers, training.keep_layers)
-    frozen = int(layers * defaults.SMALL_DATA_FROZEN_SHARE) if floored(training, messages) else 0
+    frozen = int(layers * defaults.SMALL_DATA_FROZEN_SHARE) if small_data(messages) else 0
     if frozen:
         logger.info(
             "ElectraEntityExtractor: %d messages, small data: the embeddings and the lowest %d "

@@ -70,7 +70,7 @@ class TrainingConfig(Settings):
         None,
         "keep the embeddings and the lowest N encoder layers as the start point has them: a "
         "step's backward pass stops above them; 0: train every layer; none: 0, but in "
-        "trainable mode the lower half where the step floor sets the fine-tuning's length "
+        f"trainable mode the lower half on at most {defaults.SMALL_DATA_MESSAGES} messages "
         "(components.trainable.frozen_for)",
         check=at_least(0, allow_none=True),
     )

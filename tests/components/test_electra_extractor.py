@@ -774,7 +774,7 @@ def test_score_decoding_scores_the_archive_as_rasa_serves_it(repo, archive, tmp_
     assert scores["viterbi+learned+memory" + bias]["micro"]["f1"] == pytest.approx(served.micro.f1)
 
 
-def test_one_seed_where_the_step_floor_sets_the_length_and_the_soup_above_it():
+def test_one_seed_on_small_data_and_the_soup_above_it():
     from rasa_electra import defaults
     from rasa_electra.components.electra_config import ExtractorConfig
     from rasa_electra.components.trainable import seeds_for
@@ -782,8 +782,9 @@ def test_one_seed_where_the_step_floor_sets_the_length_and_the_soup_above_it():
     config = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
                                     "pretrained": "x"})  # fmt: skip
     assert config.own.average_seeds is None  # the rule decides
-    assert seeds_for(config, messages=110) == 1  # a bot: 4 batches × 10 epochs < 150 steps
-    assert seeds_for(config, messages=200) == 1  # 7 batches × 10 epochs < 150
+    assert seeds_for(config, messages=110) == 1  # a bot
+    assert seeds_for(config, messages=defaults.SMALL_DATA_MESSAGES) == 1
+    assert seeds_for(config, messages=defaults.SMALL_DATA_MESSAGES + 1) == 3
     assert seeds_for(config, messages=7050) == defaults.AVERAGE_SEEDS == 3  # GSD train
     told = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
                                   "pretrained": "x", "average_seeds": 2})  # fmt: skip
@@ -802,8 +803,8 @@ def test_small_data_keeps_the_lower_half_of_the_encoder_and_a_corpus_trains_it_a
         spec = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=12))
         return frozen_for(config.training, messages, spec).freeze_layers
 
-    assert frozen(110) == 6  # a bot: the step floor sets the length
-    assert frozen(7050) == 0  # GSD train: every layer learns
+    assert frozen(110) == frozen(500) == 6  # a bot's data
+    assert frozen(1000) == frozen(7050) == 0  # a corpus: every layer learns
     assert frozen(110, keep_layers=4) == 2  # half of the layers it keeps
     assert frozen(110, freeze_layers=0) == 0  # the config's, whatever the size
     assert frozen(7050, freeze_layers=3) == 3
