@@ -266,11 +266,12 @@ def test_profile_times_every_graph_node_and_the_extractor_inside_rasa_run(repo, 
 @pytest.mark.slow
 def test_trainable_mode_fine_tunes_during_rasa_train(repo, pytorch_layout_dir, tmp_path):
     # long enough for the tiny model to learn the bot's own examples: the archive must then
-    # find a training sentence's entities (an untrained head finds none, or wrong ones)
+    # find a training sentence's entities (an untrained head finds none, or wrong ones); its
+    # random lower layers are no start point worth keeping, so every layer learns
     extra = (
         f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    min_train_steps: 0\n"
         "    learning_rate: 0.003\n    average_seeds: 1\n"  # one model: soups are tested below
-        "    max_seq_length: 32\n"
+        "    max_seq_length: 32\n    freeze_layers: 0\n"
     )
     archive = rasa_train(repo, tmp_path, extra)
     text = "山田太郎さんは東京に住んでいます。"
@@ -294,6 +295,7 @@ def test_rasa_train_finetune_continues_the_previous_model(repo, pytorch_layout_d
     first = rasa_train(repo, tmp_path, (
         f"    pretrained: {pytorch_layout_dir}\n    epochs: 40\n    min_train_steps: 0\n"
         "    learning_rate: 0.003\n    average_seeds: 2\n    max_seq_length: 32\n"
+        "    freeze_layers: 0\n"  # the tiny model's random layers all learn
     ))  # fmt: skip
     with tarfile.open(first) as tar:  # backend auto serves ONNX; the weights are kept beside it
         stored = {Path(m.name).name for m in tar.getmembers() if "/export/" in m.name}

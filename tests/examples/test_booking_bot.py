@@ -35,8 +35,10 @@ def bot_archive(bot_dir, bot_config, bot_export, tmp_path_factory) -> Path:
     """`rasa train` of the bot as it is (trainable mode: the export fine-tuned further on the
     bot's data, roles included), from the tiny export instead of the demo's."""
     work = tmp_path_factory.mktemp("bot")
+    # the tiny export's layers all learn: its lower half is no pretrained start worth keeping
     config = bot_config(pretrained=str(bot_export), epochs=20, min_train_steps=0,
-                        learning_rate=0.003, max_seq_length=32, average_seeds=1)  # fmt: skip
+                        learning_rate=0.003, max_seq_length=32, average_seeds=1,
+                        freeze_layers=0)  # fmt: skip
     (work / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
     result = subprocess.run(
         [RASA, "train", "--config", str(work / "config.yml"), "--domain",
