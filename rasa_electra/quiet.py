@@ -61,8 +61,8 @@ def quiet_third_party() -> None:
     also are), so what would be shown is checked once more, where it is shown."""
     # TensorFlow's C++ log at errors only (no TF-TRT banner): at least 2, whatever an earlier
     # import left there (jax's sets 1, and a child process inherits it)
-    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").isdigit() or \
-            int(os.environ["TF_CPP_MIN_LOG_LEVEL"]) < 2:  # fmt: skip
+    level = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "")
+    if not (level.isdigit() and int(level) >= 2):
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     for category in (DeprecationWarning, PendingDeprecationWarning):
