@@ -220,8 +220,9 @@ SHORT_FINE_TUNING_STEPS = 300
 
 @contextmanager
 def graph_rewrites(enabled: bool) -> Iterator[None]:
-    """Grappler's graph rewrites on or off for the TF functions first run inside, then as
-    before (the option is process-wide and read when a function is first run)."""
+    """Grappler's graph rewrites on or off for the TF functions run inside, then as before.
+    The option is process-wide and part of what a function's graph is instantiated under: a
+    function called under other options is optimized and instantiated again."""
     import tensorflow as tf
 
     key = "disable_meta_optimizer"
@@ -582,6 +583,7 @@ def _step_function(model, config: TrainingConfig, strategy, groups, variables: l
         distributed = tf.function(run, reduce_retracing=True)
         return lambda inputs: distributed(*inputs)
     traced = []
+    rewrites = total_steps > SHORT_FINE_TUNING_STEPS
 
     def step(inputs):
         """One device: traced once, on the first batch, for every batch width and size (a
@@ -592,9 +594,8 @@ def _step_function(model, config: TrainingConfig, strategy, groups, variables: l
         if not traced:
             signature = [tf.TensorSpec([None] * len(x.shape), x.dtype) for x in inputs]
             traced.append(tf.function(run, input_signature=signature, autograph=False))
-            with graph_rewrites(total_steps > SHORT_FINE_TUNING_STEPS):
-                return traced[0](*inputs)
-        return traced[0](*inputs)
+        with graph_rewrites(rewrites):  # each call: other options would instantiate it again
+            return traced[0](*inputs)
 
     return step
 
