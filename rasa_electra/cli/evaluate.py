@@ -50,7 +50,8 @@ QUICK_ELECTRA = {"epochs": 2, "min_train_steps": 0, "learning_rate": 3e-3, "max_
 # the component keys a harness run may set for ELECTRA (--electra-KEY); unset: its defaults
 ELECTRA_KEYS = ("epochs", "min_train_steps", "max_train_steps", "average_last_epochs",
                 "learning_rate", "train_batch_size", "max_seq_length", "average_seeds", "o_bias",
-                "entity_memory", "align_labels", "freeze_layers", "word_features")  # fmt: skip
+                "entity_memory", "align_labels", "freeze_layers", "word_features",
+                "head_learning_rate")  # fmt: skip
 
 
 def absolute_start_point(source: str | None) -> str | None:

@@ -125,6 +125,7 @@ TRAINING_KEYS = {
     "average_last_epochs": "average_last",
     "learning_rate": "learning_rate",
     "warmup_ratio": "warmup_ratio",
+    "head_learning_rate": "head_learning_rate",
     "train_batch_size": "batch_size",
     "head": "head",
     "word_features": "word_features",

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 CONVERTING = "converting the model to its fastest formats"  # logged: a `rasa train` stage
 AUTO_CHECK_MESSAGES = 300  # a bot's messages that decide a trainable-mode export's formats
 LATENCY_MESSAGES = 100  # dev messages timed one at a time, after WARMUP_CALLS
+# at `rasa train`: enough to tell the SavedModel from a format several times faster, in a second
+AUTO_LATENCY_MESSAGES = 30
 WARMUP_CALLS = 3
 
 
@@ -63,13 +65,13 @@ def score_format(
 
 
 def message_latencies_ms(
-    servables: dict[str, Servable], messages: Sequence[Example]
+    servables: dict[str, Servable], messages: Sequence[Example], timed: int = LATENCY_MESSAGES
 ) -> dict[str, float]:
     """Median milliseconds each runtime takes to predict one message (batch 1), as a bot
     answers one. The runtimes take turns message by message, in a rotating order, so a load
     that comes and goes on the machine (a fine-tuning beside `rasa train`) weighs on each of
-    them alike instead of on whichever was timed while it lasted."""
-    chosen = list(messages[:LATENCY_MESSAGES]) or [Example("東京")]
+    them alike instead of on whichever was timed while it lasted. ``timed``: how many messages."""
+    chosen = list(messages[:timed]) or [Example("東京")]
     names = list(servables)
     for name in names:
         for example in chosen[:WARMUP_CALLS]:
@@ -103,9 +105,10 @@ def evaluate_formats(
     test: Sequence[Example] = (),
     threads: int = 0,
     saved_model: ExportedModel | None = None,
+    timed: int = LATENCY_MESSAGES,
 ) -> dict[str, Any]:
     """Convert each format, score it beside the SavedModel (``saved_model``: the export's,
-    already loaded) and write ``formats/formats.json``."""
+    already loaded), time each on ``timed`` dev messages and write ``formats/formats.json``."""
     from tqdm import tqdm
 
     export_dir = Path(export_dir)
@@ -130,7 +133,7 @@ def evaluate_formats(
             entry[split] = score_format(gold, reference[split], predicted).as_dict()
         entry["offered"] = entry["dev"]["f1_drop"] <= MAX_F1_DROP
         report["formats"][name] = entry
-    latencies = message_latencies_ms(servables, splits["dev"])
+    latencies = message_latencies_ms(servables, splits["dev"], timed)
     report["savedmodel"]["latency_ms"] = latencies.pop("savedmodel")
     for name, latency in latencies.items():
         report["formats"][name]["latency_ms"] = latency
@@ -158,9 +161,11 @@ def convert_for_auto(
     logger.info("%s for backend auto", CONVERTING)
     try:
         saved_model = reference or ExportedModel(export_dir)
+        timed = LATENCY_MESSAGES
         if against_savedmodel:  # a bot's training data can be large: a sample decides
             check = saved_model.predict([Example(e.text) for e in check[:AUTO_CHECK_MESSAGES]])
-        report = evaluate_formats(export_dir, names, check, saved_model=saved_model)
+            timed = AUTO_LATENCY_MESSAGES
+        report = evaluate_formats(export_dir, names, check, saved_model=saved_model, timed=timed)
     except Exception as error:  # tf2onnx and ONNX Runtime raise many types; the export stands
         logger.warning("converting %s failed (%s: %s); the SavedModel serves",
                        export_dir, type(error).__name__, error)  # fmt: skip
