@@ -38,8 +38,13 @@ SMALL_DATA_MESSAGES = 500  # docs/defaults.md#small-data
 # above small data; on it, one (components.trainable.seeds_for)
 AVERAGE_SEEDS = 3  # docs/defaults.md#average-seeds
 # the share of the encoder's layers, from the bottom, that trainable mode keeps as the start
-# point has them (with the embeddings) on small data (components.trainable.frozen_for)
+# point has them (with the embeddings) on small data (components.trainable.for_data_size)
 SMALL_DATA_FROZEN_SHARE = 0.5  # docs/defaults.md#freeze-layers
+# peak rate of the CRF's scores and the word-feature tables, which start at 0; trainable mode's
+# on small data is higher, so the analyser's facts (a place name's part of speech) weigh in
+# within a bot's few hundred steps (components.trainable.for_data_size)
+HEAD_LEARNING_RATE = 5e-3  # docs/defaults.md#head-learning-rate
+SMALL_DATA_HEAD_LEARNING_RATE = 2e-2
 RANDOM_SEED = 42  # docs/defaults.md#random-seed
 INFERENCE_BATCH_SIZE = 32  # docs/defaults.md#inference-batch-size
 # the component's runtime: the export's fastest offered format (serving.backends)

@@ -78,12 +78,16 @@ def at_least(low: float, *, allow_none: bool = False) -> Check:
     return check
 
 
-def above(low: float) -> Check:
+def above(low: float, *, allow_none: bool = False) -> Check:
     """A number ``> low``."""
 
     def check(value: Any) -> None:
+        if value is None and allow_none:
+            return
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= low:
-            raise ValueError(f"must be a number > {low:g}, got {value!r}")
+            raise ValueError(
+                f"must be a number > {low:g}{' or null' if allow_none else ''}, got {value!r}"
+            )
 
     return check
 

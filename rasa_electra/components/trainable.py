@@ -83,7 +83,7 @@ def fine_tune(
             return
         spec.label_origins = label_origins(config, spec, examples)
         continued = spec.continues_head(spec.tags(train.tag_labels))
-        training = frozen_for(trained_config(config, continued), len(examples), spec)
+        training = for_data_size(trained_config(config, continued), len(examples), spec)
         train_seeds(config, train, training, serve.to(target))
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
         where = "the previous model" if previous is not None else f"pretrained {start}"
@@ -125,7 +125,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Ser
         max_steps=math.ceil(config.training.max_steps * config.epoch_fraction),
         seed=seed, init_seed=seed,
     )  # fmt: skip
-    training = frozen_for(training, len(train.examples), train.spec)
+    training = for_data_size(training, len(train.examples), train.spec)
     logger.info(
         "ElectraEntityExtractor continues the previous model (rasa train --finetune): %d "
         "epochs, at least %d steps, one seed", training.epochs, training.min_steps,
@@ -148,7 +148,8 @@ def trained_config(config: ExtractorConfig, continued: bool):
 
 def small_data(messages: int) -> bool:
     """A bot's data, not a corpus (``defaults.SMALL_DATA_MESSAGES``): where trainable mode trains
-    one model with the lower half of the encoder frozen (``seeds_for``, ``frozen_for``)."""
+    one model with the lower half of the encoder frozen and a faster head (``seeds_for``,
+    ``for_data_size``)."""
     return messages <= defaults.SMALL_DATA_MESSAGES
 
 
@@ -162,23 +163,31 @@ def seeds_for(config: ExtractorConfig, messages: int) -> int:
     return 1 if small_data(messages) else defaults.AVERAGE_SEEDS
 
 
-def frozen_for(training: TrainingConfig, messages: int, spec: ModelSpec) -> TrainingConfig:
-    """``training`` with its frozen layers: ``freeze_layers`` when the config sets it; else the
-    lower half of the start point's encoder layers (``defaults.SMALL_DATA_FROZEN_SHARE``) on
-    ``small_data``, where a step then costs its upper half, and none above it.
-    docs/defaults.md#freeze-layers."""
-    if training.freeze_layers is not None:
-        return training
+def for_data_size(training: TrainingConfig, messages: int, spec: ModelSpec) -> TrainingConfig:
+    """``training`` as the data's size asks, where the config leaves it open: on
+    ``small_data`` the lower half of the start point's encoder layers frozen
+    (``defaults.SMALL_DATA_FROZEN_SHARE``: a step then costs its upper half) and the CRF's
+    scores and word-feature tables at ``defaults.SMALL_DATA_HEAD_LEARNING_RATE`` (else a bot's
+    few hundred steps leave the analyser's facts, a place name's part of speech, too faint to
+    count); above it every layer trained, at ``defaults.HEAD_LEARNING_RATE``.
+    docs/defaults.md#small-data."""
+    small = small_data(messages)
     layers = getattr(spec.config, "num_hidden_layers", 0)
     if training.keep_layers is not None:
         layers = min(layers, training.keep_layers)
-    frozen = int(layers * defaults.SMALL_DATA_FROZEN_SHARE) if small_data(messages) else 0
-    if frozen:
+    frozen = training.freeze_layers
+    if frozen is None:
+        frozen = int(layers * defaults.SMALL_DATA_FROZEN_SHARE) if small else 0
+    rate = training.head_learning_rate
+    if rate is None:
+        rate = defaults.SMALL_DATA_HEAD_LEARNING_RATE if small else defaults.HEAD_LEARNING_RATE
+    if small:
         logger.info(
             "ElectraEntityExtractor: %d messages, small data: the embeddings and the lowest %d "
-            "of %d encoder layers stay as the start point has them", messages, frozen, layers,
+            "of %d encoder layers stay as the start point has them; the CRF's scores and the "
+            "word-feature tables learn at %g", messages, frozen, layers, rate,
         )  # fmt: skip
-    return replace(training, freeze_layers=frozen)
+    return replace(training, freeze_layers=frozen, head_learning_rate=rate)
 
 
 def train_seeds(config: ExtractorConfig, train, training, serve: Serving) -> None:

@@ -71,7 +71,7 @@ class TrainingConfig(Settings):
         "keep the embeddings and the lowest N encoder layers as the start point has them: a "
         "step's backward pass stops above them; 0: train every layer; none: 0, but in "
         f"trainable mode the lower half on at most {defaults.SMALL_DATA_MESSAGES} messages "
-        "(components.trainable.frozen_for)",
+        "(components.trainable.for_data_size)",
         check=at_least(0, allow_none=True),
     )
     seed: int = setting(42, "seed of data order, dropout and new weights", flag=False)
@@ -108,10 +108,13 @@ class TrainingConfig(Settings):
         "(tokenization.word_features): pos, pos-1, pos+1, shape, word, prefix2, suffix2",
         check=check_names,
     )
-    head_learning_rate: float = setting(
-        5e-3,
-        "peak rate of the CRF scores and word-feature tables, which start at 0",
-        check=above(0),
+    head_learning_rate: float | None = setting(
+        None,
+        "peak rate of the CRF scores and word-feature tables, which start at 0; none: "
+        f"{defaults.HEAD_LEARNING_RATE}, but in trainable mode "
+        f"{defaults.SMALL_DATA_HEAD_LEARNING_RATE} on at most {defaults.SMALL_DATA_MESSAGES} "
+        "messages (components.trainable.for_data_size)",
+        check=above(0, allow_none=True),
     )
     continue_scores: bool = setting(
         False,
@@ -367,7 +370,8 @@ def _optimizer_groups(
         )
     if extra:
         grouping[num_layers + 2] = list(range(own, len(variables)))
-        peaks[num_layers + 2] = config.head_learning_rate
+        rate = config.head_learning_rate
+        peaks[num_layers + 2] = defaults.HEAD_LEARNING_RATE if rate is None else rate
     groups = []
     for depth, indices in sorted(grouping.items()):
         peak = peaks[depth]

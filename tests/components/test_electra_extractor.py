@@ -793,23 +793,27 @@ def test_one_seed_on_small_data_and_the_soup_above_it():
     assert seeds_for(told, messages=110) == seeds_for(told, messages=7050) == 2
 
 
-def test_small_data_keeps_the_lower_half_of_the_encoder_and_a_corpus_trains_it_all():
+def test_small_data_keeps_the_lower_half_of_the_encoder_and_speeds_the_head_a_corpus_does_not():
     from types import SimpleNamespace
 
+    from rasa_electra import defaults
     from rasa_electra.components.electra_config import ExtractorConfig
-    from rasa_electra.components.trainable import frozen_for
+    from rasa_electra.components.trainable import for_data_size
 
-    def frozen(messages: int, **keys) -> int:
+    def sized(messages: int, **keys) -> tuple[int, float]:
         config = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
                                         "pretrained": "x", **keys})  # fmt: skip
         spec = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=12))
-        return frozen_for(config.training, messages, spec).freeze_layers
+        training = for_data_size(config.training, messages, spec)
+        return training.freeze_layers, training.head_learning_rate
 
-    assert frozen(110) == frozen(500) == 6  # a bot's data
-    assert frozen(1000) == frozen(7050) == 0  # a corpus: every layer learns
-    assert frozen(110, keep_layers=4) == 2  # half of the layers it keeps
-    assert frozen(110, freeze_layers=0) == 0  # the config's, whatever the size
-    assert frozen(7050, freeze_layers=3) == 3
+    small, corpus = defaults.SMALL_DATA_HEAD_LEARNING_RATE, defaults.HEAD_LEARNING_RATE
+    assert small > corpus
+    assert sized(110) == sized(500) == (6, small)  # a bot's data
+    assert sized(1000) == sized(7050) == (0, corpus)  # a corpus: every layer learns
+    assert sized(110, keep_layers=4) == (2, small)  # half of the layers it keeps
+    assert sized(110, freeze_layers=0, head_learning_rate=0.001) == (0, 0.001)  # the config's
+    assert sized(7050, freeze_layers=3, head_learning_rate=0.05) == (3, 0.05)
 
 
 def test_trainable_mode_converts_from_memory_and_writes_no_savedmodel(pytorch_layout_dir, tmp_path):
