@@ -33,7 +33,7 @@ HEADS = ("softmax", "crf")
 WORD_FEATURES: tuple[str, ...] = ("pos", "pos-1", "pos+1", "shape")
 # trainable mode's small data, a bot's rather than a corpus: at most this many messages train one
 # model (no soup) with the lower part of the encoder frozen (components.trainable.small_data)
-SMALL_DATA_MESSAGES = 500  # docs/defaults.md#small-data
+SMALL_DATA_MESSAGES = 1000  # docs/defaults.md#small-data
 # fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
 # above small data; on it, one (components.trainable.seeds_for)
 AVERAGE_SEEDS = 3  # docs/defaults.md#average-seeds

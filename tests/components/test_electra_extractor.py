@@ -809,8 +809,8 @@ def test_small_data_keeps_the_lower_half_of_the_encoder_and_speeds_the_head_a_co
 
     small, corpus = defaults.SMALL_DATA_HEAD_LEARNING_RATE, defaults.HEAD_LEARNING_RATE
     assert small > corpus
-    assert sized(110) == sized(500) == (6, small)  # a bot's data
-    assert sized(1000) == sized(7050) == (0, corpus)  # a corpus: every layer learns
+    assert sized(110) == sized(1000) == (6, small)  # a bot's data
+    assert sized(1001) == sized(7050) == (0, corpus)  # a corpus: every layer learns
     assert sized(110, keep_layers=4) == (2, small)  # half of the layers it keeps
     assert sized(110, freeze_layers=0, head_learning_rate=0.001) == (0, 0.001)  # the config's
     assert sized(7050, freeze_layers=3, head_learning_rate=0.05) == (3, 0.05)
