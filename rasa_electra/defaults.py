@@ -32,7 +32,8 @@ HEADS = ("softmax", "crf")
 # docs/defaults.md#word-features
 WORD_FEATURES: tuple[str, ...] = ("pos", "pos-1", "pos+1", "shape")
 # trainable mode's small data, a bot's rather than a corpus: at most this many messages train one
-# model (no soup) with the lower part of the encoder frozen (components.trainable.small_data)
+# model (no soup) with the lower part of the encoder frozen and a faster head
+# (components.trainable.small_data)
 SMALL_DATA_MESSAGES = 1000  # docs/defaults.md#small-data
 # fine-tunings (seeds) whose weights trainable mode averages into the served model (model.soup)
 # above small data; on it, one (components.trainable.seeds_for)
