@@ -111,7 +111,9 @@ def label_origins(config: ExtractorConfig, spec, examples: list[Example]) -> dic
 def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Serving) -> None:
     """The previous model trained further on the changed data: one seed, the O bias it was
     served with unless the config says, the small-data floor scaled like the epochs. Labels and
-    roles it never saw get new head rows; the ones it knows keep theirs."""
+    roles it never saw get new head rows; the ones it knows keep theirs, and so do the CRF's
+    transitions and the word-feature tables (``continue_scores``), which a few continued steps
+    could not learn again from 0."""
     from rasa_electra.model import ner
 
     card = json.loads((previous / CARD_FILE).read_text(encoding="utf-8"))
@@ -123,7 +125,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Ser
         o_bias=defaults.O_BIAS if o_bias is None else o_bias,
         min_steps=math.ceil(config.training.min_steps * config.epoch_fraction),
         max_steps=math.ceil(config.training.max_steps * config.epoch_fraction),
-        seed=seed, init_seed=seed,
+        seed=seed, init_seed=seed, continue_scores=True,
     )  # fmt: skip
     training = for_data_size(training, len(train.examples), train.spec)
     logger.info(

@@ -368,6 +368,54 @@ def test_continuing_a_previous_model_learns_labels_and_roles_it_never_saw(
 
 
 @pytest.mark.slow
+def test_continuing_a_previous_model_keeps_its_transitions_and_feature_tables(
+    repo, pytorch_layout_dir, exported_tiny, tmp_path
+):
+    """`rasa train --finetune` continues the whole head, the CRF's transitions and the
+    word-feature tables as well as the classifier: at rate 0 the continued model's scores are
+    the previous model's (new ones would start at 0, and a bot's 30 continued steps cannot learn
+    them again)."""
+    import numpy as np
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from rasa_electra.components.electra_config import ExtractorConfig
+    from rasa_electra.components.trainable import fine_tune
+    from rasa_electra.data.rasa_nlu import read_rasa_data
+
+    messages = []
+    for example in read_rasa_data(repo / "data/examples/nlu.yml"):
+        message = Message(data={TEXT: example.text, "intent": "x"})
+        message.set(ENTITIES, [{"start": s.start, "end": s.end, "value": example.span_text(s),
+                                "entity": s.label} for s in example.spans])  # fmt: skip
+        messages.append(message)
+    config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
+              "epochs": 1, "min_train_steps": 0, "max_seq_length": 24, "learning_rate": 0.0,
+              "head_learning_rate": 1e-12, "freeze_layers": 0}  # fmt: skip
+    fine_tune(ExtractorConfig.parse(config), TrainingData(messages), tmp_path / "out",
+              previous=exported_tiny)  # fmt: skip
+
+    def scores(directory: Path) -> tuple[dict, dict]:
+        transitions = json.loads((directory / "transitions.json").read_text(encoding="utf-8"))
+        tables = json.loads((directory / "word_features.json").read_text(encoding="utf-8"))
+        return transitions, tables
+
+    (before, before_tables), (after, after_tables) = scores(exported_tiny), scores(tmp_path / "out")
+    assert after["labels"] == before["labels"]
+    learned = np.abs(np.array(before["transition"])).max()
+    assert learned > 0.1  # the previous model learned them
+    np.testing.assert_allclose(after["transition"], before["transition"], atol=1e-4)
+    np.testing.assert_allclose(after["start"], before["start"], atol=1e-4)
+    for name in before_tables["tables"]:
+        old = dict(
+            zip(before_tables["values"][name], before_tables["tables"][name][1:], strict=True)
+        )
+        new = dict(zip(after_tables["values"][name], after_tables["tables"][name][1:], strict=True))
+        shared = sorted(set(old) & set(new))
+        assert shared and np.abs(np.array([old[v] for v in shared])).max() > 0.01
+        np.testing.assert_allclose([new[v] for v in shared], [old[v] for v in shared], atol=1e-4)
+
+
+@pytest.mark.slow
 def test_serving_benchmark_measures_batches_http_and_a_bounded_load(repo, archive, tmp_path):
     out = tmp_path / "bench"
     data = repo / "data/examples/nlu.yml"
