@@ -110,10 +110,12 @@ def label_origins(config: ExtractorConfig, spec, examples: list[Example]) -> dic
 
 def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Serving) -> None:
     """The previous model trained further on the changed data: one seed, the O bias it was
-    served with unless the config says, the small-data floor scaled like the epochs. Labels and
-    roles it never saw get new head rows; the ones it knows keep theirs, and so do the CRF's
-    transitions and the word-feature tables (``continue_scores``), which a few continued steps
-    could not learn again from 0."""
+    served with unless the config says, the small-data floor scaled like the epochs, and the
+    whole encoder kept as it is unless ``freeze_layers`` says otherwise (the head learns the
+    few new examples; the step is cheaper to trace and to run). Labels and roles it never saw
+    get new head rows; the ones it knows keep theirs, and so do the CRF's transitions and the
+    word-feature tables (``continue_scores``), which a few continued steps could not learn
+    again from 0."""
     from rasa_electra.model import ner
 
     card = json.loads((previous / CARD_FILE).read_text(encoding="utf-8"))
@@ -127,6 +129,8 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Ser
         max_steps=math.ceil(config.training.max_steps * config.epoch_fraction),
         seed=seed, init_seed=seed, continue_scores=True,
     )  # fmt: skip
+    if training.freeze_layers is None:  # the encoder as it is: the head learns the new data
+        training = replace(training, freeze_layers=encoder_layers(train.spec, training))
     training = for_data_size(training, len(train.examples), train.spec)
     logger.info(
         "ElectraEntityExtractor continues the previous model (rasa train --finetune): %d "
@@ -165,6 +169,12 @@ def seeds_for(config: ExtractorConfig, messages: int) -> int:
     return 1 if small_data(messages) else defaults.AVERAGE_SEEDS
 
 
+def encoder_layers(spec: ModelSpec, training: TrainingConfig) -> int:
+    """How many encoder layers the fine-tuned model has: the start point's, or ``keep_layers``."""
+    layers = getattr(spec.config, "num_hidden_layers", 0)
+    return layers if training.keep_layers is None else min(layers, training.keep_layers)
+
+
 def for_data_size(training: TrainingConfig, messages: int, spec: ModelSpec) -> TrainingConfig:
     """``training`` as the data's size asks, where the config leaves it open: on
     ``small_data`` the lower half of the start point's encoder layers frozen
@@ -174,9 +184,7 @@ def for_data_size(training: TrainingConfig, messages: int, spec: ModelSpec) -> T
     count); above it every layer trained, at ``defaults.HEAD_LEARNING_RATE``.
     docs/defaults.md#small-data."""
     small = small_data(messages)
-    layers = getattr(spec.config, "num_hidden_layers", 0)
-    if training.keep_layers is not None:
-        layers = min(layers, training.keep_layers)
+    layers = encoder_layers(spec, training)
     frozen = training.freeze_layers
     if frozen is None:
         frozen = int(layers * defaults.SMALL_DATA_FROZEN_SHARE) if small else 0

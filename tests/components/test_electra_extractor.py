@@ -340,10 +340,12 @@ def test_continuing_a_previous_model_learns_labels_and_roles_it_never_saw(
 ):
     """What `rasa train --finetune` calls: the previous export continued on data with a new
     label and a new role; the labels it knew keep their rows."""
+    import numpy as np
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     from rasa_electra.components.electra_config import ExtractorConfig
     from rasa_electra.components.trainable import fine_tune
+    from rasa_electra.model.model_spec import export_variables
 
     messages = []
     for _ in range(6):
@@ -365,6 +367,14 @@ def test_continuing_a_previous_model_learns_labels_and_roles_it_never_saw(
     assert "B-DISH" in card["labels"] and "B-GPE|role=from" in card["labels"]
     assert "B-DISH" not in known and "B-GPE" in known and "B-GPE" in card["labels"]
     assert len(card["training"]["seconds_per_epoch"]) == 4 and "soup" not in card
+    # the encoder stays as the previous model has it; the head learns the new data
+    assert card["hyperparameters"]["freeze_layers"] == 2  # the tiny model's every layer
+    before, after = export_variables(exported_tiny), export_variables(tmp_path / "out")
+    encoder = [name for name in before if "encoder/" in name or "embeddings/" in name]
+    assert encoder and all(np.array_equal(before[name], after[name]) for name in encoder)
+    head = [name for name in after if "classifier" in name]
+    assert head and any(before[n].shape != after[n].shape or not np.array_equal(before[n], after[n])
+                        for n in head)  # fmt: skip
 
 
 @pytest.mark.slow
