@@ -386,23 +386,16 @@ def test_continuing_a_previous_model_keeps_its_transitions_and_feature_tables(
     the previous model's (new ones would start at 0, and a bot's 30 continued steps cannot learn
     them again)."""
     import numpy as np
-    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from rasa.shared.nlu.training_data.loading import load_data
 
     from rasa_electra.components.electra_config import ExtractorConfig
     from rasa_electra.components.trainable import fine_tune
-    from rasa_electra.data.rasa_nlu import read_rasa_data
 
-    messages = []
-    for example in read_rasa_data(repo / "data/examples/nlu.yml"):
-        message = Message(data={TEXT: example.text, "intent": "x"})
-        message.set(ENTITIES, [{"start": s.start, "end": s.end, "value": example.span_text(s),
-                                "entity": s.label} for s in example.spans])  # fmt: skip
-        messages.append(message)
     config = {**ElectraEntityExtractor.get_default_config(), "pretrained": str(pytorch_layout_dir),
               "epochs": 1, "min_train_steps": 0, "max_seq_length": 24, "learning_rate": 0.0,
               "head_learning_rate": 1e-12, "freeze_layers": 0}  # fmt: skip
-    fine_tune(ExtractorConfig.parse(config), TrainingData(messages), tmp_path / "out",
-              previous=exported_tiny)  # fmt: skip
+    fine_tune(ExtractorConfig.parse(config), load_data(str(repo / "data/examples/nlu.yml")),
+              tmp_path / "out", previous=exported_tiny)  # fmt: skip
 
     def scores(directory: Path) -> tuple[dict, dict]:
         transitions = json.loads((directory / "transitions.json").read_text(encoding="utf-8"))
