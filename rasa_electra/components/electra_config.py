@@ -110,10 +110,17 @@ class ExtractorOptions(Settings):
         None,
         "fine-tune this many times (seeds random_seed, +1, …, each "
         "drawing the same new weights) and serve the mean of their weights: one model's "
-        "latency, this many times the training; none: one on at most "
-        f"{defaults.SMALL_DATA_MESSAGES} messages (a bot's data), else {defaults.AVERAGE_SEEDS} "
-        "(trainable.seeds_for)",
+        "latency, this many times the training; none: one on small data (at most "
+        f"small_data_messages messages), else {defaults.AVERAGE_SEEDS} (trainable.seeds_for)",
         check=at_least(1, allow_none=True),
+    )
+    small_data_messages: int = setting(
+        defaults.SMALL_DATA_MESSAGES,
+        "trainable mode: at most this many messages are a bot's data, not a corpus: one "
+        "fine-tuning with the lower half of the encoder frozen and a faster head "
+        "(trainable.for_data_size); config-electra-crf.yml's is lower, since the CRF beside it "
+        "keeps the memorised strings that a fully trained encoder would otherwise overwrite",
+        check=at_least(0),
     )
 
 

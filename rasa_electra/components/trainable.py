@@ -83,7 +83,7 @@ def fine_tune(
             return
         spec.label_origins = label_origins(config, spec, examples)
         continued = spec.continues_head(spec.tags(train.tag_labels))
-        training = for_data_size(trained_config(config, continued), len(examples), spec)
+        training = for_data_size(trained_config(config, continued), config, len(examples), spec)
         train_seeds(config, train, training, serve.to(target))
     except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
         where = "the previous model" if previous is not None else f"pretrained {start}"
@@ -131,7 +131,7 @@ def continue_previous(config: ExtractorConfig, train, previous: Path, serve: Ser
     )  # fmt: skip
     if training.freeze_layers is None:  # the encoder as it is: the head learns the new data
         training = replace(training, freeze_layers=encoder_layers(train.spec, training))
-    training = for_data_size(training, len(train.examples), train.spec)
+    training = for_data_size(training, config, len(train.examples), train.spec)
     logger.info(
         "ElectraEntityExtractor continues the previous model (rasa train --finetune): %d "
         "epochs, at least %d steps, one seed", training.epochs, training.min_steps,
@@ -152,11 +152,11 @@ def trained_config(config: ExtractorConfig, continued: bool):
     return replace(config.training, entity_memory=config.serving.entity_memory, o_bias=o_bias)
 
 
-def small_data(messages: int) -> bool:
-    """A bot's data, not a corpus (``defaults.SMALL_DATA_MESSAGES``): where trainable mode trains
+def small_data(config: ExtractorConfig, messages: int) -> bool:
+    """A bot's data, not a corpus (the ``small_data_messages`` key): where trainable mode trains
     one model with the lower half of the encoder frozen and a faster head (``seeds_for``,
     ``for_data_size``)."""
-    return messages <= defaults.SMALL_DATA_MESSAGES
+    return messages <= config.own.small_data_messages
 
 
 def seeds_for(config: ExtractorConfig, messages: int) -> int:
@@ -166,7 +166,7 @@ def seeds_for(config: ExtractorConfig, messages: int) -> int:
     it (GSD train: one seed lost 2 dev F1 to the soup). docs/defaults.md#average-seeds."""
     if config.own.average_seeds is not None:
         return config.own.average_seeds
-    return 1 if small_data(messages) else defaults.AVERAGE_SEEDS
+    return 1 if small_data(config, messages) else defaults.AVERAGE_SEEDS
 
 
 def encoder_layers(spec: ModelSpec, training: TrainingConfig) -> int:
@@ -175,7 +175,9 @@ def encoder_layers(spec: ModelSpec, training: TrainingConfig) -> int:
     return layers if training.keep_layers is None else min(layers, training.keep_layers)
 
 
-def for_data_size(training: TrainingConfig, messages: int, spec: ModelSpec) -> TrainingConfig:
+def for_data_size(
+    training: TrainingConfig, config: ExtractorConfig, messages: int, spec: ModelSpec
+) -> TrainingConfig:
     """``training`` as the data's size asks, where the config leaves it open: on
     ``small_data`` the lower half of the start point's encoder layers frozen
     (``defaults.SMALL_DATA_FROZEN_SHARE``: a step then costs its upper half) and the CRF's
@@ -183,7 +185,7 @@ def for_data_size(training: TrainingConfig, messages: int, spec: ModelSpec) -> T
     few hundred steps leave the analyser's facts, a place name's part of speech, too faint to
     count); above it every layer trained, at ``defaults.HEAD_LEARNING_RATE``.
     docs/defaults.md#small-data."""
-    small = small_data(messages)
+    small = small_data(config, messages)
     layers = encoder_layers(spec, training)
     frozen = training.freeze_layers
     if frozen is None:

@@ -70,8 +70,8 @@ class TrainingConfig(Settings):
         None,
         "keep the embeddings and the lowest N encoder layers as the start point has them: a "
         "step's backward pass stops above them; 0: train every layer; none: 0, but in "
-        f"trainable mode the lower half on at most {defaults.SMALL_DATA_MESSAGES} messages "
-        "(components.trainable.for_data_size)",
+        "trainable mode the lower half on small data (at most small_data_messages messages: "
+        "components.trainable.for_data_size)",
         check=at_least(0, allow_none=True),
     )
     seed: int = setting(42, "seed of data order, dropout and new weights", flag=False)
@@ -112,8 +112,8 @@ class TrainingConfig(Settings):
         None,
         "peak rate of the CRF scores and word-feature tables, which start at 0; none: "
         f"{defaults.HEAD_LEARNING_RATE}, but in trainable mode "
-        f"{defaults.SMALL_DATA_HEAD_LEARNING_RATE} on at most {defaults.SMALL_DATA_MESSAGES} "
-        "messages (components.trainable.for_data_size)",
+        f"{defaults.SMALL_DATA_HEAD_LEARNING_RATE} on small data (at most small_data_messages "
+        "messages: components.trainable.for_data_size)",
         check=above(0, allow_none=True),
     )
     continue_scores: bool = setting(

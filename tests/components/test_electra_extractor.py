@@ -842,6 +842,10 @@ def test_one_seed_on_small_data_and_the_soup_above_it():
     told = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
                                   "pretrained": "x", "average_seeds": 2})  # fmt: skip
     assert seeds_for(told, messages=110) == seeds_for(told, messages=7050) == 2
+    lower = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
+                                   "pretrained": "x", "small_data_messages": 500})  # fmt: skip
+    assert seeds_for(lower, messages=500) == 1
+    assert seeds_for(lower, messages=1000) == 3
 
 
 def test_small_data_keeps_the_lower_half_of_the_encoder_and_speeds_the_head_a_corpus_does_not():
@@ -855,7 +859,7 @@ def test_small_data_keeps_the_lower_half_of_the_encoder_and_speeds_the_head_a_co
         config = ExtractorConfig.parse({**ElectraEntityExtractor.get_default_config(),
                                         "pretrained": "x", **keys})  # fmt: skip
         spec = SimpleNamespace(config=SimpleNamespace(num_hidden_layers=12))
-        training = for_data_size(config.training, messages, spec)
+        training = for_data_size(config.training, config, messages, spec)
         return training.freeze_layers, training.head_learning_rate
 
     small, corpus = defaults.SMALL_DATA_HEAD_LEARNING_RATE, defaults.HEAD_LEARNING_RATE
@@ -865,6 +869,9 @@ def test_small_data_keeps_the_lower_half_of_the_encoder_and_speeds_the_head_a_co
     assert sized(110, keep_layers=4) == (2, small)  # half of the layers it keeps
     assert sized(110, freeze_layers=0, head_learning_rate=0.001) == (0, 0.001)  # the config's
     assert sized(7050, freeze_layers=3, head_learning_rate=0.05) == (3, 0.05)
+    # config-electra-crf.yml's lower threshold: 1,000 messages are a corpus there
+    assert sized(500, small_data_messages=500) == (6, small)
+    assert sized(1000, small_data_messages=500) == (0, corpus)
 
 
 def test_trainable_mode_converts_from_memory_and_writes_no_savedmodel(pytorch_layout_dir, tmp_path):
