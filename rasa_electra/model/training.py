@@ -154,6 +154,13 @@ class TrainingConfig(Settings):
         "no dev, as in trainable mode, keep it); 0: off",
         check=at_least(0),
     )
+    save_every_steps: int | None = setting(
+        None,
+        "with a checkpoint directory, also save the run every N steps inside an epoch, so a "
+        "killed run with long epochs (a silver stage's) resumes where it last saved, not at "
+        "its epoch's start; none: at epoch ends only",
+        check=at_least(1, allow_none=True),
+    )
     distribute: str = setting(
         "none",
         "tf.distribute strategy: none, mirrored (all local GPUs), "
@@ -402,7 +409,8 @@ def train(
 ) -> History:
     """Fine-tune ``model`` in place; with ``dev_f1``, keep the weights of the best dev epoch
     (the last epoch's with ``config.keep_last``: dev then only scores). With ``checkpoint_dir``
-    each epoch's end state is kept there (``EpochCheckpoint``); a run that finds one resumes.
+    each epoch's end state, and with ``save_every_steps`` states inside epochs, are kept there
+    (``EpochCheckpoint``); a run that finds one resumes.
 
     ``strategy`` (a ``tf.distribute`` strategy, the one ``model`` was built under) splits each
     batch's rows over its replicas. The loss is normalised by the whole batch's label count and
@@ -431,43 +439,68 @@ def train(
     run = _RunState(History())
     tail = TailAverage(trained, epochs - config.average_last + 1)
     rng = np.random.default_rng(config.seed)
-    checkpoint, first_epoch = None, 1
+    checkpoint, first_epoch, position = None, 1, None
     if checkpoint_dir is not None:
-        described = {"config": config.as_dict(), "epochs": epochs, "windows": len(windows)}
-        checkpoint = EpochCheckpoint(
-            checkpoint_dir, described, model, extra, [g.optimizer for g in groups]
-        )
-        first_epoch = _resume(checkpoint, run, tail, rng)
+        described = {"config": run_identity(config), "epochs": epochs, "windows": len(windows)}
+        optimizers = [g.optimizer for g in groups]
+        checkpoint = EpochCheckpoint(checkpoint_dir, described, model, extra, optimizers)
+        first_epoch, position = _resume(checkpoint, run, tail, rng)
         if first_epoch is None:
             return run.history
     for epoch in range(first_epoch, epochs + 1):
         started = time.perf_counter()
-        order = (
-            bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
-            if config.length_bucketing
-            else rng.permutation(len(windows))
-        )
+        drawn_from = rng.bit_generator.state  # a save inside the epoch draws its order again
+        done = position if position is not None and position.epoch == epoch else None
+        skipped = done.steps if done else 0
         progress = tqdm(
-            batches(windows, config.batch_size, pad_id, order, batch_width),
-            total=steps_per_epoch, desc=f"epoch {epoch}/{epochs}", unit="batch",
+            _epoch_batches(windows, config, pad_id, rng, batch_width, skipped),
+            total=steps_per_epoch, initial=skipped, desc=f"epoch {epoch}/{epochs}", unit="batch",
         )  # fmt: skip
-        losses = []
-        for chosen, inputs, labels in progress:
-            if not (labels != IGNORE).any():
-                continue  # a batch of texts without words (e.g. only spaces) has nothing to learn
-            losses.append(float(step(distribute(inputs, labels, chosen))))
-            progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-        seconds = time.perf_counter() - started
+        losses, before = (list(done.losses), done.seconds) if done else ([], 0.0)
+        for index, (chosen, inputs, labels) in enumerate(progress, start=skipped + 1):
+            # a batch of texts without words (e.g. only spaces) has nothing to learn
+            if (labels != IGNORE).any():
+                losses.append(float(step(distribute(inputs, labels, chosen))))
+                progress.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            if checkpoint is not None and inside_epoch_save(config, index, steps_per_epoch):
+                at = Position(epoch, index, losses, before + time.perf_counter() - started)
+                checkpoint.save(run, tail, drawn_from, position=at)
+        seconds = before + time.perf_counter() - started
         if config.average_last:
             tail.add(epoch)
         if _end_epoch(run, epoch, epochs, losses, seconds, config, dev_f1, model, extra):
             break  # early stop
         if checkpoint is not None:
-            checkpoint.save(run.history, run.best_weights, run.best_scores, tail, rng)
+            checkpoint.save(run, tail, rng.bit_generator.state)
     _keep_the_chosen_weights(model, extra, run, tail, dev_f1)
     if checkpoint is not None:
-        checkpoint.save(run.history, None, [], tail, rng, finished=True)
+        checkpoint.save(_RunState(run.history), tail, rng.bit_generator.state, finished=True)
     return run.history
+
+
+def _epoch_batches(windows: list, config: TrainingConfig, pad_id: int, rng, width: int | None,
+                   skipped: int):  # fmt: skip
+    """An epoch's batches in an order drawn from ``rng``, the first ``skipped`` left out (the
+    steps a resumed epoch had done)."""
+    order = (
+        bucketed_order([len(w.input_ids) for w in windows], config.batch_size, rng)
+        if config.length_bucketing
+        else rng.permutation(len(windows))
+    )
+    return batches(windows, config.batch_size, pad_id, order[skipped * config.batch_size :], width)
+
+
+def run_identity(config: TrainingConfig) -> dict:
+    """The settings a saved run must share with the one resuming it: all but how often it
+    saves."""
+    return {k: v for k, v in config.as_dict().items() if k != "save_every_steps"}
+
+
+def inside_epoch_save(config: TrainingConfig, step: int, steps_per_epoch: int) -> bool:
+    """Whether step ``step`` of an epoch (from 1) saves: every ``save_every_steps``, not the
+    epoch's last (the epoch's end saves then)."""
+    every = config.save_every_steps
+    return bool(every) and step % every == 0 and step < steps_per_epoch
 
 
 @dataclass
@@ -479,21 +512,37 @@ class _RunState:
     best_scores: list = field(default_factory=list)
 
 
-def _resume(checkpoint: EpochCheckpoint, run: _RunState, tail: TailAverage, rng) -> int | None:
-    """The epoch to start from (1 with no saved state), or None when the run had finished:
-    its model is then back as it was."""
+@dataclass
+class Position:
+    """Where inside an epoch a run last saved: the steps done, their losses, its seconds."""
+
+    epoch: int
+    steps: int
+    losses: list[float]
+    seconds: float
+
+
+def _resume(
+    checkpoint: EpochCheckpoint, run: _RunState, tail: TailAverage, rng
+) -> tuple[int | None, Position | None]:
+    """The epoch to start from (1 with no saved state) and, for a save inside it, where in
+    it; None when the run had finished: its model is then back as it was."""
     saved = checkpoint.restore(tail, rng)
     if saved is None:
-        return 1
+        return 1, None
     run.history, run.best_weights, run.best_scores = (
         saved.history, saved.best_weights, saved.best_scores,
     )  # fmt: skip
     if saved.finished:
         tqdm.write(f"{checkpoint.directory}: this fine-tuning had finished; its model is back")
-        return None
+        return None, None
+    if saved.position is not None:
+        where = saved.position
+        tqdm.write(f"{checkpoint.directory}: resuming epoch {where.epoch} after step {where.steps}")
+        return where.epoch, where
     first_epoch = run.history.epochs[-1].epoch + 1
     tqdm.write(f"{checkpoint.directory}: resuming after epoch {first_epoch - 1}")
-    return first_epoch
+    return first_epoch, None
 
 
 def _end_epoch(
@@ -690,17 +739,21 @@ class SavedEpoch:
     best_weights: list[np.ndarray] | None
     best_scores: list[np.ndarray]
     finished: bool
+    position: Position | None = None
 
 
 class EpochCheckpoint:
-    """A fine-tuning's state at the end of its last epoch, so that a killed run resumes there.
+    """A fine-tuning's state at the end of its last epoch, or every ``save_every_steps``
+    inside one, so that a killed run resumes there.
 
     ``checkpoint_dir`` holds ``state.json`` (the epoch logs, the best epoch, the data order's
-    random state, the tail average's epochs, and what run wrote it) and ``epoch-N/``: the
-    model's, the head's and the optimizers' variables (a ``tf.train.Checkpoint``) and, as
-    ``arrays.npz``, the best epoch's weights and the tail's sums. ``state.json`` is replaced
-    only after ``epoch-N/`` is whole, so a kill while saving leaves the previous epoch usable.
-    A resumed run draws the same batches as an uninterrupted one; dropout draws its own.
+    random state, the tail average's epochs, where inside an epoch it saved, and what run wrote
+    it) and ``epoch-N/`` (``epoch-N-step-K/`` inside epoch N): the model's, the head's and the
+    optimizers' variables (a ``tf.train.Checkpoint``) and, as ``arrays.npz``, the best epoch's
+    weights and the tail's sums. ``state.json`` is replaced only after that folder is whole,
+    so a kill while saving leaves the previous save usable. A resumed run draws the same
+    batches as an uninterrupted one (inside an epoch: its order drawn again, the done steps
+    skipped); dropout draws its own.
     """
 
     STATE = "state.json"
@@ -742,37 +795,39 @@ class EpochCheckpoint:
             best or None,
             [arrays[f"score_{i}"] for i in range(state["best_scores"])],
             state["finished"],
+            Position(**state["position"]) if state.get("position") else None,
         )
 
     def save(
-        self,
-        history: History,
-        best_weights: list[np.ndarray] | None,
-        best_scores: list[np.ndarray],
-        tail: TailAverage,
-        rng: np.random.Generator,
-        finished: bool = False,
-    ) -> None:
+        self, run: _RunState, tail: TailAverage, rng_state: dict,
+        position: Position | None = None, finished: bool = False,
+    ) -> None:  # fmt: skip
+        """The run's state: at an epoch's end, or at ``position`` inside an epoch, where
+        ``rng_state`` is the one its order was drawn from."""
+        history = run.history
         epoch = history.epochs[-1].epoch if history.epochs else 0
         name = f"epoch-{epoch}" + ("-final" if finished else "")
+        if position is not None:
+            name = f"epoch-{position.epoch}-step-{position.steps}"
         epoch_dir = self.directory / name
         shutil.rmtree(epoch_dir, ignore_errors=True)
         epoch_dir.mkdir(parents=True)
         self._checkpoint.write(str(epoch_dir / "variables"))
-        arrays = {f"best_{i}": w for i, w in enumerate(best_weights or [])}
-        arrays.update({f"score_{i}": w for i, w in enumerate(best_scores)})
+        arrays = {f"best_{i}": w for i, w in enumerate(run.best_weights or [])}
+        arrays.update({f"score_{i}": w for i, w in enumerate(run.best_scores)})
         arrays.update({f"tail_{i}": w for i, w in enumerate(tail.sums)})
         np.savez(epoch_dir / "arrays.npz", **arrays)
         state = {
             "run": self.run,
             "saved": name,
             "finished": finished,
+            "position": asdict(position) if position is not None else None,
             "history": asdict(history),
-            "rng": rng.bit_generator.state,
+            "rng": rng_state,
             "tail_epochs": tail.epochs,
             "tail_sums": len(tail.sums),
-            "best_weights": len(best_weights or []),
-            "best_scores": len(best_scores),
+            "best_weights": len(run.best_weights or []),
+            "best_scores": len(run.best_scores),
         }
         partial = self.directory / (self.STATE + ".partial")
         partial.write_text(json.dumps(state), encoding="utf-8")

@@ -306,3 +306,73 @@ def test_a_killed_fine_tuning_resumes_after_its_last_whole_epoch(
     other = TrainingConfig(**{**config.as_dict(), "learning_rate": 1e-3})
     with pytest.raises(ValueError, match=r"other settings.*learning_rate"):
         fine_tune(scripted_dev(scores), checkpoints, other)
+
+
+KILLED_RUN = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_training import tiny_run, long_epochs
+from rasa_electra.data.rasa_nlu import read_rasa_data
+from rasa_electra.model.training import deterministic, train
+
+model, crf, encoded, pad = tiny_run({layout!r}, read_rasa_data({data!r}))
+with deterministic(1):
+    train(model, encoded, long_epochs(), pad, None, None, crf, None, {checkpoints!r})
+"""
+
+
+def long_epochs():
+    """Two epochs of batches of 2, saved every 3 steps inside an epoch."""
+    return TrainingConfig(epochs=2, batch_size=2, learning_rate=3e-3, seed=1, head="crf",
+                          head_learning_rate=3e-2, save_every_steps=3)  # fmt: skip
+
+
+def test_a_fine_tuning_killed_inside_an_epoch_resumes_at_its_last_step_save(
+    pytorch_layout_dir, examples, tmp_path, capsys
+):
+    """A real SIGKILL in the middle of epoch 1; the resumed run skips the steps it had done and
+    ends where an uninterrupted run ends."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from rasa_electra.model.training import deterministic, train
+
+    repo = Path(__file__).resolve().parents[2]
+    checkpoints = tmp_path / "seed-1"
+    script = KILLED_RUN.format(tests=str(Path(__file__).parent), layout=str(pytorch_layout_dir),
+                               data=str(repo / "data/examples/nlu.yml"),
+                               checkpoints=str(checkpoints))  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=repo)
+    state_file = checkpoints / "state.json"
+    try:
+        while process.poll() is None:  # kill it once it has saved inside epoch 1
+            state = json.loads(state_file.read_text()) if state_file.is_file() else {}
+            if (state.get("position") or {}).get("epoch") == 1:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        process.wait(timeout=300)
+    finally:
+        process.kill()
+    state = json.loads(state_file.read_text())
+    assert state["position"]["epoch"] == 1 and state["position"]["steps"] % 3 == 0
+    assert state["saved"] == f"epoch-1-step-{state['position']['steps']}"
+
+    def fine_tune(checkpoint_dir=None):
+        model, crf, encoded, pad = tiny_run(pytorch_layout_dir, examples)
+        with deterministic(1):
+            history = train(model, encoded, long_epochs(), pad, None, None, crf, None,
+                            checkpoint_dir)  # fmt: skip
+        return history, model.get_weights() + [v.numpy() for v in crf.variables]
+
+    whole, whole_weights = fine_tune()
+    assert len(whole.epochs) == 2 and whole.epochs[0].loss > 0
+    resumed, resumed_weights = fine_tune(checkpoints)
+    steps = state["position"]["steps"]
+    assert f"resuming epoch 1 after step {steps}" in capsys.readouterr().out
+    assert [e.loss for e in resumed.epochs] == pytest.approx([e.loss for e in whole.epochs])
+    for got, expected in zip(resumed_weights, whole_weights, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
