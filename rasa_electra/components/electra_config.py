@@ -93,8 +93,8 @@ class ExtractorOptions(Settings):
     align_labels: bool = setting(
         False,
         "without an entity_map, seed the data's labels from the start point's head labels "
-        "that tag their spans (model.label_alignment), one log line per label; off until the "
-        "small-data benchmark chooses it",
+        "that tag their spans (model.label_alignment), one log line per label; off: it helps "
+        "data annotated the way GSD is and costs a bot's own conventions (docs/component.md)",
     )
     incremental: bool = setting(
         True,
