@@ -22,11 +22,11 @@ from rasa_electra.data.span_metrics import score_spans, summarize_trials
 from rasa_electra.data.spans import Example
 from rasa_electra.data.viterbi import Decoder, Transitions
 from rasa_electra.model import features
+from rasa_electra.model.checkpoint import History
 from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.data_loader import DataLoader
 from rasa_electra.model.model_spec import ModelSpec, continue_scores
 from rasa_electra.model.training import (
-    History,
     TrainingConfig,
     deterministic,
     make_strategy,

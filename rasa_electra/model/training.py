@@ -8,16 +8,13 @@ learning rate, not the gradient), and model selection needs span-level F1 on dev
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,14 @@ from tqdm import tqdm
 from rasa_electra import defaults
 from rasa_electra.data.entity_memory import check_share
 from rasa_electra.data.viterbi import check_o_bias
+from rasa_electra.model.checkpoint import (
+    EpochCheckpoint,
+    EpochLog,
+    History,
+    Position,
+    RunState,
+    TailAverage,
+)
 from rasa_electra.model.crf import CrfScores, negative_log_likelihood, word_positions
 from rasa_electra.model.features import IGNORE, Encoded, batches, bucketed_order
 from rasa_electra.model.word_features import FeatureVariables
@@ -174,31 +179,6 @@ class TrainingConfig(Settings):
             raise SettingError(
                 "keep_last", "keeps the last epoch, average_last lets dev choose: give one"
             )
-
-
-@dataclass
-class EpochLog:
-    epoch: int
-    loss: float
-    dev_f1: float | None
-    seconds: float
-
-
-@dataclass
-class History:
-    epochs: list[EpochLog] = field(default_factory=list)
-    best_epoch: int | None = None
-    best_dev_f1: float | None = None
-    averaged_epochs: list[int] = field(default_factory=list)  # config.average_last's epochs
-    averaged_dev_f1: float | None = None
-    kept_average: bool = False  # the averaged weights were kept, not the best epoch's
-
-    @property
-    def chosen(self) -> str | None:
-        """What the model holds: the best epoch's number, or "avg" for the tail's mean."""
-        if self.kept_average:
-            return f"avg {self.averaged_epochs[0]}-{self.averaged_epochs[-1]}"
-        return None if self.best_epoch is None else str(self.best_epoch)
 
 
 @contextmanager
@@ -436,7 +416,7 @@ def train(
     distribute = _batch_distributor(strategy, windows, word_features)
     tpu = isinstance(strategy, tf.distribute.TPUStrategy)
     batch_width = max(len(w.input_ids) for w in windows) if tpu and windows else None
-    run = _RunState(History())
+    run = RunState(History())
     tail = TailAverage(trained, epochs - config.average_last + 1)
     rng = np.random.default_rng(config.seed)
     checkpoint, first_epoch, position = None, 1, None
@@ -444,7 +424,7 @@ def train(
         described = {"config": run_identity(config), "epochs": epochs, "windows": len(windows)}
         optimizers = [g.optimizer for g in groups]
         checkpoint = EpochCheckpoint(checkpoint_dir, described, model, extra, optimizers)
-        first_epoch, position = _resume(checkpoint, run, tail, rng)
+        first_epoch, position = checkpoint.resume(run, tail, rng)
         if first_epoch is None:
             return run.history
     for epoch in range(first_epoch, epochs + 1):
@@ -474,7 +454,7 @@ def train(
             checkpoint.save(run, tail, rng.bit_generator.state)
     _keep_the_chosen_weights(model, extra, run, tail, dev_f1)
     if checkpoint is not None:
-        checkpoint.save(_RunState(run.history), tail, rng.bit_generator.state, finished=True)
+        checkpoint.save(RunState(run.history), tail, rng.bit_generator.state, finished=True)
     return run.history
 
 
@@ -503,50 +483,8 @@ def inside_epoch_save(config: TrainingConfig, step: int, steps_per_epoch: int) -
     return bool(every) and step % every == 0 and step < steps_per_epoch
 
 
-@dataclass
-class _RunState:
-    """What a fine-tuning carries from epoch to epoch: its history and the kept weights."""
-
-    history: History
-    best_weights: list | None = None
-    best_scores: list = field(default_factory=list)
-
-
-@dataclass
-class Position:
-    """Where inside an epoch a run last saved: the steps done, their losses, its seconds."""
-
-    epoch: int
-    steps: int
-    losses: list[float]
-    seconds: float
-
-
-def _resume(
-    checkpoint: EpochCheckpoint, run: _RunState, tail: TailAverage, rng
-) -> tuple[int | None, Position | None]:
-    """The epoch to start from (1 with no saved state) and, for a save inside it, where in
-    it; None when the run had finished: its model is then back as it was."""
-    saved = checkpoint.restore(tail, rng)
-    if saved is None:
-        return 1, None
-    run.history, run.best_weights, run.best_scores = (
-        saved.history, saved.best_weights, saved.best_scores,
-    )  # fmt: skip
-    if saved.finished:
-        tqdm.write(f"{checkpoint.directory}: this fine-tuning had finished; its model is back")
-        return None, None
-    if saved.position is not None:
-        where = saved.position
-        tqdm.write(f"{checkpoint.directory}: resuming epoch {where.epoch} after step {where.steps}")
-        return where.epoch, where
-    first_epoch = run.history.epochs[-1].epoch + 1
-    tqdm.write(f"{checkpoint.directory}: resuming after epoch {first_epoch - 1}")
-    return first_epoch, None
-
-
 def _end_epoch(
-    run: _RunState, epoch: int, epochs: int, losses: list[float], seconds: float,
+    run: RunState, epoch: int, epochs: int, losses: list[float], seconds: float,
     config: TrainingConfig, dev_f1: Callable[[], float] | None, model, extra: list,
 ) -> bool:  # fmt: skip
     """Log the epoch, score dev when due, keep the chosen epoch's weights; True: stop early."""
@@ -682,7 +620,7 @@ def _batch_distributor(strategy, windows: list, word_features: FeatureVariables 
 
 
 def _keep_the_chosen_weights(
-    model, extra: list, run: _RunState, tail: TailAverage, dev_f1: Callable[[], float] | None
+    model, extra: list, run: RunState, tail: TailAverage, dev_f1: Callable[[], float] | None
 ) -> None:
     """Leave ``model`` holding the mean of the tail's epochs when dev prefers it, else the
     best dev epoch's weights (the last epoch's without dev)."""
@@ -707,131 +645,3 @@ def _keep_the_chosen_weights(
         model.set_weights(best_weights)
         for variable, value in zip(extra, best_scores, strict=True):
             variable.assign(value)
-
-
-class TailAverage:
-    """The running mean of variables' values at the end of epochs ``first`` and later."""
-
-    def __init__(self, variables: list, first: int) -> None:
-        self.variables, self.first = variables, max(1, first)
-        self.epochs: list[int] = []
-        self.sums: list[np.ndarray] = []
-
-    def add(self, epoch: int) -> None:
-        if epoch < self.first:
-            return
-        values = [v.numpy().astype(np.float64) for v in self.variables]
-        self.sums = (
-            values if not self.sums else [s + v for s, v in zip(self.sums, values, strict=True)]
-        )
-        self.epochs.append(epoch)
-
-    def assign(self) -> None:
-        for variable, total in zip(self.variables, self.sums, strict=True):
-            variable.assign((total / len(self.epochs)).astype(variable.dtype.as_numpy_dtype))
-
-
-@dataclass
-class SavedEpoch:
-    """What ``EpochCheckpoint.restore`` gives back beside the variables it assigns."""
-
-    history: History
-    best_weights: list[np.ndarray] | None
-    best_scores: list[np.ndarray]
-    finished: bool
-    position: Position | None = None
-
-
-class EpochCheckpoint:
-    """A fine-tuning's state at the end of its last epoch, or every ``save_every_steps``
-    inside one, so that a killed run resumes there.
-
-    ``checkpoint_dir`` holds ``state.json`` (the epoch logs, the best epoch, the data order's
-    random state, the tail average's epochs, where inside an epoch it saved, and what run wrote
-    it) and ``epoch-N/`` (``epoch-N-step-K/`` inside epoch N): the model's, the head's and the
-    optimizers' variables (a ``tf.train.Checkpoint``) and, as ``arrays.npz``, the best epoch's
-    weights and the tail's sums. ``state.json`` is replaced only after that folder is whole,
-    so a kill while saving leaves the previous save usable. A resumed run draws the same
-    batches as an uninterrupted one (inside an epoch: its order drawn again, the done steps
-    skipped); dropout draws its own.
-    """
-
-    STATE = "state.json"
-
-    def __init__(self, directory: Path, run: dict, model, extra: list, optimizers: list) -> None:
-        import tensorflow as tf
-
-        self.directory, self.run = Path(directory), json.loads(json.dumps(run))
-        self._checkpoint = tf.train.Checkpoint(model=model, extra=extra, optimizers=optimizers)
-
-    def restore(self, tail: TailAverage, rng: np.random.Generator) -> SavedEpoch | None:
-        """Assign the saved state, if any; refuse one another run wrote."""
-        state_file = self.directory / self.STATE
-        if not state_file.is_file():
-            return None
-        state = json.loads(state_file.read_text(encoding="utf-8"))
-        if state["run"] != self.run:
-            changed = sorted(
-                key for key in {**state["run"]["config"], **self.run["config"]}
-                if state["run"]["config"].get(key) != self.run["config"].get(key)
-            ) or ["data or epochs"]  # fmt: skip
-            raise ValueError(
-                f"{self.directory} holds a fine-tuning with other settings ({', '.join(changed)}):"
-                " delete it, or write this run elsewhere"
-            )
-        epoch_dir = self.directory / state["saved"]
-        self._checkpoint.read(str(epoch_dir / "variables")).assert_consumed()
-        arrays = np.load(epoch_dir / "arrays.npz")
-        best = [arrays[f"best_{i}"] for i in range(state["best_weights"])]
-        rng.bit_generator.state = state["rng"]
-        tail.epochs = list(state["tail_epochs"])
-        tail.sums = [arrays[f"tail_{i}"] for i in range(state["tail_sums"])]
-        history = History(
-            [EpochLog(**log) for log in state["history"]["epochs"]],
-            **{k: v for k, v in state["history"].items() if k != "epochs"},
-        )
-        return SavedEpoch(
-            history,
-            best or None,
-            [arrays[f"score_{i}"] for i in range(state["best_scores"])],
-            state["finished"],
-            Position(**state["position"]) if state.get("position") else None,
-        )
-
-    def save(
-        self, run: _RunState, tail: TailAverage, rng_state: dict,
-        position: Position | None = None, finished: bool = False,
-    ) -> None:  # fmt: skip
-        """The run's state: at an epoch's end, or at ``position`` inside an epoch, where
-        ``rng_state`` is the one its order was drawn from."""
-        history = run.history
-        epoch = history.epochs[-1].epoch if history.epochs else 0
-        name = f"epoch-{epoch}" + ("-final" if finished else "")
-        if position is not None:
-            name = f"epoch-{position.epoch}-step-{position.steps}"
-        epoch_dir = self.directory / name
-        shutil.rmtree(epoch_dir, ignore_errors=True)
-        epoch_dir.mkdir(parents=True)
-        self._checkpoint.write(str(epoch_dir / "variables"))
-        arrays = {f"best_{i}": w for i, w in enumerate(run.best_weights or [])}
-        arrays.update({f"score_{i}": w for i, w in enumerate(run.best_scores)})
-        arrays.update({f"tail_{i}": w for i, w in enumerate(tail.sums)})
-        np.savez(epoch_dir / "arrays.npz", **arrays)
-        state = {
-            "run": self.run,
-            "saved": name,
-            "finished": finished,
-            "position": asdict(position) if position is not None else None,
-            "history": asdict(history),
-            "rng": rng_state,
-            "tail_epochs": tail.epochs,
-            "tail_sums": len(tail.sums),
-            "best_weights": len(run.best_weights or []),
-            "best_scores": len(run.best_scores),
-        }
-        partial = self.directory / (self.STATE + ".partial")
-        partial.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(partial, self.directory / self.STATE)
-        for old in self.directory.glob("epoch-*"):
-            if old.name != name:
-                shutil.rmtree(old, ignore_errors=True)

@@ -153,7 +153,7 @@ def test_tail_average_is_the_mean_of_the_epochs_it_saw():
     import numpy as np
     import tensorflow as tf
 
-    from rasa_electra.model.training import TailAverage
+    from rasa_electra.model.checkpoint import TailAverage
 
     variable = tf.Variable([0.0, 0.0])
     tail = TailAverage([variable], first=3)
