@@ -12,7 +12,7 @@ safetensors with PyTorch names. ``adapt_encoder`` puts the export's encoder ther
 * the export's classifier is kept beside it as the folder's entity head (``HEAD_FILE``):
   fine-tuning on labels it knows continues from its rows (``ModelSpec.continues_head``), and
   other labels get new rows; the export's transitions and word-feature tables come with it
-  (``HEAD_SCORE_FILES``, read by ``model_spec.continue_scores``);
+  (``HEAD_SCORE_FILES``, read by ``head.continue_scores``);
 * the card keeps the pretraining record and adds ``adaptation``: what adapted it, its dev score,
   and the commit whose ``pretrained/`` still holds the weights before it.
 
@@ -33,14 +33,9 @@ from safetensors.numpy import load_file, save_file
 from lab.pretraining import ship
 from rasa_electra.data.viterbi import TRANSITIONS_FILE
 from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR, read_labels
-from rasa_electra.model.model_spec import (
-    HEAD_FILE,
-    SAFETENSORS_FILE,
-    StartPointError,
-    export_variables,
-    file_sha256,
-    write_head,
-)
+from rasa_electra.model.head import HEAD_FILE, write_head
+from rasa_electra.model.model_spec import SAFETENSORS_FILE, file_sha256
+from rasa_electra.model.weights import StartPointError, export_variables
 from rasa_electra.model.word_features import FEATURES_FILE
 
 ENCODER_PREFIX = "electra."

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from lab.adapted_encoder import adapt_encoder
 from lab.pretraining.ship import SHIPPED
-from rasa_electra.model.model_spec import SAFETENSORS_FILE, StartPointError
+from rasa_electra.model.model_spec import SAFETENSORS_FILE
+from rasa_electra.model.weights import StartPointError
 
 
 def committed_at(path: Path) -> str | None:

@@ -56,7 +56,8 @@ from rasa_electra.data.spans import Example
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model.export import LABELS_FILE, ExportError, read_labels
 from rasa_electra.model.features import Hint
-from rasa_electra.model.model_spec import SAVED_MODEL_FILE, WEIGHTS_FILE, head_file_tags
+from rasa_electra.model.head import head_file_tags
+from rasa_electra.model.weights import SAVED_MODEL_FILE, WEIGHTS_FILE
 from rasa_electra.tokenization.words import Word
 
 if TYPE_CHECKING:

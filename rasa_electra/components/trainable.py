@@ -70,6 +70,7 @@ def fine_tune(
     for the epochs Rasa scaled by its epoch fraction. ``conversions``: the formats
     ``backend: auto`` may serve, made from the model in memory (``Serving.export``)."""
     from rasa_electra.model import DataLoader, model_spec
+    from rasa_electra.model.weights import StartPointError
 
     examples = training_examples(training_data)
     serve = Serving(conversions, message_texts(training_data))
@@ -85,7 +86,7 @@ def fine_tune(
         continued = spec.continues_head(spec.tags(train.tag_labels))
         training = for_data_size(trained_config(config, continued), config, len(examples), spec)
         train_seeds(config, train, training, serve.to(target))
-    except model_spec.StartPointError as error:  # e.g. more keep_layers than it has
+    except StartPointError as error:  # e.g. more keep_layers than it has
         where = "the previous model" if previous is not None else f"pretrained {start}"
         raise ElectraConfigError(f"{where}: {error}") from error
 
@@ -207,7 +208,7 @@ def train_seeds(config: ExtractorConfig, train, training, serve: Serving) -> Non
     weights from the first seed, so their soup is safe; one seed exports its model alone.
     The soup's ingredients keep float32 weights files and no SavedModel."""
     from rasa_electra.model import ner, soup
-    from rasa_electra.model.model_spec import write_weights
+    from rasa_electra.model.weights import write_weights
 
     first = config.own.random_seed
     seeds = [first + k for k in range(seeds_for(config, len(train.examples)))]
@@ -249,7 +250,7 @@ class Serving:
         serves: no conversions asked, an encoder the fused ONNX writer cannot write, or a
         conversion that failed or was not offered."""
         from rasa_electra.model.export import write_saved_model
-        from rasa_electra.model.model_spec import write_weights
+        from rasa_electra.model.weights import write_weights
         from rasa_electra.serving import formats, onnx_graph
         from rasa_electra.serving.servable import TrainedModel
 

@@ -18,7 +18,7 @@
     <dir>/encoder_config.json  the transformers config, so the export can be a start point
                                again (continued fine-tuning; older exports lack it)
     <dir>/weights.safetensors  the weights by name, where trainable mode keeps no SavedModel
-                               (``model_spec.write_weights``: the fused ONNX is written from them)
+                               (``weights.write_weights``: the fused ONNX is written from them)
 
 The input names are those of the original write-up's TF1 export, so code written against it (and
 TensorFlow Serving) keeps working; its ``chunk_predictions``/``chunk_probs`` outputs are named

@@ -20,27 +20,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from transformers.utils import SAFE_WEIGHTS_NAME
 
 from rasa_electra import defaults
-from rasa_electra.data.tags import OUTSIDE, SCHEMES, entity_of, label_list
-from rasa_electra.data.viterbi import Transitions
+from rasa_electra.data.tags import OUTSIDE, SCHEMES, label_list
 from rasa_electra.model import tf1_checkpoint
 from rasa_electra.model.export import ENCODER_CONFIG_FILE, LABELS_FILE, TOKENIZER_DIR, read_labels
+from rasa_electra.model.head import (
+    HEAD_FILE,
+    Origins,
+    head_file_tags,
+    load_export_weights,
+    load_head,
+    seed_columns,
+)
 from rasa_electra.model.torch_weights import read_pytorch_state_dict
-from rasa_electra.model.word_features import UNKNOWN as UNKNOWN_FEATURE
-from rasa_electra.model.word_features import FeatureTables
+from rasa_electra.model.weights import SAVED_MODEL_FILE, WEIGHTS_FILE, StartPointError
 from rasa_electra.settings import Settings, at_least, setting
 from rasa_electra.tokenization.subwords import SubwordTokenizer, bert_wordpiece
-
-# a new label's origins: head labels alike (an entity_map's), or each with its weight
-Origins = Sequence[str] | Mapping[str, float]
 
 # Short names for published Japanese encoders (hub ids; they need network on first use). Each is
 # cut as its tokenizer_config.json says (docs/start_points.md): izumi-lab and cl-tohoku v1 with
@@ -69,16 +71,6 @@ HUB_FILES = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.jso
 # the weights, by preference: one of them is fetched, whichever the repository has
 SAFETENSORS_FILE = SAFE_WEIGHTS_NAME  # the shipped encoder's too
 WEIGHT_FILES = (SAFETENSORS_FILE, "tf_model.h5", "pytorch_model.bin")
-# an encoder directory's entity head (``adapted_encoder``: the silver stage's classifier): TF
-# layout ``kernel`` [hidden, tags] and ``bias`` [tags], its tags in the file's metadata
-HEAD_FILE = "entity_head.safetensors"
-SAVED_MODEL_FILE = "saved_model.pb"
-# an export's weights kept beside a converted format instead of its SavedModel (float16)
-WEIGHTS_FILE = "weights.safetensors"
-
-
-class StartPointError(ValueError):
-    """A start point that cannot be used, with what to do instead."""
 
 
 @dataclass
@@ -164,12 +156,12 @@ class ModelSpec:
         if self.kind == "hf-directory":
             _load_pytorch_layout(model, directory)
             if self.entity_head and (directory / HEAD_FILE).is_file():
-                seeded = _load_head(model, directory, labels, self.label_origins)
+                seeded = load_head(model, directory, labels, self.label_origins)
                 self.notes.append(f"the encoder's entity head: {seeded} of {len(labels)} rows")
         elif self.kind == "tf1-checkpoint":
             tf1_checkpoint.load_weights(model, self.checkpoint)
         elif self.kind == "export":
-            seeded = _load_export_weights(model, directory, labels, self.label_origins)
+            seeded = load_export_weights(model, directory, labels, self.label_origins)
             self.notes.append(
                 f"continued from the export: {seeded} of {len(labels)} head rows kept"
             )
@@ -355,191 +347,6 @@ def export_encoder_config(path: Path):
         )
     values = json.loads(config_file.read_text(encoding="utf-8"))
     return AutoConfig.for_model(values.pop("model_type"), **values)
-
-
-def export_variables(directory: Path) -> dict[str, np.ndarray]:
-    """An export's weights by their name below the model's (``electra/encoder/…``): its
-    SavedModel's, or where the archive kept no SavedModel, its ``WEIGHTS_FILE``."""
-    directory = Path(directory)
-    if (directory / WEIGHTS_FILE).is_file() and not (directory / SAVED_MODEL_FILE).is_file():
-        from safetensors.numpy import load_file
-
-        stored = load_file(str(directory / WEIGHTS_FILE))
-        return {name: array.astype(np.float32) for name, array in stored.items()}
-    import tensorflow as tf
-
-    return named_weights(tf.saved_model.load(str(directory)).model.variables)
-
-
-def named_weights(variables: Iterable[Any]) -> dict[str, np.ndarray]:
-    """Variables' values by their name below the model's own scope
-    (``electra/encoder/layer_._0/attention/self/query/kernel``, ``classifier/bias``)."""
-    return {relative_name(variable.name): variable.numpy() for variable in variables}
-
-
-def write_weights(directory: Path, model, dtype: Any = np.float16) -> Path:
-    """``model``'s weights as ``WEIGHTS_FILE``: float16 for what a served archive keeps, so
-    that fine-tuning can continue it without its SavedModel (`rasa train --finetune`);
-    float32 for a soup's ingredients, which are averaged."""
-    from safetensors.numpy import save_file
-
-    path = Path(directory) / WEIGHTS_FILE
-    weights = named_weights(model.weights)
-    save_file({name: array.astype(dtype) for name, array in weights.items()}, str(path))
-    return path
-
-
-def seed_columns(
-    labels: Sequence[str], old_tags: Sequence[str], origins: Mapping[str, Origins]
-) -> dict[int, dict[int, float]]:
-    """Per column of ``labels`` a head row can start from, the old head's columns it starts
-    from with their weights: the same tag's, else its origins' (B-place ← B-GPE, B-LOC …), each
-    by its weight (an origin list weighs them alike)."""
-    old = {tag: i for i, tag in enumerate(old_tags)}
-    seeds = {}
-    for column, tag in enumerate(labels):
-        prefix, _, label = tag.partition("-")
-        entity = entity_of(label)  # place|role=from starts where place does
-        if tag in old:
-            sources = {tag: 1.0}
-        else:
-            weights = origins.get(entity, {})
-            if not isinstance(weights, Mapping):
-                weights = dict.fromkeys(weights, 1.0)
-            sources = {f"{prefix}-{origin}": w for origin, w in weights.items()}
-        rows = {old[source]: w for source, w in sources.items() if source in old and w > 0}
-        if rows:
-            seeds[column] = rows
-    return seeds
-
-
-def _mix(old: np.ndarray, rows: dict[int, float], axis: int = -1) -> np.ndarray:
-    """The mean of ``old``'s ``rows`` along ``axis``, weighted by theirs."""
-    picked = np.take(old, list(rows), axis=axis)
-    weights = list(rows.values())
-    if len(set(weights)) == 1:
-        return picked.mean(axis=axis)
-    return np.average(picked, axis=axis, weights=weights)
-
-
-def _seeded(fresh: Any, old: Any, seeds: dict[int, dict[int, float]]) -> Any:
-    """A fresh classifier kernel [hidden, tags] or bias [tags] with the seeded columns
-    replaced by the weighted mean of their old columns."""
-    for column, rows in seeds.items():
-        fresh[..., column] = _mix(old, rows)
-    return fresh
-
-
-def _load_export_weights(
-    model, directory: Path, labels: list[str], origins: Mapping[str, Origins]
-) -> int:
-    """The export's variables into ``model`` by name; the classifier's rows for a tag the export
-    knows are copied, a new tag's rows are the mean of its origins', and the rest keep their
-    fresh initialisation (``seed_columns``). Returns how many rows were seeded."""
-    saved = export_variables(directory)
-    seeds = seed_columns(labels, read_labels(directory), origins)
-    for weight in model.weights:
-        name = relative_name(weight.name)
-        if name not in saved:
-            raise StartPointError(f"{directory} has no weight {name}: not this model's export")
-        old = saved[name]
-        if "classifier" not in name:
-            if old.shape != tuple(weight.shape):
-                raise StartPointError(f"{directory}: {name} is {old.shape}, not {weight.shape}")
-            weight.assign(old)
-            continue
-        weight.assign(_seeded(weight.numpy(), old, seeds))
-    return len(seeds)
-
-
-def write_head(directory: Path, tags: Sequence[str], kernel: Any, bias: Any) -> Path:
-    """An encoder directory's entity head (``HEAD_FILE``), float32."""
-    from safetensors.numpy import save_file
-
-    if kernel.shape[-1] != len(tags) or bias.shape != (len(tags),):
-        raise StartPointError(f"a head of {len(tags)} tags cannot be {kernel.shape}, {bias.shape}")
-    path = Path(directory) / HEAD_FILE
-    arrays = {"kernel": kernel.astype("float32"), "bias": bias.astype("float32")}
-    save_file(arrays, str(path), metadata={"tags": json.dumps(list(tags))})
-    return path
-
-
-def head_file_tags(directory: Path) -> list[str] | None:
-    """The tags of an encoder directory's entity head, or None when it has none."""
-    return _read_head(directory)[0] if (Path(directory) / HEAD_FILE).is_file() else None
-
-
-def _read_head(directory: Path) -> tuple[list[str], dict[str, Any]]:
-    from safetensors import safe_open
-
-    path = directory / HEAD_FILE
-    with safe_open(str(path), framework="numpy") as head:
-        tags = json.loads((head.metadata() or {}).get("tags", "null"))
-        arrays = {name: head.get_tensor(name) for name in head.keys()}  # noqa: SIM118 (not a dict)
-    if not isinstance(tags, list) or set(arrays) != {"kernel", "bias"}:
-        raise StartPointError(f"{path} is not an entity head: tags, kernel and bias expected")
-    return tags, arrays
-
-
-def _load_head(model, directory: Path, labels: list[str], origins: Mapping[str, Origins]) -> int:
-    """The directory's entity head into ``model``'s classifier, row by row as for an export."""
-    tags, arrays = _read_head(directory)
-    seeds = seed_columns(labels, tags, origins)
-    for weight in model.weights:
-        name = relative_name(weight.name)
-        if name.startswith("classifier"):
-            old = arrays["kernel" if "kernel" in name else "bias"]
-            if old.shape[:-1] != tuple(weight.shape)[:-1]:
-                raise StartPointError(f"{directory / HEAD_FILE}: {old.shape} does not fit {name}")
-            weight.assign(_seeded(weight.numpy(), old, seeds))
-    return len(seeds)
-
-
-def continue_scores(spec: ModelSpec, labels: Sequence[str], crf: Any, word_features: Any) -> int:
-    """The start point's head scores into a new run's: a CRF head's transitions between tags
-    it knows (``transitions.json``) and the word-feature tables' rows for feature values it
-    knows, by value (``word_features.json``); columns seeded as the classifier's are
-    (``seed_columns``), everything else left at its fresh 0. The classifier was trained beside
-    these scores, so continuing it alone starts from logits calibrated for other ones. Returns
-    how many score tables were continued."""
-    old_tags = spec.head_tags()
-    if not old_tags:
-        return 0
-    seeds = seed_columns(labels, old_tags, spec.label_origins)
-    continued = 0
-    old = Transitions.load(spec.directory, old_tags) if crf is not None else None
-    if old is not None:
-        crf.start.assign(_seeded(crf.start.numpy(), old.start, seeds))
-        crf.end.assign(_seeded(crf.end.numpy(), old.end, seeds))
-        transition = crf.transition.numpy()
-        for row, old_rows in seeds.items():
-            transition[row] = _seeded(transition[row], _mix(old.transition, old_rows, 0), seeds)
-        crf.transition.assign(transition)
-        continued += 1
-    tables = FeatureTables.load(spec.directory, old_tags) if word_features is not None else None
-    if tables is None:
-        return continued
-    for name, variable in zip(word_features.vocab.names, word_features.tables, strict=True):
-        if name not in tables.vocab.names:
-            continue
-        old_ids = tables.vocab.value_ids(name)
-        rows = {UNKNOWN_FEATURE: UNKNOWN_FEATURE}  # new id → old id, the unknown value's too
-        rows |= {
-            new_id: old_ids[value]
-            for value, new_id in word_features.vocab.value_ids(name).items()
-            if value in old_ids
-        }
-        table = variable.numpy()
-        for new_id, old_id in rows.items():
-            table[new_id] = _seeded(table[new_id], tables.tables[name][old_id], seeds)
-        variable.assign(table)
-        continued += 1
-    return continued
-
-
-def relative_name(variable_name: str) -> str:
-    """A variable's name below the model's own (which Keras numbers per instance)."""
-    return variable_name.split("/", 1)[-1].removesuffix(":0")
 
 
 def _tf1_directory(path: Path, checkpoint: str, source: str, max_seq_length: int,

@@ -25,7 +25,8 @@ from rasa_electra.model import features
 from rasa_electra.model.checkpoint import History
 from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.data_loader import DataLoader
-from rasa_electra.model.model_spec import ModelSpec, continue_scores
+from rasa_electra.model.head import continue_scores
+from rasa_electra.model.model_spec import ModelSpec
 from rasa_electra.model.training import (
     TrainingConfig,
     deterministic,

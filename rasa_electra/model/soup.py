@@ -27,6 +27,7 @@ from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.ner import NerModel
 from rasa_electra.model.training import TrainingConfig
+from rasa_electra.model.weights import export_variables, relative_name
 from rasa_electra.model.word_features import FeatureTables, FeatureVariables
 
 logger = logging.getLogger(__name__)
@@ -82,9 +83,9 @@ def average(exports: Sequence[str | Path]) -> NerModel:
     start = cards[0]["start_point"]
     spec = model_spec.get(exports[0], start["max_seq_length"], start["label_scheme"])
     model = spec.build_model(labels)  # the first ingredient's weights, every head row kept
-    saved = [model_spec.export_variables(e) for e in exports]
+    saved = [export_variables(e) for e in exports]
     for weight in model.weights:
-        weight.assign(_mean([s[model_spec.relative_name(weight.name)] for s in saved]))
+        weight.assign(_mean([s[relative_name(weight.name)] for s in saved]))
     names = {f.name for f in fields(TrainingConfig)}
     hyper = {k: v for k, v in cards[0]["hyperparameters"].items() if k in names}
     hyper["word_features"] = tuple(hyper.get("word_features") or ())

@@ -124,7 +124,7 @@ class TrainingConfig(Settings):
     continue_scores: bool = setting(
         False,
         "start the CRF's transitions and the word-feature tables from the start point's "
-        "head too (model_spec.continue_scores), for the tags and values it knows",
+        "head too (head.continue_scores), for the tags and values it knows",
     )
     entity_memory: float | None = setting(
         defaults.ENTITY_MEMORY,
@@ -320,7 +320,7 @@ def trained_variables(model, config: TrainingConfig) -> list:
     num_layers = getattr(model.config, "num_hidden_layers", 0)
     frozen = config.freeze_layers or 0
     if frozen > num_layers:
-        from rasa_electra.model.model_spec import StartPointError
+        from rasa_electra.model.weights import StartPointError
 
         raise StartPointError(f"freeze_layers {frozen}: the model has {num_layers} encoder layers")
     if not frozen:

@@ -41,7 +41,7 @@ from rasa_electra.model.export import (
     ExportError,
     check_parts,
 )
-from rasa_electra.model.model_spec import WEIGHTS_FILE
+from rasa_electra.model.weights import WEIGHTS_FILE
 from rasa_electra.quiet import quiet_notices
 from rasa_electra.serving import onnx_graph
 from rasa_electra.serving.servable import ExportedModel, Servable

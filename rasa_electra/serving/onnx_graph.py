@@ -29,11 +29,8 @@ from typing import Any
 import numpy as np
 
 from rasa_electra.model import features
-from rasa_electra.model.model_spec import (
-    StartPointError,
-    export_encoder_config,
-    export_variables,
-)
+from rasa_electra.model.model_spec import export_encoder_config
+from rasa_electra.model.weights import StartPointError, export_variables
 
 SUPPORTED_TYPES = ("electra", "bert")
 OPSET = 17  # LayerNormalization
@@ -82,7 +79,7 @@ def write(export_dir: Path, target: Path) -> None:
 
 def build(weights: Mapping[str, np.ndarray], config: Any) -> Any:
     """The ONNX model of ``config``'s token classifier with these weights (by name, as
-    ``model_spec.named_weights`` gives them)."""
+    ``weights.named_weights`` gives them)."""
     import onnx
 
     reason = supports(config)

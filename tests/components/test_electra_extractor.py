@@ -345,7 +345,7 @@ def test_continuing_a_previous_model_learns_labels_and_roles_it_never_saw(
 
     from rasa_electra.components.electra_config import ExtractorConfig
     from rasa_electra.components.trainable import fine_tune
-    from rasa_electra.model.model_spec import export_variables
+    from rasa_electra.model.weights import export_variables
 
     messages = []
     for _ in range(6):

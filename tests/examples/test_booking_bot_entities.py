@@ -115,8 +115,9 @@ def test_an_export_without_its_encoder_config_says_it_cannot_be_continued(bot_ex
 
     from rasa_electra.model import model_spec
     from rasa_electra.model.export import ENCODER_CONFIG_FILE
+    from rasa_electra.model.weights import StartPointError
 
     old = shutil.copytree(bot_export, tmp_path / "old-export")
     (old / ENCODER_CONFIG_FILE).unlink()
-    with pytest.raises(model_spec.StartPointError, match="fine-tuning cannot continue it"):
+    with pytest.raises(StartPointError, match="fine-tuning cannot continue it"):
         model_spec.get(old)

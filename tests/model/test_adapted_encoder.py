@@ -15,7 +15,9 @@ from lab.adapted_encoder import adapt_encoder
 from rasa_electra.data.tags import entity_labels
 from rasa_electra.model import model_spec
 from rasa_electra.model.export import read_labels
-from rasa_electra.model.model_spec import StartPointError, export_variables, file_sha256
+from rasa_electra.model.head import HEAD_FILE, continue_scores
+from rasa_electra.model.model_spec import file_sha256
+from rasa_electra.model.weights import StartPointError, export_variables, relative_name
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def test_the_adapted_start_point_is_the_exports_encoder_with_the_pretrained_head
     model = spec.build_model(["O", "B-X", "I-X"])
     saved = export_variables(exported_tiny)
     for weight in model.weights:
-        name = model_spec.relative_name(weight.name)
+        name = relative_name(weight.name)
         if "classifier" not in name:
             np.testing.assert_array_equal(weight.numpy(), saved[name], err_msg=name)
     assert not spec.continues_head(["O", "B-X", "I-X"])
@@ -67,7 +69,7 @@ def test_the_adapted_start_point_keeps_the_exports_head_for_the_labels_it_knows(
     exported_tiny: Path, base: Path, tmp_path: Path
 ) -> None:
     out = adapt_encoder(exported_tiny, base, tmp_path / "adapted")
-    assert (out / model_spec.HEAD_FILE).is_file()
+    assert (out / HEAD_FILE).is_file()
     tags = read_labels(exported_tiny)
     spec = model_spec.get(out, max_seq_length=24)
     assert spec.head_tags() == tags and spec.continues_head(tags)
@@ -177,7 +179,7 @@ def test_continued_scores_follow_the_tags_and_feature_values_the_head_knows(
     )
     crf, features = CrfScores(labels), FeatureVariables(vocab, len(labels))
     # the transitions, and the pos and shape tables
-    assert model_spec.continue_scores(spec, labels, crf, features) == 3
+    assert continue_scores(spec, labels, crf, features) == 3
 
     index = [tags.index(tag) if tag in tags else None for tag in labels]
     transition = crf.transition.numpy()
@@ -203,5 +205,5 @@ def test_continued_scores_follow_the_tags_and_feature_values_the_head_knows(
     # finetune --new-head: nothing of the folder's head is read (an export's always is)
     fresh = model_spec.get(start, max_seq_length=24)
     fresh.entity_head = False
-    continued = model_spec.continue_scores(fresh, labels, CrfScores(labels), None)
+    continued = continue_scores(fresh, labels, CrfScores(labels), None)
     assert continued == (1 if kind == "export" else 0)

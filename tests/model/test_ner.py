@@ -72,7 +72,7 @@ def test_runs_sharing_an_init_seed_start_alike_and_train_apart(pytorch_layout_di
 
 def test_a_student_keeps_the_first_layers_of_its_start_point(pytorch_layout_dir, examples,
                                                               tmp_path):  # fmt: skip
-    from rasa_electra.model.model_spec import StartPointError, relative_name
+    from rasa_electra.model.weights import StartPointError, relative_name
 
     spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
     train = DataLoader(examples, spec)

@@ -31,7 +31,7 @@ def second_seed(pytorch_layout_dir, examples, tmp_path_factory) -> Path:
 def saved_weights(export: Path) -> dict[str, np.ndarray]:
     import tensorflow as tf
 
-    from rasa_electra.model.model_spec import relative_name
+    from rasa_electra.model.weights import relative_name
 
     return {
         relative_name(v.name): v.numpy() for v in tf.saved_model.load(str(export)).model.variables
@@ -40,8 +40,8 @@ def saved_weights(export: Path) -> dict[str, np.ndarray]:
 
 def test_every_part_is_the_ingredients_mean(exported_tiny, second_seed, tmp_path) -> None:
     from rasa_electra.model.export import read_labels
-    from rasa_electra.model.model_spec import relative_name
     from rasa_electra.model.soup import average
+    from rasa_electra.model.weights import relative_name
 
     soup = average([exported_tiny, second_seed])
     first, second = saved_weights(exported_tiny), saved_weights(second_seed)

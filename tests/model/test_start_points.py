@@ -5,7 +5,7 @@ import pytest
 
 from rasa_electra.data.tags import entity_labels, label_list
 from rasa_electra.model import model_spec
-from rasa_electra.model.model_spec import StartPointError
+from rasa_electra.model.weights import StartPointError
 
 LABELS = ["O", "B-GPE", "I-GPE"]
 

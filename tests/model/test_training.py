@@ -13,6 +13,7 @@ from rasa_electra.model.training import (
     layer_depth,
     warmup_linear_decay,
 )
+from rasa_electra.model.weights import StartPointError
 
 
 def test_schedule_warms_up_then_decays_to_zero():
@@ -85,7 +86,7 @@ def test_frozen_layers_keep_the_start_points_weights_and_the_layers_above_learn(
         and not np.array_equal(value, start[name])
     }  # fmt: skip
     assert changed == {2}  # the second layer learnt; the embeddings and the first did not
-    with pytest.raises(model_spec.StartPointError, match="freeze_layers 3: the model has 2"):
+    with pytest.raises(StartPointError, match="freeze_layers 3: the model has 2"):
         ner.create(train, epochs=1, batch_size=8, freeze_layers=3)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from rasa_electra.model import features
 from rasa_electra.model.export import ENCODER_CONFIG_FILE
-from rasa_electra.model.model_spec import named_weights
+from rasa_electra.model.weights import named_weights
 from rasa_electra.serving import backends, onnx_graph
 from rasa_electra.serving.servable import ExportedModel
 
