@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,14 +19,20 @@ from rasa_electra.model.weights import StartPointError, export_variables, relati
 from rasa_electra.model.word_features import UNKNOWN as UNKNOWN_FEATURE
 from rasa_electra.model.word_features import FeatureTables
 
-if TYPE_CHECKING:
-    from rasa_electra.model.model_spec import ModelSpec
-
 # a new label's origins: head labels alike (an entity_map's), or each with its weight
 Origins = Sequence[str] | Mapping[str, float]
 # an encoder directory's entity head (``adapted_encoder``: the silver stage's classifier): TF
 # layout ``kernel`` [hidden, tags] and ``bias`` [tags], its tags in the file's metadata
 HEAD_FILE = "entity_head.safetensors"
+
+
+class HeadSource(Protocol):
+    """What continuing a head reads of a start point (a ``model_spec.ModelSpec``)."""
+
+    directory: Path | None
+    label_origins: dict[str, Origins]
+
+    def head_tags(self) -> list[str]: ...
 
 
 def seed_columns(
@@ -135,7 +141,7 @@ def load_head(model, directory: Path, labels: list[str], origins: Mapping[str, O
     return len(seeds)
 
 
-def continue_scores(spec: ModelSpec, labels: Sequence[str], crf: Any, word_features: Any) -> int:
+def continue_scores(spec: HeadSource, labels: Sequence[str], crf: Any, word_features: Any) -> int:
     """The start point's head scores into a new run's: a CRF head's transitions between tags
     it knows (``transitions.json``) and the word-feature tables' rows for feature values it
     knows, by value (``word_features.json``); columns seeded as the classifier's are

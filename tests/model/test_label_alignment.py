@@ -8,6 +8,7 @@ import pytest
 
 from rasa_electra.data.spans import Example, Span, relabel
 from rasa_electra.model import model_spec
+from rasa_electra.model.head import mix, seed_columns
 from rasa_electra.model.label_alignment import Alignment, align, overlap_shares
 
 USER_NAMES = {"PERSON": "person_name", "GPE": "place", "ORG": "company", "DATE": "when"}
@@ -42,7 +43,7 @@ def test_a_label_nothing_tags_starts_from_nothing():
     assert alignment.origins() == {"place": {"GPE": 0.87, "LOC": 0.13}}
     assert alignment.lines() == ["dish ← nothing", "place ← GPE (0.87), LOC (0.13)"]
     head = ["O", "B-GPE", "I-GPE", "B-LOC", "I-LOC"]
-    seeds = head.seed_columns(["O", "B-dish", "B-place"], head, alignment.origins())
+    seeds = seed_columns(["O", "B-dish", "B-place"], head, alignment.origins())
     assert seeds == {0: {0: 1.0}, 2: {1: 0.87, 3: 0.13}}  # B-dish: a fresh row
 
 
@@ -50,13 +51,13 @@ def test_an_aligned_label_s_roles_start_where_it_does(exported_tiny, alignment):
     spec = model_spec.get(exported_tiny)
     head = spec.head_tags()
     labels = ["O", "B-place|role=from", "I-place|role=from"]
-    seeds = head.seed_columns(labels, head, alignment.origins())
+    seeds = seed_columns(labels, head, alignment.origins())
     shares = alignment.origins()["place"]
     assert seeds[1] == {head.index(f"B-{h}"): w for h, w in shares.items()}
     assert seeds[2] == {head.index(f"I-{h}"): w for h, w in shares.items()}
     # a weighted seed is the weighted mean of the head's columns
     old = np.arange(12, dtype=float).reshape(3, 4)
-    mixed = head.mix(old, {0: 3.0, 2: 1.0})
+    mixed = mix(old, {0: 3.0, 2: 1.0})
     assert np.allclose(mixed, (3 * old[..., 0] + old[..., 2]) / 4)
 
 
