@@ -61,7 +61,8 @@ def test_one_command_smoke_tests_sweeps_trains_and_delivers(first_run) -> None:
     root, report = first_run
     smoke = report["smoke"]
     assert smoke["finite"] and smoke["last_loss"] < smoke["first_loss"]
-    assert {r["batch_size"] for r in report["sweep"]} == {4, 8}
+    # the sweep starts batch 8 only while its 5 seconds last: a loaded machine spends them on 4
+    assert [r["batch_size"] for r in report["sweep"]] in ([4], [4, 8])
     assert report["choice"]["batch_size"] in (4, 8) and report["steps"] > 0
     assert report["config"]["dropout"] == 0.0
     files = list((root / "out").iterdir())
