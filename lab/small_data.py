@@ -51,12 +51,14 @@ def renamed(examples: Sequence[Example]) -> list[Example]:
 def write_benchmark(
     gsd: Path, out: Path, sizes: Sequence[int] = SIZES, seed: int = 0
 ) -> list[Path]:
-    """``train-<size>.yml`` per size, ``train-full.yml`` and ``dev.yml`` in ``out``, renamed."""
+    """``train-<size>.yml`` per size, ``train-full.yml``, ``dev.yml`` and ``test.yml`` in
+    ``out``, renamed: dev to choose on, test read once per final recipe."""
     train = renamed(read_rasa_data(gsd / "train.yml"))
     out.mkdir(parents=True, exist_ok=True)
     files = {f"train-{size}.yml": sample(train, size, seed) for size in sizes}
     files["train-full.yml"] = train
-    files["dev.yml"] = renamed(read_rasa_data(gsd / "dev.yml"))
+    for split in ("dev", "test"):
+        files[f"{split}.yml"] = renamed(read_rasa_data(gsd / f"{split}.yml"))
     for name, examples in files.items():
         write_rasa_yaml(examples, out / name)
     return [out / name for name in files]

@@ -1,4 +1,4 @@
-"""Write the small-data benchmark's files: GSD train samples and GSD dev, labels renamed.
+"""Write the small-data benchmark's files: GSD train samples, dev and test, labels renamed.
 
 python -m lab small-data --gsd data/gsd_v2.6-NE --out data/small-data
 """
@@ -17,7 +17,7 @@ from rasa_electra.data.spans import count_labels
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--gsd", type=Path, required=True, help="converted GSD (train.yml, dev.yml)"
+        "--gsd", type=Path, required=True, help="converted GSD (train.yml, dev.yml, test.yml)"
     )
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--seed", type=int, default=0, help="which sentences each sample holds")

@@ -37,11 +37,14 @@ def test_the_benchmark_files_are_renamed_and_nothing_is_dropped(tmp_path):
     gsd.mkdir()
     write_rasa_yaml(examples(30), gsd / "train.yml")
     write_rasa_yaml(examples(5), gsd / "dev.yml")
+    write_rasa_yaml(examples(7), gsd / "test.yml")
     written = write_benchmark(gsd, tmp_path / "out", sizes=(10, 20))
     assert [p.name for p in written] == ["train-10.yml", "train-20.yml", "train-full.yml",
-                                         "dev.yml"]  # fmt: skip
+                                         "dev.yml", "test.yml"]  # fmt: skip
     train = read_rasa_data(tmp_path / "out" / "train-20.yml")
     assert len(train) == 20 and all(len(e.spans) == 2 for e in train)
     assert {s.label for e in train for s in e.spans} == {"person_name", "place"}
+    test = read_rasa_data(tmp_path / "out" / "test.yml")
+    assert len(test) == 7 and {s.label for e in test for s in e.spans} == {"person_name", "place"}
     with pytest.raises(ValueError, match="labels outside GSD's"):
         renamed([Example("x", (Span(0, 1, "CITY"),))])
