@@ -38,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     """The command's own flags, then one per setting of ``TrainingConfig`` and ``SpecOptions``
     (their defaults, choices and help are declared there)."""
     from rasa_electra.model.model_spec import SpecOptions
-    from rasa_electra.model.training import TrainingConfig
+    from rasa_electra.model.training_config import TrainingConfig
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     start = parser.add_mutually_exclusive_group(required=True)
@@ -76,7 +76,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from rasa_electra.model.model_spec import SpecOptions
-    from rasa_electra.model.training import TrainingConfig
+    from rasa_electra.model.training_config import TrainingConfig
 
     command = parser()
     args = command.parse_args(argv)

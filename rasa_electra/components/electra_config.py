@@ -3,7 +3,7 @@ settings, each declared where it belongs.
 
 - ``ExtractorOptions``: the component's own keys (what to serve or fine-tune, the bot's names,
   which entities to keep);
-- ``TrainingConfig`` (``model.training``): trainable mode's fine-tuning, under the keys in
+- ``TrainingConfig`` (``model.training_config``): trainable mode's fine-tuning, under the keys in
   ``TRAINING_KEYS``;
 - ``SpecOptions`` (``model.model_spec``): the start point's input windows and tags;
 - ``ServingOptions`` (``serving``): runtime, threads and decoding.
@@ -24,7 +24,7 @@ from rasa.shared.exceptions import InvalidConfigException, RasaException
 
 from rasa_electra import defaults
 from rasa_electra.model.model_spec import SpecOptions
-from rasa_electra.model.training import TrainingConfig
+from rasa_electra.model.training_config import TrainingConfig
 from rasa_electra.serving import ServingOptions
 from rasa_electra.settings import SettingError, Settings, add_arguments, at_least, setting
 

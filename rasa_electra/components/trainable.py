@@ -25,7 +25,7 @@ from rasa_electra.data.spans import Example, SpanError
 from rasa_electra.data.tags import tag_label
 from rasa_electra.model.export import CARD_FILE
 from rasa_electra.model.model_spec import ModelSpec
-from rasa_electra.model.training import TrainingConfig
+from rasa_electra.model.training_config import TrainingConfig
 
 logger = logging.getLogger(__name__)
 

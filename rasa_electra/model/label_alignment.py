@@ -82,7 +82,7 @@ def tag_with_head(spec: ModelSpec, head_tags: list[str], texts: Sequence[Example
     """The start point with its own head, every row as it was trained, predicting ``texts``
     (Viterbi under the tag scheme on the head's emissions)."""
     from rasa_electra.model.ner import NerModel
-    from rasa_electra.model.training import TrainingConfig
+    from rasa_electra.model.training_config import TrainingConfig
 
     if OUTSIDE not in head_tags:
         return [Example(t.text) for t in texts]

@@ -27,13 +27,9 @@ from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.data_loader import DataLoader
 from rasa_electra.model.head import continue_scores
 from rasa_electra.model.model_spec import ModelSpec
-from rasa_electra.model.training import (
-    TrainingConfig,
-    deterministic,
-    make_strategy,
-    reseed,
-    train,
-)
+from rasa_electra.model.tf_runtime import deterministic, make_strategy, reseed
+from rasa_electra.model.training import train
+from rasa_electra.model.training_config import TrainingConfig
 from rasa_electra.model.word_features import FeatureTables, FeatureVariables, FeatureVocab
 
 logger = logging.getLogger(__name__)

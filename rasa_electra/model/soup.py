@@ -26,7 +26,7 @@ from rasa_electra.model import model_spec
 from rasa_electra.model.crf import CrfScores
 from rasa_electra.model.export import CARD_FILE, TOKENIZER_DIR, read_labels
 from rasa_electra.model.ner import NerModel
-from rasa_electra.model.training import TrainingConfig
+from rasa_electra.model.training_config import TrainingConfig
 from rasa_electra.model.weights import export_variables, relative_name
 from rasa_electra.model.word_features import FeatureTables, FeatureVariables
 

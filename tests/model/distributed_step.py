@@ -16,7 +16,9 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 from rasa_electra.data.rasa_nlu import read_rasa_data  # noqa: E402
 from rasa_electra.data.tags import label_list  # noqa: E402
 from rasa_electra.model import features, model_spec  # noqa: E402
-from rasa_electra.model.training import TrainingConfig, deterministic, train  # noqa: E402
+from rasa_electra.model.tf_runtime import deterministic  # noqa: E402
+from rasa_electra.model.training import train  # noqa: E402
+from rasa_electra.model.training_config import TrainingConfig  # noqa: E402
 
 start_point, data = sys.argv[1], sys.argv[2]
 examples = read_rasa_data(data)

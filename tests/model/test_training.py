@@ -6,13 +6,9 @@ import numpy as np
 import pytest
 
 from rasa_electra.model import model_spec
-from rasa_electra.model.training import (
-    TrainingConfig,
-    _optimizer_groups,
-    epochs_for,
-    layer_depth,
-    warmup_linear_decay,
-)
+from rasa_electra.model.optimizer import layer_depth, optimizer_groups, warmup_linear_decay
+from rasa_electra.model.training import epochs_for
+from rasa_electra.model.training_config import TrainingConfig
 from rasa_electra.model.weights import StartPointError
 
 
@@ -52,14 +48,14 @@ def test_layer_depths():
 def test_layerwise_decay_gives_lower_rates_to_lower_layers(pytorch_layout_dir):
     model = model_spec.get(pytorch_layout_dir).build_model(["O", "B-X", "I-X"])
     config = TrainingConfig(learning_rate=1e-3, warmup_ratio=0.1, layerwise_lr_decay=0.5)
-    groups = _optimizer_groups(model, model.trainable_variables, config, total_steps=100)
+    groups = optimizer_groups(model, model.trainable_variables, config, total_steps=100)
     peaks = [group.peak_rate for group in groups]
     assert peaks == pytest.approx(
         [1e-3 * 0.5**3, 1e-3 * 0.5**2, 1e-3 * 0.5, 1e-3]
     )  # emb, L0, L1, head
     covered = sorted(i for group in groups for i in group.indices)
     assert covered == list(range(len(model.trainable_variables)))  # every variable, once
-    single = _optimizer_groups(
+    single = optimizer_groups(
         model, model.trainable_variables, TrainingConfig(learning_rate=1e-3), total_steps=100
     )
     assert len(single) == 1
@@ -96,7 +92,7 @@ def test_a_short_fine_tuning_runs_without_graph_rewrites_and_leaves_the_setting_
     import tensorflow as tf
 
     from rasa_electra.model import DataLoader, ner
-    from rasa_electra.model.training import graph_rewrites
+    from rasa_electra.model.tf_runtime import graph_rewrites
 
     def disabled() -> bool:
         return tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
@@ -116,7 +112,7 @@ def test_a_short_fine_tuning_runs_without_graph_rewrites_and_leaves_the_setting_
 def test_determinism_is_switched_back_off_after_training():
     from tensorflow.python.framework import config as tf_config
 
-    from rasa_electra.model.training import deterministic
+    from rasa_electra.model.tf_runtime import deterministic
 
     assert not tf_config.is_op_determinism_enabled()
     with deterministic(3):
@@ -144,7 +140,7 @@ def test_mirrored_training_over_two_replicas_is_the_same_maths(repo, pytorch_lay
 
 
 def test_unknown_strategy_is_refused():
-    from rasa_electra.model.training import make_strategy
+    from rasa_electra.model.tf_runtime import make_strategy
 
     with pytest.raises(ValueError, match="none, mirrored, multi-worker or tpu"):
         make_strategy("horovod")
@@ -242,7 +238,7 @@ def tiny_run(pytorch_layout_dir, examples):
     from rasa_electra.data.tags import label_list
     from rasa_electra.model import DataLoader, features
     from rasa_electra.model.crf import CrfScores
-    from rasa_electra.model.training import deterministic
+    from rasa_electra.model.tf_runtime import deterministic
 
     spec = model_spec.get(pytorch_layout_dir, max_seq_length=24)
     data = DataLoader(examples, spec)
@@ -274,7 +270,8 @@ def test_a_killed_fine_tuning_resumes_after_its_last_whole_epoch(
 ):
     import numpy as np
 
-    from rasa_electra.model.training import deterministic, train
+    from rasa_electra.model.tf_runtime import deterministic
+    from rasa_electra.model.training import train
 
     config = TrainingConfig(epochs=3, batch_size=16, learning_rate=3e-3, seed=1, head="crf",
                             head_learning_rate=3e-2)  # fmt: skip
@@ -314,7 +311,8 @@ import sys
 sys.path.insert(0, {tests!r})
 from test_training import tiny_run, long_epochs
 from rasa_electra.data.rasa_nlu import read_rasa_data
-from rasa_electra.model.training import deterministic, train
+from rasa_electra.model.tf_runtime import deterministic
+from rasa_electra.model.training import train
 
 model, crf, encoded, pad = tiny_run({layout!r}, read_rasa_data({data!r}))
 with deterministic(1):
@@ -339,7 +337,8 @@ def test_a_fine_tuning_killed_inside_an_epoch_resumes_at_its_last_step_save(
     import time
     from pathlib import Path
 
-    from rasa_electra.model.training import deterministic, train
+    from rasa_electra.model.tf_runtime import deterministic
+    from rasa_electra.model.training import train
 
     repo = Path(__file__).resolve().parents[2]
     checkpoints = tmp_path / "seed-1"
