@@ -1,5 +1,6 @@
 """The example booking bot's fixtures: an export that predicts GSD labels, trained (tiny, real)
-on the bot's own sentences, so the bot's `entity_map` meets the labels a GSD export has."""
+on the bot's own sentences: the start point the bot fine-tunes at `rasa train`, and a GSD export
+that an `entity_map` serves under the bot's names."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ EXTRACTOR = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtra
 # the bot's names back to GSD labels (place cycles through the three it maps from)
 GSD_LABELS = {"date": ["DATE"], "people": ["QUANTITY"], "name": ["PERSON"],
               "place": ["GPE", "LOC", "FAC"]}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def gsd_labels() -> dict[str, list[str]]:
+    return GSD_LABELS
 
 
 @pytest.fixture(scope="session")

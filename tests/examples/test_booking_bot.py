@@ -33,7 +33,8 @@ ASK = {
 @pytest.fixture(scope="module")
 def bot_archive(bot_dir, bot_config, bot_export, tmp_path_factory) -> Path:
     """`rasa train` of the bot as it is (trainable mode: the export fine-tuned further on the
-    bot's data, roles included), from the tiny export instead of the demo's."""
+    bot's data, roles included, joined with the CRF), from the tiny export instead of the
+    shipped encoder."""
     work = tmp_path_factory.mktemp("bot")
     # the tiny export's layers all learn: its lower half is no pretrained start worth keeping
     config = bot_config(pretrained=str(bot_export), epochs=20, min_train_steps=0,

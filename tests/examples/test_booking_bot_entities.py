@@ -1,9 +1,12 @@
-"""The booking bot's entity settings in process: GSD labels under the bot's names, the label
-map checked against the export, Rasa's extractors first on overlaps, synonyms after."""
+"""The bot's sentences through an export of GSD labels served under the bot's names (a bot
+that keeps a GSD model's labels): the label map checked against the export, Rasa's extractors
+first on overlaps, an export continued as a start point; and the bot's own entity steps, which
+are config-electra-crf.yml's."""
 
 from __future__ import annotations
 
 import pytest
+import yaml
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -13,28 +16,35 @@ from rasa_electra.components.electra_entity_extractor import (
 )
 from rasa_electra.serving.servable import ExportedModel
 
-NAME = "rasa_electra.components.electra_entity_extractor.ElectraEntityExtractor"
+
+@pytest.fixture(scope="module")
+def bot_names(gsd_labels) -> dict[str, str]:
+    """The export's GSD labels under the bot's names, as an ``entity_map``."""
+    return {gsd: name for name, labels in gsd_labels.items() for gsd in labels}
 
 
 @pytest.fixture(scope="module")
-def bot_options(bot_config) -> dict:
-    """The extractor's options as the bot's config.yml sets them."""
-    (options,) = [step for step in bot_config()["pipeline"] if step["name"] == NAME]
-    return {k: v for k, v in options.items() if k != "name"}
-
-
-@pytest.fixture(scope="module")
-def extractor(bot_export, bot_options):
-    """The bot's extractor serving the tiny export (model_path: the bot fine-tunes it further
-    at `rasa train`, tested with the whole bot), with ``options`` changed."""
+def extractor(bot_export, bot_names):
+    """The extractor serving the tiny export under the bot's names, with ``options`` changed."""
 
     def make(**options) -> ElectraEntityExtractor:
-        config = {**ElectraEntityExtractor.get_default_config(), **bot_options, **options,
-                  "pretrained": None, "model_path": str(bot_export)}  # fmt: skip
+        config = {**ElectraEntityExtractor.get_default_config(), "entity_map": bot_names,
+                  **options, "model_path": str(bot_export)}  # fmt: skip
         ElectraEntityExtractor.create(config, None, None, None)  # the checks `rasa train` runs
         return ElectraEntityExtractor(config, None, None, model=ExportedModel(bot_export))
 
     return make
+
+
+def test_the_bots_entity_steps_are_config_electra_crf_ymls(bot_dir, bot_config):
+    """One place for the joined pipeline's settings: the bot runs them as the file has them,
+    in its order, with Rasa's own components between."""
+    joined = yaml.safe_load((bot_dir.parents[1] / "config-electra-crf.yml").read_text("utf-8"))
+    steps = bot_config()["pipeline"]
+    names = [step["name"] for step in steps]
+    at = [names.index(step["name"]) for step in joined["pipeline"]]
+    assert at == sorted(at)
+    assert [steps[i] for i in at] == joined["pipeline"]
 
 
 def entities(component, text, existing=()):
@@ -78,7 +88,7 @@ def test_an_entity_an_earlier_extractor_found_wins_the_overlap(extractor):
     ]
 
 
-def test_an_export_is_a_start_point_that_keeps_what_it_knows(bot_export, bot_options):
+def test_an_export_is_a_start_point_that_keeps_what_it_knows(bot_export, bot_names):
     import tensorflow as tf
 
     from rasa_electra.components.entities import origins
@@ -88,7 +98,7 @@ def test_an_export_is_a_start_point_that_keeps_what_it_knows(bot_export, bot_opt
 
     spec = model_spec.get(bot_export, max_seq_length=32)
     assert spec.kind == "export"
-    spec.label_origins = origins(bot_options["entity_map"])
+    spec.label_origins = origins(bot_names)
     labels = label_list(["place", "date", "DATE", "time"])  # new, new, known, unknown
     model = spec.build_model(labels)
     saved = {v.name.split("/", 1)[1]: v.numpy()
