@@ -14,6 +14,7 @@ from rasa_electra.components.electra_entity_extractor import (
     ElectraEntityExtractor,
     ModelLoadError,
 )
+from rasa_electra.evaluation.systems import JOINED_CONFIG
 from rasa_electra.serving.servable import ExportedModel
 
 
@@ -39,7 +40,7 @@ def extractor(bot_export, bot_names):
 def test_the_bots_entity_steps_are_config_electra_crf_ymls(bot_dir, bot_config):
     """One place for the joined pipeline's settings: the bot runs them as the file has them,
     in its order, with Rasa's own components between."""
-    joined = yaml.safe_load((bot_dir.parents[1] / "config-electra-crf.yml").read_text("utf-8"))
+    joined = yaml.safe_load((bot_dir.parents[1] / JOINED_CONFIG).read_text("utf-8"))
     steps = bot_config()["pipeline"]
     names = [step["name"] for step in steps]
     at = [names.index(step["name"]) for step in joined["pipeline"]]
