@@ -89,6 +89,11 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--title", default="Entity extraction through Rasa")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--models", type=Path,
+        help="where trained models are kept and reused (default: OUT/models): an earlier run's, "
+        "to score its models on another test file (a dev run's, for the test read) untrained",
+    )  # fmt: skip
     parser.add_argument("--scoreboard", type=Path, help="append this run's record here")
     parser.add_argument("--run", help="the run's name in the scoreboard (default: --out's name)")
     parser.add_argument("--note", default="", help="what a reader of the record must know")
@@ -134,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         train.resolve(), test.resolve(), systems, 1 if args.quick else args.trials,
         args.out.resolve(), args.seed, limit_train=60 if args.quick else None,
         limit_test=30 if args.quick else None, dev_file=dev.resolve() if dev else None,
+        models_dir=args.models.resolve() if args.models else None,
     )  # fmt: skip
     paths = write_report(results, args.out, args.title)
     print((args.out / "results.md").read_text(encoding="utf-8"))

@@ -350,9 +350,13 @@ def evaluate_systems(
     limit_train: int | None = None,
     limit_test: int | None = None,
     dev_file: Path | None = None,
+    models_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Train, load and score every system: ``trials`` seeds for a stochastic one, one trial
-    for a deterministic one; choices (DIET's epochs) are made on ``dev_file`` first."""
+    for a deterministic one; choices (DIET's epochs) are made on ``dev_file`` first. Trained
+    models are kept in ``models_dir`` (``out_dir/models``) under their recipe, so a run that
+    names an earlier run's folder scores those models on its own test file instead of
+    training them again."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if limit_train or limit_test:  # quick mode: slices written beside the report
         train_file, test_file, dev_file = write_slices(
@@ -363,7 +367,7 @@ def evaluate_systems(
         "train": str(train_file), "test": str(test_file), "dev": str(dev_file or ""),
         "test_messages": len(gold), "systems": {}, "trials": {}, "predictions": {},
     }  # fmt: skip
-    models_dir = out_dir / "models"
+    models_dir = models_dir or out_dir / "models"
     for system in systems:
         chosen, selection = select_on_dev(system, train_file, dev_file, models_dir, seed)
         seeds = [seed + t for t in range(system.trial_count(trials))]

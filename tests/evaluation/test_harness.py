@@ -3,9 +3,11 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.evaluation.peers import ginza_label_map
 from rasa_electra.evaluation.scoreboard import read_scoreboard
 from rasa_electra.evaluation.systems import (
@@ -83,6 +85,25 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
         == results["systems"]
     )
     assert len(read_scoreboard(board)) == 2
+
+    # a test read in a folder of its own scores the dev read's models, untrained, on its file
+    other = tmp_path / "other-test.yml"
+    write_rasa_yaml(read_rasa_data(Path(data))[::-1], other)
+    read = tmp_path / "test-read"
+    scored = subprocess.run(
+        [sys.executable, "-m", "rasa_electra.cli.evaluate", "--train", data, "--test", str(other),
+         "--dev", data, "--systems", "crf,electra", "--electra-start-point",
+         str(pytorch_layout_dir), "--quick", "--out", str(read), "--models", str(out / "models")],
+        cwd=repo, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    assert [log.stat().st_mtime_ns for log in logs] == stamps  # no model trained again
+    assert not (read / "models").exists()
+    for model in (out / "models").iterdir():
+        if model.name.rsplit("-", 1)[0] in ("crf", "electra"):
+            assert len(list(model.glob("trial-*.json"))) == 2  # one result per test file
+    again = json.loads((read / "results.json").read_text(encoding="utf-8"))
+    assert list(again["systems"]) == ["crf", "electra"] and again["test_messages"] == 30
 
 
 def test_crf_pipeline_is_the_projects_baseline_config(repo):
