@@ -63,7 +63,7 @@ def message_texts(training_data: TrainingData) -> list[Example]:
 
 def fine_tune(
     config: ExtractorConfig, training_data: TrainingData, target: Path,
-    previous: Path | None = None, conversions: Sequence[str] = (),
+    previous: Path | None = None, conversions: Sequence[Sequence[str]] = (),
 ) -> None:  # fmt: skip
     """Fine-tune once per seed from one start and export the one model, or their soup, to
     ``target``; with ``previous`` (`rasa train --finetune`), continue that model once instead,
@@ -235,7 +235,7 @@ class Serving:
     """How trainable mode exports the model the component will serve: the formats
     ``backend: auto`` may serve (``conversions``), checked on the bot's ``messages``."""
 
-    conversions: Sequence[str]
+    conversions: Sequence[Sequence[str]]  # tiers: formats.convert_in_tiers
     messages: list[Example]
     target: Path | None = None
 
@@ -258,8 +258,8 @@ class Serving:
         model.export(self.target, saved_model=not direct, **card)
         if direct:  # converted from the float32 weights, as from a SavedModel
             write_weights(self.target, model.model, np.float32)
-            report = formats.convert_for_auto(
-                self.target, self.messages, True, self.conversions, reference=TrainedModel(model)
+            report = formats.convert_in_tiers(
+                self.target, self.messages, self.conversions, reference=TrainedModel(model)
             )
             if report is None or report.get("fastest") is None:
                 write_saved_model(model, self.target)

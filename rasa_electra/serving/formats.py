@@ -138,6 +138,7 @@ def evaluate_formats(
     for name, latency in latencies.items():
         report["formats"][name]["latency_ms"] = latency
     report["fastest"] = fastest_offered(report)
+    (export_dir / FORMATS_DIR).mkdir(exist_ok=True)  # none converted: the report says so
     (export_dir / FORMATS_DIR / FORMATS_FILE).write_text(
         json.dumps(report, indent=2) + "\n", encoding="utf-8"
     )
@@ -171,4 +172,20 @@ def convert_for_auto(
                        export_dir, type(error).__name__, error)  # fmt: skip
         return None
     logger.info("backend auto will serve %s", report["fastest"] or "the SavedModel")
+    return report
+
+
+def convert_in_tiers(
+    export_dir: str | Path, check: Sequence[Example], tiers: Sequence[Sequence[str]],
+    reference: Servable | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """``convert_for_auto`` against the model's own entities on ``check``, tier by tier: a
+    tier is converted only when no format before it is offered, so the int8 ONNX (the
+    fastest) serves where it keeps the model's entities and the exact float32 ONNX where it
+    does not, and the SavedModel only where no ONNX of the model can."""
+    report = None
+    for names in tiers:
+        report = convert_for_auto(export_dir, check, True, names, reference)
+        if report is None or report["fastest"] is not None:
+            break
     return report

@@ -890,7 +890,7 @@ def test_trainable_mode_converts_from_memory_and_writes_no_savedmodel(pytorch_la
               "keep_layers": 1}  # fmt: skip
     out = tmp_path / "out"
     fine_tune(ExtractorConfig.parse(config), TrainingData(two_label_messages()), out,
-              conversions=("onnx-dynamic",))  # fmt: skip
+              conversions=(("onnx-dynamic",),))  # fmt: skip
     assert not (out / "saved_model.pb").exists() and (out / "weights.safetensors").is_file()
     report = json.loads((out / "formats" / "formats.json").read_text(encoding="utf-8"))
     assert report["fastest"] == "onnx-dynamic" and report["formats"]["onnx-dynamic"]["offered"]

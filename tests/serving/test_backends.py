@@ -202,6 +202,23 @@ def test_a_new_export_is_converted_for_auto_against_its_own_entities(exported_ti
     assert backends.choose_auto(export)[0] == report["fastest"]
 
 
+def test_a_later_tier_is_converted_only_where_no_earlier_format_is_offered(exported_tiny, examples,
+                                                                            tmp_path):  # fmt: skip
+    from rasa_electra.serving.formats import convert_in_tiers
+
+    first = tmp_path / "first"
+    shutil.copytree(exported_tiny, first)
+    report = convert_in_tiers(first, examples, [("onnx",), ("onnx-dynamic",)])
+    assert report["fastest"] == "onnx" and set(report["formats"]) == {"onnx"}
+    assert not backends.format_file(first, "onnx-dynamic").exists()  # never made
+    # a tier that offers nothing (here: none converted) hands on to the next
+    later = tmp_path / "later"
+    shutil.copytree(exported_tiny, later)
+    report = convert_in_tiers(later, examples, [(), ("onnx",)])
+    assert report["fastest"] == "onnx" and report["formats"]["onnx"]["dev"]["f1_drop"] == 0.0
+    assert backends.choose_auto(later)[0] == "onnx"
+
+
 # --- TensorFlow Serving's REST API, served by a stand-in (tests/conftest.py) ---------------
 
 
