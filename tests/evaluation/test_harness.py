@@ -103,7 +103,8 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
         if model.name.rsplit("-", 1)[0] in ("crf", "electra"):
             assert len(list(model.glob("trial-*.json"))) == 2  # one result per test file
     again = json.loads((read / "results.json").read_text(encoding="utf-8"))
-    assert list(again["systems"]) == ["crf", "electra"] and again["test_messages"] == 30
+    assert list(again["systems"]) == ["crf", "electra"]
+    assert again["test"] == str(read / "test_slice.yml")  # its own file, scored
 
 
 def test_crf_pipeline_is_the_projects_baseline_config(repo):
