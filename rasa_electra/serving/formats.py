@@ -150,12 +150,23 @@ def convert_for_auto(
     names: Sequence[str] = AUTO_CONVERSIONS, reference: Servable | None = None,
 ) -> dict[str, Any] | None:  # fmt: skip
     """Convert a new export to ``AUTO_CONVERSIONS`` and score them on ``check`` (dev), so
-    ``backend: auto`` can serve the fastest offered one. ``against_savedmodel``: the check
-    texts have no gold of the model's labels (a bot's messages at `rasa train`), so the
-    SavedModel's own entities are the reference and a format's drop is its disagreement.
-    ``reference``: the model those formats are checked against in place of the export's
-    SavedModel (the fine-tuned model still in memory, ``servable.TrainedModel``). A conversion
-    that fails returns None with a warning: the trained model is never lost to it."""
+    ``backend: auto`` can serve the fastest offered one: ``convert_in_tiers`` with one tier."""
+    return convert_in_tiers(export_dir, check, [names], against_savedmodel, reference)
+
+
+def convert_in_tiers(
+    export_dir: str | Path, check: Sequence[Example], tiers: Sequence[Sequence[str]],
+    against_savedmodel: bool = True, reference: Servable | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """Convert and score ``tiers`` of formats, a tier only when no format before it is offered:
+    at `rasa train` the int8 ONNX (the fastest) serves where it keeps the model's entities, the
+    exact float32 ONNX where it does not, and the SavedModel only where no ONNX of it can.
+    ``against_savedmodel``: the check texts have no gold of the model's labels (a bot's
+    messages at `rasa train`), so the SavedModel's own entities are the reference and a
+    format's drop is its disagreement. ``reference``: the model those formats are checked
+    against in place of the export's SavedModel (the fine-tuned model still in memory,
+    ``servable.TrainedModel``). A conversion that fails returns None with a warning: the
+    trained model is never lost to it."""
     if not can_convert():
         logger.info("no conversion: tf2onnx and onnxruntime are not installed (the onnx extra)")
         return None
@@ -166,26 +177,14 @@ def convert_for_auto(
         if against_savedmodel:  # a bot's training data can be large: a sample decides
             check = saved_model.predict([Example(e.text) for e in check[:AUTO_CHECK_MESSAGES]])
             timed = AUTO_LATENCY_MESSAGES
-        report = evaluate_formats(export_dir, names, check, saved_model=saved_model, timed=timed)
+        for names in tiers:
+            report = evaluate_formats(export_dir, names, check, saved_model=saved_model,
+                                      timed=timed)  # fmt: skip
+            if report["fastest"] is not None:
+                break
     except Exception as error:  # tf2onnx and ONNX Runtime raise many types; the export stands
         logger.warning("converting %s failed (%s: %s); the SavedModel serves",
                        export_dir, type(error).__name__, error)  # fmt: skip
         return None
     logger.info("backend auto will serve %s", report["fastest"] or "the SavedModel")
-    return report
-
-
-def convert_in_tiers(
-    export_dir: str | Path, check: Sequence[Example], tiers: Sequence[Sequence[str]],
-    reference: Servable | None = None,
-) -> dict[str, Any] | None:  # fmt: skip
-    """``convert_for_auto`` against the model's own entities on ``check``, tier by tier: a
-    tier is converted only when no format before it is offered, so the int8 ONNX (the
-    fastest) serves where it keeps the model's entities and the exact float32 ONNX where it
-    does not, and the SavedModel only where no ONNX of the model can."""
-    report = None
-    for names in tiers:
-        report = convert_for_auto(export_dir, check, True, names, reference)
-        if report is None or report["fastest"] is not None:
-            break
     return report
