@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lab.pretraining.budget import run_budget
 from lab.pretraining.electra import PRESETS
-from lab.pretraining.trainer import PretrainConfig
+from lab.pretraining.trainer import COMPILE_MODES, PretrainConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="small")
     parser.add_argument("--batch-sizes", default="128,256,512")
     parser.add_argument("--no-compile", action="store_true", help="leave torch.compile out")
+    parser.add_argument(
+        "--compile-modes", default=",".join(reversed(COMPILE_MODES)),
+        help=f"torch.compile's modes to time, in this order (of {', '.join(COMPILE_MODES)})",
+    )  # fmt: skip
     parser.add_argument("--sweep-seconds", type=float, default=90.0)
     parser.add_argument("--reserve-seconds", type=float, default=25.0)
     parser.add_argument("--smoke-steps", type=int, default=20)
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         args.budget_seconds,
         base=base,
         batch_sizes=tuple(int(b) for b in args.batch_sizes.split(",")),
-        try_compile=not args.no_compile,
+        compile_modes=() if args.no_compile else tuple(args.compile_modes.split(",")),
         sweep_seconds=args.sweep_seconds,
         reserve_seconds=args.reserve_seconds,
         init_weights=args.init_weights,

@@ -2,12 +2,14 @@
 until a deadline, and the weights written where the machine sends files back.
 
 One call of ``run_budget`` is one device command. Its order is the one a lease needs: prove
-the step works (20 steps), measure tokens/s for the batch sizes and torch.compile on/off
-(bounded time), pick the fastest setting, size the schedule to the time left (so the learning
-rate reaches zero as time runs out), train, and write fp32 weights split into ≤ 15 MiB files,
-``trainer_state.json``, ``log.jsonl`` and ``run.json`` (sweep, choice, hardware) to the
-delivery folder. A later call on the same warm machine resumes from the local checkpoint
-(optimizer included); on a fresh machine, from the carried weights (new optimizer, recorded).
+the step works (20 steps, counting the host synchronisations a step makes on a GPU), measure
+tokens/s for the batch sizes eager, then compiled in each of torch.compile's modes tried
+(CUDA graphs first; bounded time), pick the fastest setting, size the schedule to the time
+left (so the learning rate reaches zero as time runs out), train, and write fp32 weights split
+into ≤ 15 MiB files, ``trainer_state.json``, ``log.jsonl`` and ``run.json`` (sweep, choice,
+hardware) to the delivery folder. A later call on the same warm machine resumes from the local
+checkpoint (optimizer included); on a fresh machine, from the carried weights (new optimizer,
+recorded).
 
 The recipe is ELECTRA-small's (Clark et al. 2020) with what budget pretraining found to matter
 (Cramming, Geiping & Goldstein 2023): dropout off, a schedule fitted to the time budget (10%
@@ -23,6 +25,7 @@ import shutil
 import signal
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -34,6 +37,7 @@ import torch
 from lab.pretraining.electra import PRESETS
 from lab.pretraining.sequences import SequenceSet
 from lab.pretraining.trainer import (
+    COMPILE_MODES,
     LOG,
     STATE,
     PretrainConfig,
@@ -66,7 +70,8 @@ def _synchronize() -> None:
 
 def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: int = 3) -> dict:
     """Train ``warmup`` + ``steps`` steps of a fresh model; seconds for the warmup (compile
-    included) and steps/s, tokens/s after it; losses to show the step works."""
+    included) and steps/s, tokens/s after it; losses to show the step works; on a GPU, how
+    many times a timed step made the host wait for the device (0 lets it queue ahead)."""
     accelerator = make_accelerator(config)
     training = RtdTraining(config.resolved(), data, accelerator)
     training.model.train()
@@ -78,10 +83,11 @@ def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: in
     _synchronize()
     warm = time.perf_counter()
     tokens = []
-    for step in range(warmup, warmup + steps):
-        metrics, count = training.step(step)
-        losses.append(metrics["loss"])
-        tokens.append(count)
+    with _host_syncs() as syncs:
+        for step in range(warmup, warmup + steps):
+            metrics, count = training.step(step)
+            losses.append(metrics["loss"])
+            tokens.append(count)
     _synchronize()
     seconds = time.perf_counter() - warm
     token_count = int(torch.stack(tokens).sum()) if tokens else 0
@@ -92,6 +98,8 @@ def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: in
     return {
         "batch_size": config.batch_size,
         "compile": config.compile,
+        "compile_mode": config.compile_mode if config.compile else None,
+        "host_syncs_per_step": None if syncs is None or not steps else round(len(syncs) / steps, 2),
         "warmup_seconds": round(warm - started, 2),
         "steps": steps,
         "steps_per_second": round(steps / seconds, 2) if steps else None,
@@ -100,6 +108,22 @@ def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: in
         "last_loss": losses[-1],
         "finite": all(math.isfinite(x) for x in losses),
     }
+
+
+@contextmanager
+def _host_syncs():
+    """The synchronising CUDA calls made inside (PyTorch's sync debug mode, as warnings);
+    None where there is no GPU."""
+    if not torch.cuda.is_available():
+        yield None
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            yield caught
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
 
 
 def smoke_test(config: PretrainConfig, data: SequenceSet, steps: int = 20) -> dict:
@@ -118,12 +142,13 @@ def speed_sweep(
     config: PretrainConfig,
     data: SequenceSet,
     batch_sizes: list[int],
-    try_compile: bool,
+    compile_modes: tuple[str, ...],
     seconds_budget: float,
     steps: int = 20,
 ) -> list[dict]:
-    """Eager speed for each batch size, then compiled speed at the fastest eager batch size
-    (compiling costs a warm-up of its own); stops starting new rows once over budget."""
+    """Eager speed for each batch size, then compiled speed at the fastest eager batch size in
+    each of ``compile_modes`` (compiling costs a warm-up of its own); stops starting new rows
+    once over budget."""
     rows: list[dict] = []
     started = time.monotonic()
     for batch_size in batch_sizes:
@@ -131,17 +156,21 @@ def speed_sweep(
             continue
         rows.append(time_steps(replace(config, batch_size=batch_size, compile=False), data, steps))
         print("speed", json.dumps(rows[-1]), flush=True)
-    left = seconds_budget - (time.monotonic() - started)
-    if try_compile and rows and left > 10:
-        best = max(rows, key=lambda r: r["tokens_per_second"])
-        compiled = replace(config, batch_size=best["batch_size"], compile=True)
+    eager = [row for row in rows if row.get("tokens_per_second")]
+    for mode in compile_modes:
+        left = seconds_budget - (time.monotonic() - started)
+        if not eager or left <= 10:
+            break
+        batch_size = max(eager, key=lambda r: r["tokens_per_second"])["batch_size"]
+        compiled = replace(config, batch_size=batch_size, compile=True, compile_mode=mode)
         try:
             with _time_limit(int(left)):
                 rows.append(time_steps(compiled, data, steps))
             print("speed", json.dumps(rows[-1]), flush=True)
         except Exception as error:  # a compiler failure or a slow compile must not cost the lease
-            rows.append({"batch_size": best["batch_size"], "compile": True, "error": repr(error)})
-            print("speed: torch.compile left out:", repr(error), flush=True)
+            rows.append({"batch_size": batch_size, "compile": True, "compile_mode": mode,
+                         "error": repr(error)})  # fmt: skip
+            print(f"speed: torch.compile ({mode}) left out:", repr(error), flush=True)
     return rows
 
 
@@ -187,7 +216,7 @@ def run_budget(
     budget_seconds: float,
     base: PretrainConfig | None = None,
     batch_sizes: tuple[int, ...] = (128, 256, 512),
-    try_compile: bool = True,
+    compile_modes: tuple[str, ...] = tuple(reversed(COMPILE_MODES)),
     sweep_seconds: float = 90.0,
     reserve_seconds: float = 25.0,
     init_weights: str | Path | None = None,
@@ -215,7 +244,7 @@ def run_budget(
     report["smoke"] = smoke_test(replace(base, batch_size=128), data, smoke_steps)
     print("smoke", json.dumps(report["smoke"]), flush=True)
     if previous is None:
-        report["sweep"] = speed_sweep(base, data, list(batch_sizes), try_compile, sweep_seconds)
+        report["sweep"] = speed_sweep(base, data, list(batch_sizes), compile_modes, sweep_seconds)
         train_seconds = deadline - time.monotonic() - reserve_seconds
         choice = choose_setting(report["sweep"], train_seconds)
     else:
@@ -229,6 +258,7 @@ def run_budget(
         base,
         batch_size=choice["batch_size"],
         compile=choice["compile"],
+        compile_mode=choice.get("compile_mode") or "default",
         learning_rate=base.learning_rate or scaled_learning_rate(base.preset, choice["batch_size"]),
         schedule_start=start_step,
         train_steps=start_step + new_steps,

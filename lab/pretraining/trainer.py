@@ -8,8 +8,10 @@ A checkpoint is only used once its ``complete`` marker exists, so an interruptio
 loses nothing but the partial checkpoint.
 
 Built for a GPU lent by the minute: the whole data set sits on the device and each batch is cut
-there (fixed shapes), metrics stay on the device until a log step, the optimizer is fused, and
-``compile`` puts the encoders through torch.compile. A ``deadline`` ends the run at a time
+there (fixed shapes, its row indices copied from pinned memory without waiting for the queued
+step), metrics stay on the device until a log step, the optimizer is fused, and ``compile`` puts
+the encoders' layers through torch.compile (``compile_mode="reduce-overhead"`` also replays each
+layer's fixed-shape forward and backward as CUDA graphs). A ``deadline`` ends the run at a time
 rather than a step (checkpoint saved, resumable); ``init_weights`` starts from weights that came
 back from an earlier machine (the optimizer then restarts, and the state says so).
 """
@@ -46,6 +48,8 @@ STATE = "trainer_state.json"
 LOG = "log.jsonl"
 DISCRIMINATOR = "discriminator"
 GENERATOR = "generator"
+# "reduce-overhead": CUDA graphs, for a step bound by kernel launches (ELECTRA-small's is)
+COMPILE_MODES = ("default", "reduce-overhead")
 METRICS = ("loss", "mlm_loss", "disc_loss", "disc_accuracy", "disc_auc", "replaced_fraction")
 
 
@@ -71,6 +75,7 @@ class PretrainConfig:
     log_every: int = 10
     mixed_precision: str | None = None  # None: bf16 on a GPU that has it, else no
     compile: bool = False
+    compile_mode: str = "default"  # torch.compile's mode, one of COMPILE_MODES
     # a resumed budget run starts a new schedule segment here: warmup from this step, decay to
     # zero at ``train_steps`` (0: one schedule from the first step, the paper's)
     schedule_start: int = 0
@@ -79,6 +84,8 @@ class PretrainConfig:
         """A copy with every preset value filled in."""
         if self.preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}")
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"compile_mode must be one of {COMPILE_MODES}")
         preset = PRESETS[self.preset]
         values = asdict(self)
         for name in ("train_steps", "batch_size", "learning_rate", "warmup_steps", "mask_prob"):
@@ -195,7 +202,10 @@ class DeviceBatches:
         self.device = device
 
     def __call__(self, rows: np.ndarray) -> dict[str, torch.Tensor]:
-        index = torch.from_numpy(np.asarray(rows, dtype=np.int64)).to(self.device)
+        index = torch.from_numpy(np.asarray(rows, dtype=np.int64))
+        if self.device.type == "cuda":  # a pageable copy would wait for every queued kernel
+            index = index.pin_memory()
+        index = index.to(self.device, non_blocking=True)
         ids = self.ids[index].long()
         mask = self.positions[None, :] < self.lengths[index][:, None]
         is_sep = ids == self.sep_id
@@ -217,7 +227,9 @@ class RtdTraining:
         torch.manual_seed(config.seed)  # the initial weights
         model = build_model(config, data.vocab_size, data.special_ids, data.max_seq_length)
         if config.compile:
-            model.compile_encoders()
+            model.compile_encoders(config.compile_mode)
+        # CUDA graphs are told where a step begins, so a replay may reuse the last step's memory
+        self.graphs = config.compile and config.compile_mode == "reduce-overhead"
         fused = accelerator.device.type == "cuda"
         optimizer = torch.optim.AdamW(
             _parameter_groups(model, config.weight_decay), lr=config.learning_rate, eps=1e-6,
@@ -229,6 +241,8 @@ class RtdTraining:
     def step(self, step: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """One optimizer step; returns the metrics and the token count as device tensors."""
         config, accelerator = self.config, self.accelerator
+        if self.graphs:
+            torch.compiler.cudagraph_mark_step_begin()
         rank, processes = accelerator.process_index, accelerator.num_processes
         indices = batch_indices(step, config.batch_size, self.sequences, config.seed)
         batch = self.batches(indices[rank * self.local_batch : (rank + 1) * self.local_batch])

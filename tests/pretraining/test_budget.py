@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.pretraining.budget import choose_setting, scaled_learning_rate
+from lab.pretraining.budget import choose_setting, scaled_learning_rate, speed_sweep
 from lab.pretraining.pack import pack_sequences
 from lab.pretraining.shards import read_shards
 from lab.pretraining.trainer import (
@@ -120,6 +120,21 @@ def test_the_fastest_setting_over_the_time_left_wins() -> None:
     assert choose_setting([eager, compiled], train_seconds=100) is eager
     assert scaled_learning_rate("small", 512) == pytest.approx(5e-4)  # capped: 1e-3 collapsed
     assert scaled_learning_rate("small", 32) == pytest.approx(2.5e-4)
+
+
+def test_the_sweep_times_each_compile_mode_and_leaves_out_one_that_fails(shards_dir) -> None:
+    config = PretrainConfig(preset="tiny", dropout=0.0)
+    rows = speed_sweep(config, read_shards(shards_dir), [4], ("no-such-mode",), 60, steps=2)
+    eager, failed = rows
+    assert eager["compile"] is False and eager["compile_mode"] is None and eager["finite"]
+    assert eager["host_syncs_per_step"] is None  # counted on a GPU only
+    assert (
+        failed["compile_mode"] == "no-such-mode"
+        and "compile_mode must be one of" in failed["error"]
+    )
+    assert choose_setting(rows, train_seconds=60) is eager
+    with pytest.raises(ValueError, match="compile_mode"):
+        PretrainConfig(compile_mode="max").resolved()
 
 
 def test_a_resume_kit_with_the_shipped_discriminator_resumes(first_run, tmp_path) -> None:
