@@ -4,8 +4,9 @@
 # deadline, weights + logs into $OUT. Run from the repository root:
 #   bash scripts/gpu_pretrain.sh PACK_DIR [CARRIED_WEIGHTS_DIR]
 # BUDGET_SECONDS (default 530) is this command's whole time; keep the device call's timeout
-# some 60 s above it. WORK (default /tmp/rasa-electra-pretrain) holds the local checkpoints a
-# second command on the same warm machine resumes from.
+# some 60 s above it. WORK (default /tmp/rasa-electra-pretrain) holds the local checkpoints and
+# pack parts a second command on the same warm machine resumes from and trains on, beside the
+# parts it carries itself (make gpu-kit's corpus/resume-kit-2).
 set -uo pipefail
 PACK="${1:?usage: scripts/gpu_pretrain.sh PACK_DIR [CARRIED_WEIGHTS_DIR]}"
 CARRIED="${2:-}"

@@ -8,8 +8,9 @@ tokens/s for the batch sizes eager, then compiled in each of torch.compile's mod
 left (so the learning rate reaches zero as time runs out), train, and write fp32 weights split
 into ≤ 15 MiB files, ``trainer_state.json``, ``log.jsonl`` and ``run.json`` (sweep, choice,
 hardware) to the delivery folder. A later call on the same warm machine resumes from the local
-checkpoint (optimizer included); on a fresh machine, from the carried weights (new optimizer,
-recorded).
+checkpoint (optimizer included) and reads the parts of the pack every call on it carried (a
+second command brings other parts: ``make gpu-kit``'s second kit); on a fresh machine, from the
+carried weights (new optimizer, recorded).
 
 The recipe is ELECTRA-small's (Clark et al. 2020) with what budget pretraining found to matter
 (Cramming, Geiping & Goldstein 2023): dropout off, a schedule fitted to the time budget (10%
@@ -35,6 +36,8 @@ import numpy as np
 import torch
 
 from lab.pretraining.electra import PRESETS
+from lab.pretraining.pack import PACK_MANIFEST, merge_pack
+from lab.pretraining.resume_kit import CONTINUES
 from lab.pretraining.sequences import SequenceSet
 from lab.pretraining.trainer import (
     COMPILE_MODES,
@@ -51,6 +54,8 @@ from lab.pretraining.trainer import (
 )
 
 RUN_REPORT = "run.json"
+# the machine-local pack: every part this machine's commands have carried
+MERGED_PACK = "pack"
 # 5% (Cramming-like) collapsed the discriminator at 1e-3 on the H200 run (docs/journal)
 WARMUP_FRACTION = 0.1
 
@@ -229,6 +234,13 @@ def run_budget(
     work_dir, deliver_dir = Path(work_dir), Path(deliver_dir)
     deliver_dir.mkdir(parents=True, exist_ok=True)
     base = base or PretrainConfig(preset="small", dropout=0.0, log_every=50)
+    if (Path(data_dir) / CONTINUES).is_file() and latest_checkpoint(work_dir) is None:
+        raise RuntimeError(
+            f"{data_dir} holds pack parts for a second command, and no command trained on this "
+            "machine before: run the first kit first (a fresh machine keeps nothing)"
+        )
+    if (Path(data_dir) / PACK_MANIFEST).is_file():
+        data_dir = merge_pack(data_dir, work_dir / MERGED_PACK)
     data = load_sequences(data_dir)
     report: dict = {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -116,3 +116,23 @@ def read_pack(pack_dir: str | Path, max_parts: int | None = None) -> SequenceSet
         np.concatenate(all_ids), np.concatenate(all_lengths), manifest["vocab_size"],
         manifest["special_ids"], pack_dir / TOKENIZER_DIR, info,
     )  # fmt: skip
+
+
+def merge_pack(pack_dir: str | Path, target_dir: str | Path) -> Path:
+    """Copy the parts of ``pack_dir`` that ``target_dir`` lacks into it and return it: a warm
+    machine's later commands, each carrying other parts of the same pack, train on every part
+    carried so far. A part of another pack is refused, not mixed in."""
+    pack_dir, target = Path(pack_dir), Path(target_dir)
+    manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
+    if (target / PACK_MANIFEST).is_file():
+        held = json.loads((target / PACK_MANIFEST).read_text(encoding="utf-8"))
+        if [p["sha256"] for p in held["parts"]] != [p["sha256"] for p in manifest["parts"]]:
+            raise ValueError(f"{pack_dir} is not the pack whose parts {target} holds")
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(pack_dir / TOKENIZER_DIR, target / TOKENIZER_DIR, dirs_exist_ok=True)
+        shutil.copy2(pack_dir / PACK_MANIFEST, target / PACK_MANIFEST)
+    for part in manifest["parts"]:
+        if (pack_dir / part["name"]).is_file() and not (target / part["name"]).is_file():
+            shutil.copy2(pack_dir / part["name"], target / part["name"])
+    return target

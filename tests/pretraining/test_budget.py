@@ -207,3 +207,56 @@ def test_the_kit_carries_the_parts_the_card_says_were_seen_least(first_run, tmp_
     # a card from before the rows kept their parts: its own data.parts_used, once
     card["runs"] = [{k: v for k, v in r.items() if k != "parts_used"} for r in card["runs"]]
     assert pack_parts_seen(card) == dict.fromkeys(card["data"]["parts_used"], 1)
+
+
+def test_a_lease_trains_on_both_kits_parts_in_two_commands(first_run, tmp_path) -> None:
+    """The first command carries the discriminator bundled (it does not travel with the
+    repository) and what parts fit beside it; the second, on the same warm machine, carries
+    other parts, resumes from the first one's checkpoint there and reads every part."""
+    from lab.pretraining.budget import run_budget
+    from lab.pretraining.resume_kit import kit_state, make_parts_kit, make_resume_kit
+    from lab.pretraining.ship import ship_encoder
+
+    root, report = first_run
+    target, state = export_first_run(first_run, tmp_path / "run")
+    run = {"steps": state.step, "tokens_seen": state.tokens_seen, "train_seconds": 1.0}
+    shipped = ship_encoder(target, [run], tmp_path / "ship")
+    manifest = json.loads((root / "pack" / "pack.json").read_text(encoding="utf-8"))
+    names = [part["name"] for part in manifest["parts"]]
+    whole = make_resume_kit(None, root / "pack", tmp_path / "whole", shipped=shipped, bundle=True)
+    assert whole["part_names"] == names
+    kit_bytes = sum(p.stat().st_size for p in (tmp_path / "whole").rglob("*") if p.is_file())
+    room = kit_bytes - sum(p["bytes"] for p in manifest["parts"][1:]) + 1
+    first = make_resume_kit(None, root / "pack", tmp_path / "kit", room / MIB, shipped, True)
+    second = make_parts_kit(root / "pack", tmp_path / "kit-2", tmp_path / "kit", shipped=shipped)
+    assert first["part_names"] == names[:1] and second["part_names"] == names[1:]
+    reference = kit_state(tmp_path / "kit" / "weights")
+    shutil.rmtree(shipped)  # the bundled copy is what travels
+    assert {k: v.tolist() for k, v in kit_state(tmp_path / "kit" / "weights").items()} == {
+        k: v.tolist() for k, v in reference.items()
+    }
+    # a second kit alone on a fresh machine would train a new model: refused
+    with pytest.raises(RuntimeError, match="no command trained on this machine"):
+        run_budget(tmp_path / "kit-2" / "pack", tmp_path / "fresh", tmp_path / "no-out", 10)
+    one = run_command(tmp_path / "kit" / "pack", tmp_path / "work", tmp_path / "out-1",
+                      carried=tmp_path / "kit" / "weights")  # fmt: skip
+    assert (
+        one["data"]["parts_used"] == names[:1]
+        and one["config"]["schedule_start"] == (report["steps"])
+    )
+    two = run_command(tmp_path / "kit-2" / "pack", tmp_path / "work", tmp_path / "out-2")
+    assert two["data"]["parts_used"] == names and two["choice"]["resumed"]
+    assert two["config"]["schedule_start"] == one["steps"] and two["steps"] > one["steps"]
+
+
+def test_parts_of_another_pack_are_refused(first_run, tmp_path) -> None:
+    from lab.pretraining.pack import merge_pack
+
+    root, _ = first_run
+    merged = merge_pack(root / "pack", tmp_path / "merged")
+    assert sorted(p.name for p in merged.glob("part-*")) == sorted(
+        p.name for p in (root / "pack").glob("part-*")
+    )
+    pack_sequences(load_sequences(root / "pack"), tmp_path / "other", part_sequences=8)
+    with pytest.raises(ValueError, match="not the pack"):
+        merge_pack(tmp_path / "other", tmp_path / "merged")
