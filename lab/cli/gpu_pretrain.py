@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-sizes", default="128,256,512")
     parser.add_argument("--no-compile", action="store_true", help="leave torch.compile out")
     parser.add_argument(
-        "--compile-modes", default=",".join(reversed(COMPILE_MODES)),
+        "--compile-modes", default=",".join(COMPILE_MODES),
         help=f"torch.compile's modes to time, in this order (of {', '.join(COMPILE_MODES)})",
     )  # fmt: skip
     parser.add_argument("--sweep-seconds", type=float, default=90.0)

@@ -1,16 +1,16 @@
 """Pretraining on a GPU lent by the minute: smoke test, a short speed sweep, then training
 until a deadline, and the weights written where the machine sends files back.
 
-One call of ``run_budget`` is one device command. Its order is the one a lease needs: prove
-the step works (20 steps, counting the host synchronisations a step makes on a GPU), measure
-tokens/s for the batch sizes eager, then compiled in each of torch.compile's modes tried
-(CUDA graphs first; bounded time), pick the fastest setting, size the schedule to the time
-left (so the learning rate reaches zero as time runs out), train, and write fp32 weights split
-into ≤ 15 MiB files, ``trainer_state.json``, ``log.jsonl`` and ``run.json`` (sweep, choice,
-hardware) to the delivery folder. A later call on the same warm machine resumes from the local
-checkpoint (optimizer included) and reads the parts of the pack every call on it carried (a
-second command brings other parts: ``make gpu-kit``'s second kit); on a fresh machine, from the
-carried weights (new optimizer, recorded).
+One call of ``run_budget`` is one device command. Its order is the one a lease needs: prove the
+step works (20 steps, counting the host synchronisations a step makes on a GPU), measure
+tokens/s for the batch sizes eager, then compiled in each of torch.compile's modes tried (the
+last lease's setting first, then CUDA graphs; bounded time), pick the fastest setting, size the
+schedule to the time left (so the learning rate reaches zero as time runs out), train, and write
+fp32 weights split into ≤ 15 MiB files, ``trainer_state.json``, ``log.jsonl`` and ``run.json``
+(sweep, choice, hardware) to the delivery folder. A later call on the same warm machine resumes
+from the local checkpoint (optimizer included) and reads the parts of the pack every call on it
+carried (a second command brings other parts: ``make gpu-kit``'s second kit); on a fresh
+machine, from the carried weights (new optimizer, recorded).
 
 The recipe is ELECTRA-small's (Clark et al. 2020) with what budget pretraining found to matter
 (Cramming, Geiping & Goldstein 2023): dropout off, a schedule fitted to the time budget (10%
@@ -221,7 +221,7 @@ def run_budget(
     budget_seconds: float,
     base: PretrainConfig | None = None,
     batch_sizes: tuple[int, ...] = (128, 256, 512),
-    compile_modes: tuple[str, ...] = tuple(reversed(COMPILE_MODES)),
+    compile_modes: tuple[str, ...] = COMPILE_MODES,
     sweep_seconds: float = 90.0,
     reserve_seconds: float = 25.0,
     init_weights: str | Path | None = None,

@@ -49,7 +49,7 @@ LOG = "log.jsonl"
 DISCRIMINATOR = "discriminator"
 GENERATOR = "generator"
 # "reduce-overhead": CUDA graphs, for a step bound by kernel launches (ELECTRA-small's is)
-COMPILE_MODES = ("default", "reduce-overhead")
+COMPILE_MODES = ("default", "reduce-overhead")  # the sweep's order
 METRICS = ("loss", "mlm_loss", "disc_loss", "disc_accuracy", "disc_auc", "replaced_fraction")
 
 
