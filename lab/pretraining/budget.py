@@ -104,7 +104,7 @@ def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: in
         "batch_size": config.batch_size,
         "compile": config.compile,
         "compile_mode": config.compile_mode if config.compile else None,
-        "host_syncs_per_step": None if syncs is None or not steps else round(len(syncs) / steps, 2),
+        "host_syncs_per_step": None if syncs is None or not steps else round(syncs() / steps, 2),
         "warmup_seconds": round(warm - started, 2),
         "steps": steps,
         "steps_per_second": round(steps / seconds, 2) if steps else None,
@@ -117,8 +117,8 @@ def time_steps(config: PretrainConfig, data: SequenceSet, steps: int, warmup: in
 
 @contextmanager
 def _host_syncs():
-    """The synchronising CUDA calls made inside (PyTorch's sync debug mode, as warnings);
-    None where there is no GPU."""
+    """A count of the synchronising CUDA calls made inside (PyTorch's sync debug mode warns at
+    each); None where there is no GPU."""
     if not torch.cuda.is_available():
         yield None
         return
@@ -126,7 +126,7 @@ def _host_syncs():
         warnings.simplefilter("always")
         torch.cuda.set_sync_debug_mode("warn")
         try:
-            yield caught
+            yield lambda: sum("synchroniz" in str(w.message) for w in caught)
         finally:
             torch.cuda.set_sync_debug_mode("default")
 
@@ -234,7 +234,8 @@ def run_budget(
     work_dir, deliver_dir = Path(work_dir), Path(deliver_dir)
     deliver_dir.mkdir(parents=True, exist_ok=True)
     base = base or PretrainConfig(preset="small", dropout=0.0, log_every=50)
-    if (Path(data_dir) / CONTINUES).is_file() and latest_checkpoint(work_dir) is None:
+    resuming = latest_checkpoint(work_dir) is not None or init_weights is not None
+    if (Path(data_dir) / CONTINUES).is_file() and not resuming:
         raise RuntimeError(
             f"{data_dir} holds pack parts for a second command, and no command trained on this "
             "machine before: run the first kit first (a fresh machine keeps nothing)"
@@ -251,7 +252,6 @@ def run_budget(
         "load_seconds": round(time.monotonic() - t0, 1),
     }
     print(f"data: {len(data)} sequences, {data.tokens} tokens", flush=True)
-    resuming = latest_checkpoint(work_dir) is not None or init_weights is not None
     previous = _previous_choice(work_dir, init_weights)
     report["smoke"] = smoke_test(replace(base, batch_size=128), data, smoke_steps)
     print("smoke", json.dumps(report["smoke"]), flush=True)
