@@ -92,10 +92,15 @@ def pack_sequences(
     return manifest
 
 
+def read_manifest(pack_dir: str | Path) -> dict:
+    """A pack's ``pack.json``: its parts (name, sequences, tokens, bytes, sha256) and shapes."""
+    return json.loads((Path(pack_dir) / PACK_MANIFEST).read_text(encoding="utf-8"))
+
+
 def read_pack(pack_dir: str | Path, max_parts: int | None = None) -> SequenceSet:
     """The sequences of a pack (its parts present here, in order; checksums verified)."""
     pack_dir = Path(pack_dir)
-    manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(pack_dir)
     wanted = manifest["parts"][:max_parts]
     present = [p for p in wanted if (pack_dir / p["name"]).is_file()]
     if not present:
@@ -123,9 +128,9 @@ def merge_pack(pack_dir: str | Path, target_dir: str | Path) -> Path:
     machine's later commands, each carrying other parts of the same pack, train on every part
     carried so far. A part of another pack is refused, not mixed in."""
     pack_dir, target = Path(pack_dir), Path(target_dir)
-    manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(pack_dir)
     if (target / PACK_MANIFEST).is_file():
-        held = json.loads((target / PACK_MANIFEST).read_text(encoding="utf-8"))
+        held = read_manifest(target)
         if [p["sha256"] for p in held["parts"]] != [p["sha256"] for p in manifest["parts"]]:
             raise ValueError(f"{pack_dir} is not the pack whose parts {target} holds")
     else:

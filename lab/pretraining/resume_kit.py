@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from lab.pretraining.pack import PACK_MANIFEST
+from lab.pretraining.pack import PACK_MANIFEST, read_manifest
 from lab.pretraining.shards import TOKENIZER_DIR
 from lab.pretraining.ship import CARD_FILE
 from lab.pretraining.weights import MIB, merge_load, split_save
@@ -179,7 +179,7 @@ def _add_pack_parts(
 ) -> dict:
     """The parts seen least first (pack order among equals), each that fits in ``max_mib``
     and is not ``left_out``: a lease's few minutes go to text the encoder has not read."""
-    manifest = json.loads((pack_dir / PACK_MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(pack_dir)
     shutil.copytree(pack_dir / TOKENIZER_DIR, out_dir / PACK / TOKENIZER_DIR)
     shutil.copy2(pack_dir / PACK_MANIFEST, out_dir / PACK / PACK_MANIFEST)
     used = sum(p.stat().st_size for p in out_dir.rglob("*") if p.is_file())
