@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rasa_electra.data.rasa_nlu import read_rasa_data, write_rasa_yaml
 from rasa_electra.evaluation.peers import ginza_label_map
 from rasa_electra.evaluation.scoreboard import read_scoreboard
 from rasa_electra.evaluation.systems import (
+    Crf,
     CrfOptions,
     DietOptions,
     SystemOptions,
@@ -29,9 +31,8 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
     out, board = tmp_path / "report", tmp_path / "scoreboard.json"
     command = [sys.executable, "-m", "rasa_electra.cli.evaluate", "--train", data, "--test", data,
                "--dev", data, "--systems", "crf,crf-rasa,electra,diet,spacy,ginza",
-               "--electra-start-point", str(pytorch_layout_dir), "--diet-epochs", "1,2",
-               "--quick", "--out", str(out), "--scoreboard", str(board),
-               "--run", "quick"]  # fmt: skip
+               "--electra-start-point", str(pytorch_layout_dir), "--quick", "--out", str(out),
+               "--scoreboard", str(board), "--run", "quick"]  # fmt: skip
     result = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     # `rasa train`'s progress streams while it runs: DIET's epoch bar, ELECTRA's epochs
@@ -53,9 +54,7 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
     rasas = results["systems"]["crf-rasa"]
     assert "CRFEntityExtractor" in rasas["token_level_weighted_avg"]
     assert rasas["micro"] == crf["micro"]  # the fast CRF is Rasa's CRF, stored differently
-    diet = results["systems"]["diet"]["selection"]
-    assert diet["parameter"] == "epochs" and set(diet["dev_f1"]) == {"1", "2"}
-    assert diet["chosen"] in (1, 2)
+    assert results["systems"]["diet"]["selection"] == {}  # one setting: nothing to choose
     assert results["systems"]["spacy"]["token_level_weighted_avg"] == {}  # rasa test skips it
     # ja_ginza's ENE types that GSD has no label for are dropped, and counted
     ginza = results["systems"]["ginza"]
@@ -70,7 +69,7 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
     assert "The test sentences where the systems disagree most:" in report
     assert len(results["predictions"]["crf"]) == results["test_messages"]  # a row per message
     (record,) = read_scoreboard(board)
-    assert record["run"] == "quick" and "--diet-epochs 1,2" in record["command"]
+    assert record["run"] == "quick" and "--quick --out" in record["command"]
     assert record["systems"]["crf"]["f1"]["mean"] == round(100 * crf["micro"]["f1"]["mean"], 2)
 
     # a rerun reuses every trained model (an interrupted `make eval` resumes)
@@ -105,6 +104,37 @@ def test_quick_mode_compares_every_system_through_rasa(repo, pytorch_layout_dir,
     again = json.loads((read / "results.json").read_text(encoding="utf-8"))
     assert list(again["systems"]) == ["crf", "electra"]
     assert again["test"] == str(read / "test_slice.yml")  # its own file, scored
+
+
+class CrfByIterations(Crf):
+    """The CRF with a setting to choose on dev: the selection is the harness's, whatever the
+    system (DIET's epochs in a real run)."""
+
+    dev_parameter = "max_iterations"
+
+    def dev_choices(self) -> dict[int, Crf]:
+        return {n: Crf(replace(self.options, max_iterations=n)) for n in (1, 40)}
+
+
+def test_a_setting_is_chosen_on_dev_and_its_model_is_the_one_tested(repo, tmp_path):
+    from rasa_electra.evaluation.harness import evaluate_systems
+
+    data = repo / "data/examples/nlu.yml"
+    train, dev = tmp_path / "train.yml", tmp_path / "dev.yml"
+    examples = read_rasa_data(data)
+    write_rasa_yaml(examples[::2], train)
+    write_rasa_yaml(examples[1::2], dev)
+    results = evaluate_systems(train, dev, [CrfByIterations()], 1, tmp_path / "out", dev_file=dev)
+    selection = results["systems"]["crf"]["selection"]
+    dev_f1 = selection["dev_f1"]
+    assert selection["parameter"] == "max_iterations" and set(dev_f1) == {1, 40}
+    assert selection["chosen"] == max(dev_f1, key=lambda n: (dev_f1[n], -n))
+    assert dev_f1[40] > dev_f1[1]  # one pass of L-BFGS has learnt next to nothing
+    models = sorted((tmp_path / "out" / "models").iterdir())
+    assert len(models) == 2  # the chosen model is tested, not trained a third time
+    assert [len(list(m.glob("dev-*.json"))) for m in models] == [1, 1]  # kept for reruns
+    tested = [m for m in models if list(m.glob("trial-*.json"))]
+    assert len(tested) == 1 and "max_iterations: 40" in (tested[0] / "config.yml").read_text()
 
 
 def test_crf_pipeline_is_the_projects_baseline_config(repo):
