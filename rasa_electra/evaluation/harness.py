@@ -3,7 +3,7 @@
 Everything a Rasa user would get is measured on the trained ``models/*.tar.gz``: span-level
 scores on characters (exact start, end, label), training time, model load time, per-message
 latency, archive size. ``rasa test nlu``'s own token-level numbers are collected once per system
-so users can relate the two.
+so users can relate the two: Rasa's evaluation run on the model the harness has loaded.
 """
 
 from __future__ import annotations
@@ -85,20 +85,6 @@ def rasa_command(
         where = f" (whole output: {log_path})" if log_path else ""
         raise RuntimeError(f"rasa {' '.join(args[:2])} failed{where}:\n{text[-4000:]}")
     return text
-
-
-def token_level_report(archive: Path, test_file: Path, workdir: Path) -> dict[str, Any]:
-    """``rasa test nlu``'s entity report (token-level, weighted averages) for each extractor."""
-    out = workdir / "rasa_test"
-    rasa_command("test", "nlu", "--model", str(archive), "--nlu", str(test_file), "--out", str(out),
-                 "--no-plot", cwd=workdir, log_path=workdir / "rasa-test.log")  # fmt: skip
-    reports = {}
-    for path in sorted(out.glob("*_report.json")):
-        if path.name in ("intent_report.json", "response_selection_report.json"):
-            continue
-        report = json.loads(path.read_text(encoding="utf-8"))
-        reports[path.name.removesuffix("_report.json")] = report.get("weighted avg", {})
-    return reports
 
 
 @dataclass
@@ -221,11 +207,12 @@ def score_predictions(gold: list[Example], predictions: list[Example]) -> Scores
 
 
 def score_archive(
-    system: System, archive: Path, gold: list[Example], label: str
+    system: System, archive: Path, gold: list[Example], label: str, rasa_test: Path | None = None
 ) -> tuple[ParsedMessages, Scores, Counter]:
     """Load ``archive`` in Rasa's Agent, parse every gold text and score the predictions (the
-    system's labels mapped to gold's first); also the predictions dropped by that map."""
-    parsed = parse_examples(archive, [example.text for example in gold], label)
+    system's labels mapped to gold's first); also the predictions dropped by that map. With
+    ``rasa_test`` (gold's file), Rasa's own token-level report of the same loaded model."""
+    parsed = parse_examples(archive, [example.text for example in gold], label, rasa_test)
     predictions, dropped = system.map_predictions(parsed.predictions)
     parsed.predictions = predictions  # under gold's labels, as scored
     return parsed, score_predictions(gold, predictions), dropped
@@ -259,8 +246,9 @@ def run_trial(
         return TrialResult(
             **{**result, "trial": trial, "train_unrepresentable": train_unrepresentable}
         )
+    rasa_test = test_file if trial == 0 and system.token_level else None
     parsed, scored, dropped = score_archive(
-        system, trained.archive, gold, f"{system.name}: parsing test"
+        system, trained.archive, gold, f"{system.name}: parsing test", rasa_test
     )
     latencies = parsed.latencies_ms
     result = TrialResult(
@@ -268,8 +256,7 @@ def run_trial(
         {"p50": round(statistics.median(latencies), 2), "p95": round(percentile(latencies, 95), 2)},
         trained.archive.stat().st_size + trained.external_bytes,
         _as_dict(scored.exact),
-        token_level_report(trained.archive, test_file, trained.archive.parent)
-        if trial == 0 and system.token_level else {},
+        parsed.token_level,
         _as_dict(scored.boundary),
         {name: _as_dict(scores) for name, scores in scored.attributes.items()},
         dict(dropped.most_common()),

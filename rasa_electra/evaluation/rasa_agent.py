@@ -5,12 +5,14 @@ timed: the one place the harness, the parse command and the serving benchmark do
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -44,6 +46,8 @@ class ParsedMessages:
     predictions: list[Example]
     load_seconds: float
     latencies_ms: list[float]
+    # `rasa test nlu`'s token-level entity report per extractor (weighted averages), if asked
+    token_level: dict[str, Any] = field(default_factory=dict)
 
 
 def load_agent(archive: Path):
@@ -90,14 +94,41 @@ def run_nlu_graph(runner, nlu_target: str, texts: Sequence[str], tracker) -> Non
     )
 
 
-def parse_examples(archive: Path, texts: Sequence[str], label: str = "parsing") -> ParsedMessages:
-    """Load ``archive`` and parse every text once, in order."""
+def parse_examples(
+    archive: Path, texts: Sequence[str], label: str = "parsing", rasa_test: Path | None = None
+) -> ParsedMessages:
+    """Load ``archive`` and parse every text once, in order; with ``rasa_test`` (a Rasa NLU
+    file), then `rasa test nlu`'s evaluation of that file on the same loaded model."""
     quiet_rasa()
 
     async def run() -> ParsedMessages:
         agent, load_seconds = load_agent(archive)
         results, latencies = await parse_texts(agent, texts, label)
         predictions = [example_from_message(r["text"], r["entities"], None) for r in results]
-        return ParsedMessages(predictions, load_seconds, latencies)
+        parsed = ParsedMessages(predictions, load_seconds, latencies)
+        if rasa_test is not None:  # after the timed parse, so it times nothing
+            parsed.token_level = await token_level_report(agent, rasa_test, archive.parent)
+        return parsed
 
     return asyncio.run(run())
+
+
+async def token_level_report(agent, test_file: Path, workdir: Path) -> dict[str, Any]:
+    """`rasa test nlu`'s entity reports (token-level, weighted averages) for each extractor,
+    from Rasa's own evaluation of the loaded model, written to ``workdir/rasa_test`` as the
+    command writes them (its defaults: errors kept, no plots)."""
+    from rasa.nlu.test import run_evaluation
+
+    out = workdir / "rasa_test"
+    out.mkdir(parents=True, exist_ok=True)
+    domain = out / "domain.yml"  # an NLU model has none; Rasa reads domain.yml otherwise
+    domain.write_text('version: "3.1"\n', encoding="utf-8")
+    await run_evaluation(str(test_file), agent.processor, output_directory=str(out),
+                         errors=True, disable_plotting=True, domain_path=str(domain))  # fmt: skip
+    reports = {}
+    for path in sorted(out.glob("*_report.json")):
+        if path.name in ("intent_report.json", "response_selection_report.json"):
+            continue
+        report = json.loads(path.read_text(encoding="utf-8"))
+        reports[path.name.removesuffix("_report.json")] = report.get("weighted avg", {})
+    return reports
