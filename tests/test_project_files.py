@@ -95,3 +95,35 @@ def test_experiments_start_from_the_pretrained_weights_an_adapted_encoder_names(
     target = "models/electra-small-ja-pretrained-0123abc"
     assert f"git archive 0123abc {shipped} | tar -x -C {target}" in dry.stdout
     assert f"--start-point {target} " in dry.stdout
+
+
+def demo_plan(repo, *settings: str) -> str:
+    dry = subprocess.run(["make", "-n", "demo", "MODEL_DIR=/nonexistent", *settings],
+                         cwd=repo, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    return dry.stdout
+
+
+def test_the_demo_trains_the_pipeline_a_bot_is_told_to_use(repo, tmp_path):
+    """`make demo` is a new user's first figure: it trains config-electra-crf.yml in trainable
+    mode beside config.yml's CRF, and a START_POINT changes that config's encoder and nothing
+    else."""
+    plan = demo_plan(repo)
+    assert "train nlu --config config.yml " in plan
+    assert "train nlu --config /nonexistent/config-electra-crf-v2_6-NE.yml " in plan
+    assert "--model /nonexistent/electra-crf-gsd-v2_6-NE.tar.gz --data" in plan
+    assert "electra-demo" not in plan  # the fine-tuning command's export is not the demo's
+
+    def written(plan: str) -> dict:
+        (copy,) = re.findall(r"^(sed .* config-electra-crf\.yml) > \S+$", plan, re.MULTILINE)
+        out = tmp_path / "config.yml"
+        subprocess.run(f"{copy} > {out}", shell=True, cwd=repo, check=True)
+        return read_config_file(out)
+
+    shipped = read_config_file(repo / "config-electra-crf.yml")
+    assert written(plan) == shipped  # it names the installed encoder package already
+    other = written(demo_plan(repo, "START_POINT=models/my-encoder"))
+    (extractor,) = [c for c in other["pipeline"] if c["name"].endswith("ElectraEntityExtractor")]
+    assert extractor["pretrained"] == "models/my-encoder"
+    extractor["pretrained"] = "electra-small-ja"
+    assert other == shipped
