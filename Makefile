@@ -28,16 +28,16 @@ START_POINT ?= $(SHIPPED_ENCODER)
 # The fine-tuning command's export (ELECTRA_DIR) that pre-trained mode (config-electra.yml),
 # `make eval`, `make formats` and `make bench` read, chosen on dev for the shipped encoder
 # within 20 minutes on 2 cores (docs/defaults.md): 4 epochs at 3e-4, 10% warmup.
-DEMO_EPOCHS ?= 4
-DEMO_LR ?= 3e-4
-DEMO_WARMUP ?= 0.1
-DEMO_HEAD ?= crf
+EXPORT_EPOCHS ?= 4
+EXPORT_LR ?= 3e-4
+EXPORT_WARMUP ?= 0.1
+EXPORT_HEAD ?= crf
 # empty: the fine-tuning defaults' word features (defaults.WORD_FEATURES)
-DEMO_FEATURES ?=
+EXPORT_FEATURES ?=
 # Rasa's own command line without the deprecation warnings its stack prints (SQLAlchemy 2.0's,
 # pkg_resources', jax's, pyparsing's): `rasa-electra rasa` filters them as every command does
 RASA := $(VENV)/bin/rasa-electra rasa
-# Per GSD version, so `make demo GSD_VERSION=r2.8-NE` never reuses a v2.6 model.
+# Per GSD version, so `GSD_VERSION=r2.8-NE` never reuses a v2.6 model.
 ELECTRA_DIR := $(MODEL_DIR)/electra-demo-$(VERSION_TAG)
 ELECTRA_MODEL := $(MODEL_DIR)/electra-gsd-$(VERSION_TAG).tar.gz
 JOINED_MODEL := $(MODEL_DIR)/electra-crf-gsd-$(VERSION_TAG).tar.gz
@@ -97,9 +97,9 @@ $(CRF_MODEL): $(DATA_DIR)/summary.json config.yml
 
 $(ELECTRA_DIR)/export/saved_model.pb: | $(DATA_DIR)/summary.json
 	$(PY) -m rasa_electra.cli.finetune --start-point $(START_POINT) \
-		--data $(DATA_DIR) --epochs $(DEMO_EPOCHS) --batch-size 32 --learning-rate $(DEMO_LR) \
-		--warmup-ratio $(DEMO_WARMUP) --head $(DEMO_HEAD) \
-		$(if $(DEMO_FEATURES),--word-features $(DEMO_FEATURES)) --out $(ELECTRA_DIR)
+		--data $(DATA_DIR) --epochs $(EXPORT_EPOCHS) --batch-size 32 --learning-rate $(EXPORT_LR) \
+		--warmup-ratio $(EXPORT_WARMUP) --head $(EXPORT_HEAD) \
+		$(if $(EXPORT_FEATURES),--word-features $(EXPORT_FEATURES)) --out $(ELECTRA_DIR)
 
 # config-electra.yml with model_path set to this version's export
 train-electra: $(ELECTRA_DIR)/export/saved_model.pb  ## fine-tune an export, then `rasa train` config-electra.yml on it
