@@ -88,12 +88,16 @@ $(DATA_DIR)/summary.json: | $(SETUP_STAMP)
 	$(PY) -m rasa_electra.cli.convert $(if $(GSD_SOURCE),--source $(GSD_SOURCE)) \
 		--version $(GSD_VERSION) --out $(DATA_DIR)
 
+# $(call train-gsd,CONFIG,ARCHIVE): `rasa train nlu` on GSD train into ARCHIVE, a
+# $(MODEL_DIR)/NAME.tar.gz
+train-gsd = $(RASA) train nlu --config $(1) --nlu $(DATA_DIR)/train.yml --out $(MODEL_DIR) \
+	--fixed-model-name $(notdir $(2:.tar.gz=))
+
 train-crf: $(CRF_MODEL)
 
 $(CRF_MODEL): $(DATA_DIR)/summary.json config.yml
 	mkdir -p $(MODEL_DIR)
-	$(RASA) train nlu --config config.yml --nlu $(DATA_DIR)/train.yml \
-		--out $(MODEL_DIR) --fixed-model-name $(notdir $(CRF_MODEL:.tar.gz=))
+	$(call train-gsd,config.yml,$(CRF_MODEL))
 
 $(ELECTRA_DIR)/export/saved_model.pb: | $(DATA_DIR)/summary.json
 	$(PY) -m rasa_electra.cli.finetune --start-point $(START_POINT) \
@@ -104,8 +108,7 @@ $(ELECTRA_DIR)/export/saved_model.pb: | $(DATA_DIR)/summary.json
 # config-electra.yml with model_path set to this version's export
 train-electra: $(ELECTRA_DIR)/export/saved_model.pb  ## fine-tune an export, then `rasa train` config-electra.yml on it
 	sed 's|^\( *model_path:\).*|\1 $(ELECTRA_DIR)/export|' config-electra.yml > $(ELECTRA_DIR)/config.yml
-	$(RASA) train nlu --config $(ELECTRA_DIR)/config.yml --nlu $(DATA_DIR)/train.yml \
-		--out $(MODEL_DIR) --fixed-model-name $(notdir $(ELECTRA_MODEL:.tar.gz=))
+	$(call train-gsd,$(ELECTRA_DIR)/config.yml,$(ELECTRA_MODEL))
 
 # The pipeline a bot uses (README, "Use it in your bot"): config-electra-crf.yml in trainable
 # mode, where `rasa train` fine-tunes START_POINT beside the CRF it joins. The config names the
@@ -116,8 +119,7 @@ train-joined: $(JOINED_MODEL)
 $(JOINED_MODEL): $(DATA_DIR)/summary.json config-electra-crf.yml
 	mkdir -p $(MODEL_DIR)
 	sed 's|^\( *pretrained:\).*|\1 $(JOINED_START)|' config-electra-crf.yml > $(JOINED_CONFIG)
-	$(RASA) train nlu --config $(JOINED_CONFIG) --nlu $(DATA_DIR)/train.yml \
-		--out $(MODEL_DIR) --fixed-model-name $(notdir $(JOINED_MODEL:.tar.gz=))
+	$(call train-gsd,$(JOINED_CONFIG),$(JOINED_MODEL))
 
 # The main job: GSD → Rasa data, `rasa train` the CRF baseline and the joined pipeline, then
 # parse and score the test split through each trained Rasa model, and show the pipeline's
