@@ -42,6 +42,14 @@ def test_the_documented_ginza_label_table_is_the_one_the_harness_uses(repo):
     assert {label: set(types.split(", ")) for label, types in rows} == expected
 
 
+def make_plan(repo, *arguments: str) -> str:
+    """What `make -n ARGUMENTS` would run: the commands, not their work."""
+    dry = subprocess.run(["make", "-n", *arguments], cwd=repo, capture_output=True, text=True,
+                         timeout=60)  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    return dry.stdout
+
+
 def test_every_ablation_lever_names_its_head(repo):
     """The default head changed once (softmax → CRF); a lever that left it unsaid would have
     measured the CRF head under the softmax row's name."""
@@ -49,13 +57,9 @@ def test_every_ablation_lever_names_its_head(repo):
         "softmax crf-head word-features crf-head-pos-features sudachi-b-one-start "
         "crf-head-lr5e4 crf-head-e20 adapted-crf-head-lr2e4"
     )
-    dry = subprocess.run(
-        ["make", "-f", "lab/Makefile", "-n", "ablation", f"ABLATION_LEVERS={levers}",
-         "ABLATION_SEEDS=42", "ABLATION_DIR=/nonexistent"],
-        cwd=repo, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert dry.returncode == 0, dry.stderr
-    calls = re.findall(r'echo "== ([\w-]+), seed 42"; (.*?) --out', dry.stdout)
+    plan = make_plan(repo, "-f", "lab/Makefile", "ablation", f"ABLATION_LEVERS={levers}",
+                     "ABLATION_SEEDS=42", "ABLATION_DIR=/nonexistent")  # fmt: skip
+    calls = re.findall(r'echo "== ([\w-]+), seed 42"; (.*?) --out', plan)
     heads = {lever: re.findall(r"--head (\w+)", call) for lever, call in calls}
     assert heads == {"softmax": ["softmax"], "crf-head": ["crf"], "word-features": ["softmax"],
                      "crf-head-pos-features": ["crf"], "sudachi-b-one-start": ["crf"],
@@ -86,29 +90,19 @@ def test_experiments_start_from_the_pretrained_weights_an_adapted_encoder_names(
     (shipped / "pretraining_card.json").write_text(
         json.dumps({"steps": 3, "adaptation": {"pretraining_commit": "0123abc"}}, indent=2)
     )
-    dry = subprocess.run(
-        ["make", "-f", "lab/Makefile", "-n", "ablation", "ABLATION_LEVERS=crf-head",
-         "ABLATION_SEEDS=42", "ABLATION_DIR=/nonexistent", f"SHIPPED_ENCODER={shipped}"],
-        cwd=repo, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert dry.returncode == 0, dry.stderr
+    plan = make_plan(repo, "-f", "lab/Makefile", "ablation", "ABLATION_LEVERS=crf-head",
+                     "ABLATION_SEEDS=42", "ABLATION_DIR=/nonexistent",
+                     f"SHIPPED_ENCODER={shipped}")  # fmt: skip
     target = "models/electra-small-ja-pretrained-0123abc"
-    assert f"git archive 0123abc {shipped} | tar -x -C {target}" in dry.stdout
-    assert f"--start-point {target} " in dry.stdout
-
-
-def demo_plan(repo, *settings: str) -> str:
-    dry = subprocess.run(["make", "-n", "demo", "MODEL_DIR=/nonexistent", *settings],
-                         cwd=repo, capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert dry.returncode == 0, dry.stderr
-    return dry.stdout
+    assert f"git archive 0123abc {shipped} | tar -x -C {target}" in plan
+    assert f"--start-point {target} " in plan
 
 
 def test_the_demo_trains_the_pipeline_a_bot_is_told_to_use(repo, tmp_path):
     """`make demo` is a new user's first figure: it trains config-electra-crf.yml in trainable
     mode beside config.yml's CRF, and a START_POINT changes that config's encoder and nothing
     else."""
-    plan = demo_plan(repo)
+    plan = make_plan(repo, "demo", "MODEL_DIR=/nonexistent")
     assert "train nlu --config config.yml " in plan
     assert "train nlu --config /nonexistent/config-electra-crf-v2_6-NE.yml " in plan
     assert "--model /nonexistent/electra-crf-gsd-v2_6-NE.tar.gz --data" in plan
@@ -122,7 +116,9 @@ def test_the_demo_trains_the_pipeline_a_bot_is_told_to_use(repo, tmp_path):
 
     shipped = read_config_file(repo / "config-electra-crf.yml")
     assert written(plan) == shipped  # it names the installed encoder package already
-    other = written(demo_plan(repo, "START_POINT=models/my-encoder"))
+    other = written(
+        make_plan(repo, "demo", "MODEL_DIR=/nonexistent", "START_POINT=models/my-encoder")
+    )
     (extractor,) = [c for c in other["pipeline"] if c["name"].endswith("ElectraEntityExtractor")]
     assert extractor["pretrained"] == "models/my-encoder"
     extractor["pretrained"] = "electra-small-ja"
